@@ -1,0 +1,17 @@
+"""sklearn_metric: scikit-learn-compatible Mahalanobis metric learners.
+
+Every learner finds a linear map ``L`` (``components_``) so that the learned
+distance is ``d(x, x') = ||L (x - x')||_2``; :class:`KNNClassifier` votes among
+nearest neighbours in that distance.
+"""
+
+from ._covariance import MahalanobisTransformer
+from .neighbors import KNNClassifier
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "KNNClassifier",
+    "MahalanobisTransformer",
+    "__version__",
+]

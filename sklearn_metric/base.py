@@ -1,0 +1,273 @@
+"""The shared surface of every metric learner.
+
+Every learner of the package learns a linear map ``L`` (``components_``, of shape
+``(n_components, n_features)``) so that the learned distance is
+
+    d(x, x') = ||L (x - x')||_2,   i.e.  M = L^T L  (positive semidefinite).
+
+:class:`MetricLearnerMixin` gives every learner the same ``transform``,
+``get_mahalanobis_matrix``, ``pair_distance``, ``pair_score``, ``get_metric``,
+feature names and ``set_output`` support, and the input validation they share
+(:func:`validate_labelled_data`, :func:`check_pairs`).
+"""
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+__all__ = [
+    "MetricLearnerMixin",
+    "MahalanobisDistance",
+    "check_pairs",
+    "validate_labelled_data",
+]
+
+
+class MahalanobisDistance:
+    """A picklable distance callable ``d(u, v) = ||L (u - v)||_2``.
+
+    Instances are returned by :meth:`MetricLearnerMixin.get_metric` and can be
+    passed as ``metric=`` to scikit-learn estimators that accept a callable.
+    For large problems prefer transforming once with the learner and searching
+    in Euclidean space: a Python callable is evaluated once per pair.
+
+    Parameters
+    ----------
+    components : ndarray of shape (n_components, n_features)
+        The linear map ``L``.
+    """
+
+    def __init__(self, components):
+        self.components = np.array(components, dtype=np.float64)
+
+    def __call__(self, u, v):
+        u = np.asarray(u, dtype=np.float64).ravel()
+        v = np.asarray(v, dtype=np.float64).ravel()
+        n_features = self.components.shape[1]
+        if u.shape[0] != n_features or v.shape[0] != n_features:
+            raise ValueError(
+                f"The metric expects vectors of {n_features} features, got "
+                f"{u.shape[0]} and {v.shape[0]}."
+            )
+        diff = self.components @ (u - v)
+        return float(np.sqrt(diff @ diff))
+
+    def __repr__(self):
+        return f"MahalanobisDistance(n_features={self.components.shape[1]})"
+
+
+def validate_labelled_data(estimator, X, y, *, min_classes=2, reset=True, **kwargs):
+    """Validate ``X`` and class labels ``y`` for a supervised metric learner.
+
+    Wraps :func:`sklearn.utils.validation.validate_data` (so ``n_features_in_``
+    and ``feature_names_in_`` are set) and then checks that ``y`` holds class
+    labels (any hashable labels, strings included) with at least
+    ``min_classes`` distinct values.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The learner being fitted.
+    X : array-like of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,)
+        Class labels.
+    min_classes : int, default=2
+        The fewest distinct classes the learner can learn from.
+    reset : bool, default=True
+        Passed to ``validate_data``.
+    **kwargs : dict
+        Further arguments for ``validate_data``; by default ``dtype`` is
+        ``[np.float64, np.float32]`` and ``ensure_min_samples`` is 2.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+        Validated data.
+    y : ndarray of shape (n_samples,)
+        Validated labels.
+    classes : ndarray of shape (n_classes,)
+        The sorted distinct labels.
+    y_encoded : ndarray of shape (n_samples,)
+        ``y`` as integers in ``0 .. n_classes - 1``.
+    """
+    kwargs.setdefault("dtype", [np.float64, np.float32])
+    kwargs.setdefault("ensure_min_samples", 2)
+    X, y = validate_data(estimator, X, y, reset=reset, **kwargs)
+    check_classification_targets(y)
+    classes, y_encoded = np.unique(y, return_inverse=True)
+    if classes.shape[0] < min_classes:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least {min_classes} "
+            f"classes; got {classes.shape[0]} class: {classes.tolist()!r}."
+        )
+    return X, y, classes, y_encoded
+
+
+def check_pairs(pairs, n_features=None, *, dtype=(np.float64, np.float32)):
+    """Validate an array of pairs of points.
+
+    Parameters
+    ----------
+    pairs : array-like of shape (n_pairs, 2, n_features)
+        Each entry ``pairs[i]`` holds the two points of pair ``i``.
+    n_features : int or None, default=None
+        When given, the number of features each point must have.
+    dtype : tuple of dtypes, default=(np.float64, np.float32)
+        Accepted floating dtypes; other input is converted to the first.
+
+    Returns
+    -------
+    pairs : ndarray of shape (n_pairs, 2, n_features)
+        The pairs as a finite floating-point array.
+    """
+    pairs = check_array(
+        pairs,
+        dtype=list(dtype),
+        allow_nd=True,
+        ensure_2d=False,
+        input_name="pairs",
+    )
+    if pairs.ndim != 3 or pairs.shape[1] != 2:
+        raise ValueError(
+            "pairs must be an array of shape (n_pairs, 2, n_features); "
+            f"got shape {pairs.shape}."
+        )
+    if n_features is not None and pairs.shape[2] != n_features:
+        raise ValueError(
+            f"pairs have {pairs.shape[2]} features, but the metric was fitted "
+            f"on {n_features} features."
+        )
+    return pairs
+
+
+class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Base class of every Mahalanobis metric learner of the package.
+
+    A subclass learns ``components_`` (``L``) in ``fit`` and gets from this
+    class everything that only depends on ``L``:
+
+    - ``transform(X) = X @ L.T`` (dtype float32 is preserved);
+    - ``get_mahalanobis_matrix()``, ``M = L.T @ L``;
+    - ``pair_distance(pairs)`` and ``pair_score(pairs)``;
+    - ``get_metric()``, a callable usable as ``metric=`` in scikit-learn;
+    - ``get_feature_names_out()`` and ``set_output(transform="pandas")``.
+    """
+
+    # -- what the subclasses learn -------------------------------------------------
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def _check_n_components(self, n_features):
+        """Return the number of components to learn, checked against ``n_features``."""
+        n_components = getattr(self, "n_components", None)
+        if n_components is None:
+            return n_features
+        if n_components > n_features:
+            raise ValueError(
+                f"n_components={n_components} must be at most the number of "
+                f"features ({n_features})."
+            )
+        return n_components
+
+    # -- the shared surface --------------------------------------------------------
+
+    def transform(self, X):
+        """Map ``X`` into the learned space: ``X @ components_.T``.
+
+        Euclidean distances between transformed points are the learned
+        distances between the original points.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Data to transform.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Transformed data, float32 when ``X`` is float32, else float64.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self, X, reset=False, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        L = self.components_.astype(X.dtype, copy=False)
+        return np.asarray(X @ L.T)
+
+    def get_mahalanobis_matrix(self):
+        """Return the learned Mahalanobis matrix ``M = L.T @ L``.
+
+        Returns
+        -------
+        M : ndarray of shape (n_features, n_features)
+            Symmetric positive semidefinite matrix of the learned metric.
+        """
+        check_is_fitted(self)
+        L = self.components_
+        M = L.T @ L
+        return (M + M.T) / 2
+
+    def pair_distance(self, pairs):
+        """Learned distance between the two points of each pair.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            Pairs of points.
+
+        Returns
+        -------
+        distances : ndarray of shape (n_pairs,)
+            ``||L (a - b)||_2`` for each pair ``(a, b)`` (not squared).
+        """
+        check_is_fitted(self)
+        pairs = check_pairs(pairs, self.n_features_in_)
+        diff = (pairs[:, 0, :] - pairs[:, 1, :]) @ self.components_.T
+        return np.sqrt(np.einsum("ij,ij->i", diff, diff))
+
+    def pair_score(self, pairs):
+        """Similarity score of each pair: the negative learned distance.
+
+        Higher means more similar, the convention of scikit-learn scores.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            Pairs of points.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+            ``-pair_distance(pairs)``.
+        """
+        return -self.pair_distance(pairs)
+
+    def get_metric(self):
+        """Return the learned distance as a callable ``metric(u, v)``.
+
+        The callable can be passed as ``metric=`` to scikit-learn estimators,
+        e.g. ``KNeighborsClassifier(metric=learner.get_metric())``. For speed,
+        prefer :class:`~sklearn_metric.KNNClassifier` or ``transform``: they
+        apply the metric once, not once per pair.
+
+        Returns
+        -------
+        metric : MahalanobisDistance
+            Picklable callable returning ``||L (u - v)||_2``.
+        """
+        check_is_fitted(self)
+        return MahalanobisDistance(self.components_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+

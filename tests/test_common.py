@@ -1,0 +1,57 @@
+"""scikit-learn's estimator checks for every public estimator of the package.
+
+The list is built from ``sklearn_metric.__all__``, so a learner is covered the
+moment it is exported. Meta-estimators are also checked with a learner inside.
+"""
+
+import inspect
+
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_metric
+from sklearn_metric import KNNClassifier, MahalanobisTransformer
+
+
+def _public_estimator_classes():
+    classes = []
+    for name in sklearn_metric.__all__:
+        obj = getattr(sklearn_metric, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            classes.append(obj)
+    return classes
+
+
+def _instances():
+    instances = [cls() for cls in _public_estimator_classes()]
+    instances += [
+        KNNClassifier(metric_learner=MahalanobisTransformer(covariance="ledoit_wolf")),
+        MahalanobisTransformer(n_components=1),
+        MahalanobisTransformer(covariance="min_cov_det", random_state=0),
+    ]
+    return instances
+
+
+# Every entry needs a reason a scikit-learn maintainer would accept.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def test_every_public_estimator_is_checked():
+    checked = {type(est) for est in _instances()}
+    assert set(_public_estimator_classes()) <= checked
+    assert len(_public_estimator_classes()) >= 2
+
+
+@parametrize_with_checks(_instances(), expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("cls", _public_estimator_classes())
+def test_docstring_has_example(cls):
+    assert "Examples" in (cls.__doc__ or "")
