@@ -1,0 +1,74 @@
+import io
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from sklearn_metric.__main__ import compare, learners, main
+
+
+def test_compare_prints_baseline_first_and_every_learner(capsys):
+    assert main(["compare", "--dataset", "iris", "--n-neighbors", "5"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("dataset iris: 105 train / 45 test points, 4 features, 3 classes; 5-NN")
+    assert lines[2].startswith("Euclidean k-NN")
+    names = [line.split()[0] for line in lines[3:]]
+    assert names == [name for name, _ in learners()]
+    for line in lines[2:]:
+        accuracy = float(line.split()[-1])
+        assert 0.8 <= accuracy <= 1.0
+
+
+def test_compare_reads_npz_with_and_without_split(tmp_path):
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 3), np.repeat([0, 1, 2], 20)
+    np.savez(tmp_path / "plain.npz", X=X, y=y)
+    np.savez(tmp_path / "split.npz", X_train=X[:40], y_train=y[:40] % 2, X_test=X[40:], y_test=y[40:] % 2)
+    out = io.StringIO()
+    compare(str(tmp_path / "plain.npz"), 3, out=out)
+    assert "42 train / 18 test points" in out.getvalue()
+    out = io.StringIO()
+    compare(str(tmp_path / "split.npz"), 3, out=out)
+    assert "40 train / 20 test points, 3 features, 2 classes" in out.getvalue()
+
+
+def test_dataset_by_name_from_data_dir(tmp_path, monkeypatch, capsys):
+    rng = np.random.RandomState(0)
+    np.savez(tmp_path / "tiny.npz", X=rng.randn(30, 2), y=np.repeat([0, 1], 15))
+    monkeypatch.setenv("SKLEARN_METRIC_DATA", str(tmp_path))
+    assert main(["compare", "--dataset", "tiny"]) == 0
+    assert "dataset tiny: 21 train / 9 test" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        ([], "the following arguments are required: COMMAND"),
+        (["compare", "--dataset", "nope"], "unknown dataset 'nope'"),
+        (["compare", "--dataset", "missing.npz"], "no such file: missing.npz"),
+        (["compare", "--n-neighbors", "0"], "expected a positive integer, got '0'"),
+        (["compare", "--n-neighbors", "three"], "expected a positive integer, got 'three'"),
+        (["compare", "--max-train", "-4"], "expected a positive integer"),
+        (["fit"], "invalid choice: 'fit'"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert fragment in err
+
+
+def test_npz_without_arrays(tmp_path, capsys):
+    np.savez(tmp_path / "bad.npz", features=np.zeros((3, 2)))
+    assert main(["compare", "--dataset", str(tmp_path / "bad.npz")]) == 2
+    assert "must hold arrays X, y or X_train" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "sklearn_metric", "compare", "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert "--n-neighbors" in result.stdout
