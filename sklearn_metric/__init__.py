@@ -6,12 +6,14 @@ nearest neighbours in that distance.
 """
 
 from ._covariance import MahalanobisTransformer
+from ._lmnn import LMNN
 from .neighbors import KNNClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "KNNClassifier",
+    "LMNN",
     "MahalanobisTransformer",
     "__version__",
 ]

@@ -1,0 +1,154 @@
+"""Constraints from labels: target neighbours and impostors.
+
+Everything here works on already validated arrays, in blocks, so memory stays
+O(block * n) rather than O(n^2).
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+__all__ = [
+    "find_impostors",
+    "find_target_neighbors",
+    "pair_squared_distances",
+    "squared_distances_rows",
+]
+
+# Largest number of distance-matrix entries computed at once (~128 MB in float64).
+_BLOCK_ENTRIES = 2**24
+
+
+def _block_size(n_columns):
+    return max(1, _BLOCK_ENTRIES // max(1, n_columns))
+
+
+def find_target_neighbors(Z, y, n_neighbors):
+    """Nearest same-class points of every point, in the space of ``Z``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_dims)
+        Points (already embedded).
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    n_neighbors : int
+        Target neighbours per point.
+
+    Returns
+    -------
+    targets : ndarray of shape (n_samples, k)
+        Indices of each point's target neighbours, nearest first, where ``k``
+        is ``n_neighbors`` or less when every class is smaller than
+        ``n_neighbors + 1``; ``-1`` pads the rows of points whose class has
+        fewer than ``k + 1`` members (a class of one point gets none).
+    """
+    n_samples = Z.shape[0]
+    classes, counts = np.unique(y, return_counts=True)
+    k = int(min(n_neighbors, counts.max() - 1))
+    small = classes[counts - 1 < n_neighbors]
+    if small.size:
+        warnings.warn(
+            f"{small.size} class(es) have n_neighbors={n_neighbors} or fewer points "
+            f"(smallest: {counts.min()}); their points get only the other points of "
+            "their class as target neighbours.",
+            UserWarning,
+        )
+    targets = np.full((n_samples, max(k, 0)), -1, dtype=np.intp)
+    for label, count in zip(classes, counts):
+        members = np.flatnonzero(y == label)
+        k_class = min(k, count - 1)
+        if k_class < 1:
+            continue
+        nn = NearestNeighbors(n_neighbors=k_class).fit(Z[members])
+        neigh = nn.kneighbors(return_distance=False)
+        targets[members, :k_class] = members[neigh]
+    return targets
+
+
+def squared_distances_rows(Z, rows, cols):
+    """``||Z[rows] - Z[cols]||^2`` elementwise, for index arrays of equal shape."""
+    diff = Z[rows] - Z[cols]
+    return np.einsum("...j,...j->...", diff, diff)
+
+
+def pair_squared_distances(Z, rows, cols):
+    """``||Z[rows] - Z[cols]||^2`` for many pairs, ``rows`` sorted ascending.
+
+    Few pairs are gathered directly; many pairs (a good fraction of all n^2)
+    are read off blocks of the Gram matrix ``Z Z^T``, which BLAS computes
+    much faster than gathering ``2 * n_pairs`` rows of ``Z``.
+    """
+    n_pairs, n_samples = rows.size, Z.shape[0]
+    if n_pairs * 32 < n_samples * n_samples:
+        return squared_distances_rows(Z, rows, cols)
+    sq_norms = np.einsum("ij,ij->i", Z, Z)
+    out = np.empty(n_pairs, dtype=Z.dtype)
+    step = _block_size(n_samples)
+    starts = np.arange(0, n_samples, step)
+    bounds = np.searchsorted(rows, np.append(starts, n_samples))
+    for start, lo, hi in zip(starts, bounds[:-1], bounds[1:]):
+        if lo == hi:
+            continue
+        gram = Z[start : start + step] @ Z.T
+        r, c = rows[lo:hi], cols[lo:hi]
+        out[lo:hi] = sq_norms[r] + sq_norms[c] - 2 * gram[r - start, c]
+    return np.maximum(out, 0, out=out)
+
+
+def find_impostors(Z, y, radii_sq, *, max_impostors=None):
+    """Differently labelled points inside each point's squared radius.
+
+    The search runs in blocks of rows and in the dtype of ``Z``, so memory
+    is O(block * n).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_dims)
+        Embedded points.
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    radii_sq : ndarray of shape (n_samples,)
+        Squared search radius of each point; points with a non-positive radius
+        have no impostors.
+    max_impostors : int or None, default=None
+        Keep at most this many pairs: those with the smallest distance
+        relative to their radius (the most violating).
+
+    Returns
+    -------
+    rows : ndarray of shape (n_pairs,)
+        Index ``i`` of each pair, sorted ascending (then by ``l``).
+    cols : ndarray of shape (n_pairs,)
+        Index ``l`` of the impostor, ``y[l] != y[i]``.
+    dist_sq : ndarray of shape (n_pairs,)
+        ``||Z[i] - Z[l]||^2``.
+    """
+    sq_norms = np.einsum("ij,ij->i", Z, Z)
+    n_samples = Z.shape[0]
+    rows, cols, dists = [], [], []
+    step = _block_size(n_samples)
+    for start in range(0, n_samples, step):
+        block = slice(start, start + step)
+        if not np.any(radii_sq[block] > 0):
+            continue
+        d = Z[block] @ Z.T
+        d *= -2
+        d += sq_norms[block, None]
+        d += sq_norms[None, :]
+        inside = d <= radii_sq[block, None]
+        inside &= y[block, None] != y[None, :]
+        r, c = np.nonzero(inside)  # row-major: sorted by row, then column
+        rows.append(r + start)
+        cols.append(c)
+        dists.append(np.maximum(d[r, c], 0))
+    if not rows:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty.copy(), np.empty(0, dtype=Z.dtype)
+    rows, cols, dists = np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
+    if max_impostors is not None and rows.size > max_impostors:
+        keep = np.argpartition(dists / radii_sq[rows], max_impostors - 1)[:max_impostors]
+        keep.sort()
+        rows, cols, dists = rows[keep], cols[keep], dists[keep]
+    return rows, cols, dists

@@ -1,0 +1,148 @@
+"""cvxpy problem builders, solver selection, PSD projection.
+
+Public classes never build a cvxpy problem inline: they call the builders here
+and :func:`solve`, which names the solver explicitly and turns a status that is
+not optimal into a ``ConvergenceWarning`` (inaccurate) or a ``ValueError``
+(failed) that says which solver, what status and what to try.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = [
+    "choose_sdp_solver",
+    "components_from_psd",
+    "lmnn_sdp_problem",
+    "project_psd",
+    "solve",
+]
+
+# Problems with more scalar unknowns than this go to SCS rather than Clarabel.
+_CLARABEL_MAX_VARIABLES = 20000
+
+
+def _cvxpy():
+    import cvxpy
+
+    return cvxpy
+
+
+def choose_sdp_solver(sdp_solver, n_variables):
+    """Name of the cvxpy solver to use.
+
+    Parameters
+    ----------
+    sdp_solver : str or None
+        A cvxpy solver name chosen by the user, or ``None`` for Clarabel on
+        problems with at most 20000 unknowns and SCS beyond.
+    n_variables : int
+        Number of scalar unknowns of the problem.
+
+    Returns
+    -------
+    name : str
+    """
+    cp = _cvxpy()
+    installed = cp.installed_solvers()
+    if sdp_solver is None:
+        name = "CLARABEL" if n_variables <= _CLARABEL_MAX_VARIABLES else "SCS"
+    else:
+        name = str(sdp_solver).upper()
+    if name not in installed:
+        raise ValueError(
+            f"sdp_solver={sdp_solver!r} is not an installed cvxpy solver; installed: {installed}."
+        )
+    return name
+
+
+def solve(problem, solver, solver_options=None, *, what="the problem"):
+    """Solve a cvxpy problem with a named solver and check its status.
+
+    Raises
+    ------
+    ValueError
+        When the solver fails or ends without an optimal (or inaccurate)
+        solution; the message names the solver, the status and what to try.
+
+    Warns
+    -----
+    ConvergenceWarning
+        When the status is ``optimal_inaccurate``.
+    """
+    cp = _cvxpy()
+    options = dict(solver_options or {})
+    advice = (
+        "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL'), looser or tighter "
+        "solver_options, or solver='lbfgs'."
+    )
+    try:
+        with warnings.catch_warnings():
+            # cvxpy's own "Solution may be inaccurate" UserWarning: the status check
+            # below turns it into a ConvergenceWarning that names the solver.
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            problem.solve(solver=solver, **options)
+    except cp.error.SolverError as exc:
+        raise ValueError(f"The {solver} solver failed on {what}: {exc}. {advice}") from exc
+    status = problem.status
+    if status == cp.OPTIMAL:
+        return problem
+    if status == cp.OPTIMAL_INACCURATE:
+        warnings.warn(
+            f"The {solver} solver ended {what} with status '{status}': the result may be "
+            f"inaccurate. {advice}",
+            ConvergenceWarning,
+        )
+        return problem
+    raise ValueError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
+
+
+def project_psd(M):
+    """Nearest symmetric positive semidefinite matrix (Frobenius norm)."""
+    M = (M + M.T) / 2
+    eigvals, eigvecs = np.linalg.eigh(M)
+    return (eigvecs * np.maximum(eigvals, 0)) @ eigvecs.T
+
+
+def components_from_psd(M):
+    """A square ``L`` with ``L.T @ L = M`` for PSD ``M`` (largest directions first)."""
+    M = (M + M.T) / 2
+    eigvals, eigvecs = np.linalg.eigh(M)
+    eigvals, eigvecs = np.maximum(eigvals[::-1], 0), eigvecs[:, ::-1]
+    return np.sqrt(eigvals)[:, None] * eigvecs.T
+
+
+def lmnn_sdp_problem(pull, triplet_rows, mu):
+    """The LMNN semidefinite program over an active set of triplets.
+
+    minimise ``(1 - mu) <M, pull> + mu * sum(xi)``
+    subject to ``xi_t >= 1 + <M, A_t>``, ``xi >= 0``, ``M`` PSD,
+
+    where ``A_t = d_ij d_ij^T - d_il d_il^T`` for triplet ``t = (i, j, l)``.
+
+    Parameters
+    ----------
+    pull : ndarray of shape (n_features, n_features)
+        ``sum_{i, j target} d_ij d_ij^T``.
+    triplet_rows : ndarray of shape (n_triplets, n_features**2)
+        The flattened ``A_t`` (symmetric, so row- and column-major agree).
+    mu : float
+        Push weight.
+
+    Returns
+    -------
+    problem : cvxpy.Problem
+    M : cvxpy.Variable
+        The PSD matrix variable.
+    """
+    cp = _cvxpy()
+    n_features = pull.shape[0]
+    M = cp.Variable((n_features, n_features), PSD=True)
+    objective = (1 - mu) * cp.sum(cp.multiply(pull, M))
+    constraints = []
+    if triplet_rows.shape[0]:
+        slack = cp.Variable(triplet_rows.shape[0], nonneg=True)
+        objective = objective + mu * cp.sum(slack)
+        constraints.append(slack >= 1 + triplet_rows @ cp.vec(M, order="C"))
+    return cp.Problem(cp.Minimize(objective), constraints), M

@@ -1,0 +1,242 @@
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import check_grad
+from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_metric._sdp as sdp_module
+from sklearn_metric import LMNN
+from sklearn_metric._constraints import find_target_neighbors
+from sklearn_metric._lmnn import _GradientObjective, lmnn_loss
+
+# Two classes on a line: {0, 1} and {10, 11}, one target neighbour each. The
+# objective is f(m) = 2 m + 0.5 * sum_t max(0, 1 - c_t m) with
+# c = {99, 120, 80, 99, 99, 80, 120, 99}; its minimum is at m = 1 / 80.
+X_LINE = np.array([[0.0], [1.0], [10.0], [11.0]])
+Y_LINE = np.array([0, 0, 1, 1])
+
+
+def test_hand_checkable_line_sdp():
+    lmnn = LMNN(n_neighbors=1, solver="sdp").fit(X_LINE, Y_LINE)
+    assert_allclose(lmnn.get_mahalanobis_matrix(), [[1 / 80]], rtol=1e-5)
+    # At m = 1/80 every hinge is zero: the loss is the pull term 0.5 * 4 * m.
+    assert lmnn.loss_ == pytest.approx(2 / 80, rel=1e-5)
+
+
+def test_hand_checkable_line_lbfgs():
+    lmnn = LMNN(n_neighbors=1, solver="lbfgs").fit(X_LINE, Y_LINE)
+    # The smoothed hinge (width 0.05) moves the optimum by a fraction of width / c.
+    assert_allclose(lmnn.get_mahalanobis_matrix(), [[1 / 80]], rtol=5e-3)
+
+
+def _standardised(loader, n=None, seed=0):
+    X, y = loader(return_X_y=True)
+    if n is not None:
+        X, _, y, _ = train_test_split(X, y, train_size=n, stratify=y, random_state=seed)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("loader, n, n_features", [(load_iris, None, 4), (load_wine, 90, 5), (load_wine, 60, 13)])
+def test_lbfgs_reaches_sdp_optimum(loader, n, n_features):
+    X, y = _standardised(loader, n)
+    X = X[:, :n_features]
+    sdp = LMNN(3, solver="sdp").fit(X, y)
+    lbfgs = LMNN(3, solver="lbfgs").fit(X, y)
+    assert sdp.solver_ == "sdp" and lbfgs.solver_ == "lbfgs"
+    # The paper's hinge objective at the gradient solution is within 2% of the SDP optimum.
+    assert lbfgs.loss_ <= sdp.loss_ * 1.02
+    assert sdp.loss_ <= lbfgs.loss_ * (1 + 1e-6)
+
+
+def test_sdp_solution_is_a_minimum():
+    X, y = _standardised(load_iris)
+    lmnn = LMNN(3, solver="sdp").fit(X, y)
+    targets = find_target_neighbors(X, y, 3)
+    L = lmnn.components_
+    best = lmnn_loss(L, X, y, targets, 0.5)
+    assert best == pytest.approx(lmnn.loss_)
+    rng = np.random.RandomState(0)
+    M = lmnn.get_mahalanobis_matrix()
+    for _ in range(20):
+        step = rng.randn(4, 4) * 1e-3
+        M_new = sdp_module.project_psd(M + step + step.T)
+        L_new = sdp_module.components_from_psd(M_new)
+        assert lmnn_loss(L_new, X, y, targets, 0.5) >= best - 1e-6 * abs(best)
+
+
+@pytest.mark.parametrize("n_components", [2, 4])
+def test_gradient_matches_finite_differences(n_components):
+    rng = np.random.RandomState(1)
+    X = rng.randn(40, 4)
+    y = rng.randint(3, size=40)
+    targets = find_target_neighbors(X, y, 2)
+    objective = _GradientObjective(X, y, targets, 0.5, n_components, 10**6)
+    L = rng.randn(n_components, 4)
+    objective(L.ravel())  # fixes the impostor candidates around L
+    err = check_grad(lambda w: objective(w)[0], lambda w: objective(w)[1], L.ravel(), epsilon=1e-7)
+    assert err < 1e-5 * max(1.0, np.linalg.norm(objective(L.ravel())[1]))
+
+
+def test_cached_candidates_give_the_exact_loss():
+    rng = np.random.RandomState(2)
+    X = rng.randn(80, 3)
+    y = rng.randint(2, size=80)
+    targets = find_target_neighbors(X, y, 3)
+    L = np.eye(3)
+    cached = _GradientObjective(X, y, targets, 0.5, 3, 10**6)
+    cached(L.ravel())
+    for scale in (1.001, 1.01, 1.1, 2.0, 0.5):
+        L_new = L * scale + rng.randn(3, 3) * 1e-3
+        fresh = _GradientObjective(X, y, targets, 0.5, 3, 10**6)
+        assert_allclose(cached(L_new.ravel())[0], fresh(L_new.ravel())[0], rtol=1e-10)
+    assert cached.n_refresh < 6
+
+
+def test_improves_knn_on_wine():
+    X, y = load_wine(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    base = KNeighborsClassifier(3).fit(X_tr, y_tr).score(X_te, y_te)
+    lmnn = LMNN(3).fit(X_tr, y_tr)
+    learned = KNeighborsClassifier(3).fit(lmnn.transform(X_tr), y_tr).score(lmnn.transform(X_te), y_te)
+    assert learned >= base
+    assert learned == 1.0
+
+
+def test_auto_solver_choice():
+    X, y = _standardised(load_iris)
+    assert LMNN().fit(X, y).solver_ == "sdp"
+    assert LMNN(n_components=2).fit(X, y).solver_ == "lbfgs"
+    Xw, yw = _standardised(load_wine)
+    assert LMNN().fit(Xw, yw).solver_ == "lbfgs"
+
+
+def test_n_components_reduces_dimension():
+    X, y = _standardised(load_wine)
+    lmnn = LMNN(3, n_components=2).fit(X, y)
+    assert lmnn.components_.shape == (2, 13)
+    assert lmnn.transform(X).shape == (178, 2)
+
+
+def test_sdp_rejects_n_components():
+    X, y = _standardised(load_iris)
+    msg = "n_components=2 < n_features=4 needs solver='lbfgs': a rank constraint"
+    with pytest.raises(ValueError, match=msg):
+        LMNN(n_components=2, solver="sdp").fit(X, y)
+
+
+def test_bad_sdp_solver_name():
+    X, y = _standardised(load_iris)
+    with pytest.raises(ValueError, match="sdp_solver='NOPE' is not an installed cvxpy solver"):
+        LMNN(solver="sdp", sdp_solver="NOPE").fit(X, y)
+
+
+@pytest.mark.parametrize("status, outcome", [("optimal_inaccurate", "warn"), ("infeasible", "raise")])
+def test_solver_status_is_reported(monkeypatch, status, outcome):
+    import cvxpy
+
+    real_solve = cvxpy.Problem.solve
+
+    def fake_solve(self, *args, **kwargs):
+        result = real_solve(self, *args, **kwargs)
+        self._status = status
+        return result
+
+    monkeypatch.setattr(cvxpy.Problem, "solve", fake_solve)
+    X, y = _standardised(load_iris)
+    if outcome == "warn":
+        with pytest.warns(ConvergenceWarning, match="CLARABEL solver ended .* 'optimal_inaccurate'"):
+            LMNN(solver="sdp").fit(X, y)
+    else:
+        with pytest.raises(ValueError, match="CLARABEL solver ended .* status 'infeasible'"):
+            LMNN(solver="sdp").fit(X, y)
+
+
+def test_solver_error_is_reported(monkeypatch):
+    import cvxpy
+
+    def broken(self, *args, **kwargs):
+        raise cvxpy.error.SolverError("numerical trouble")
+
+    monkeypatch.setattr(cvxpy.Problem, "solve", broken)
+    X, y = _standardised(load_iris)
+    with pytest.raises(ValueError, match="The CLARABEL solver failed .* numerical trouble. Try another"):
+        LMNN(solver="sdp").fit(X, y)
+    assert not hasattr(LMNN(), "components_")
+
+
+def test_max_iter_warns():
+    X, y = _standardised(load_wine)
+    with pytest.warns(ConvergenceWarning, match="stopped after max_iter=2 iterations"):
+        lmnn = LMNN(solver="lbfgs", max_iter=2).fit(X, y)
+    assert lmnn.n_iter_ == 2
+
+
+def test_callback_verbose_and_warm_start(capsys):
+    X, y = _standardised(load_wine)
+    seen = []
+    lmnn = LMNN(solver="lbfgs", callback=lambda L, n: seen.append((L.shape, n)), verbose=1)
+    lmnn.fit(X, y)
+    assert seen and seen[0] == ((13, 13), 1) and len(seen) == lmnn.n_iter_
+    assert "[LMNN] lbfgs:" in capsys.readouterr().out
+    first = lmnn.components_.copy()
+    lmnn.set_params(warm_start=True, callback=None, verbose=0).fit(X, y)
+    assert lmnn.n_iter_ < len(seen)
+    assert_allclose(lmnn.components_, first, atol=1e-2 * np.abs(first).max())
+
+
+def test_multi_pass():
+    X, y = _standardised(load_wine)
+    one = LMNN(solver="lbfgs").fit(X, y)
+    two = LMNN(solver="lbfgs", n_passes=2).fit(X, y)
+    assert two.n_iter_ >= one.n_iter_
+    assert np.all(np.isfinite(two.components_))
+
+
+def test_small_class_warns_and_fits():
+    X, y = _standardised(load_iris)
+    X, y = np.vstack([X, X[:2] + 0.1]), np.append(y, [7, 7])
+    with pytest.warns(UserWarning, match="1 class\\(es\\) have n_neighbors=3 or fewer points"):
+        lmnn = LMNN(3, solver="lbfgs").fit(X, y)
+    assert np.all(np.isfinite(lmnn.components_))
+
+
+def test_all_singleton_classes():
+    X = np.random.RandomState(0).randn(4, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(ValueError, match="every class has a single sample"):
+            LMNN().fit(X, [0, 1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    "params, X, y, msg",
+    [
+        ({}, [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [1, 1, 1], "needs samples of at least 2 classes"),
+        ({}, [[0.0, np.nan], [1.0, 0.0]], [0, 1], "NaN"),
+        ({}, [[0.0, 1.0], [1.0, 0.0]], [0.5, 1.5], "Unknown label type"),
+        ({"n_components": 3}, [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]], [0, 1, 0, 1], "n_components=3 must be at most"),
+        ({"mu": 1.5}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'mu' parameter"),
+        ({"init": "nope"}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'init' parameter"),
+        ({"init": np.eye(3)}, [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]], [0, 1, 0, 1], r"init array must have shape"),
+    ],
+)
+def test_bad_input(params, X, y, msg):
+    with pytest.raises(ValueError, match=msg):
+        LMNN(**params).fit(X, y)
+
+
+def test_string_labels_and_determinism():
+    X, y = _standardised(load_wine)
+    labels = np.array(["a", "b", "c"])[y]
+    a = LMNN(solver="lbfgs", init="random", random_state=3).fit(X, labels)
+    b = LMNN(solver="lbfgs", init="random", random_state=3).fit(X, labels)
+    assert np.array_equal(a.components_, b.components_)
+    assert list(a.classes_) == ["a", "b", "c"]
