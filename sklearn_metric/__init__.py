@@ -7,11 +7,12 @@ nearest neighbours in that distance.
 
 from ._covariance import MahalanobisTransformer
 from ._lmnn import LMNN
-from .neighbors import KNNClassifier
+from .neighbors import EnergyClassifier, KNNClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "EnergyClassifier",
     "KNNClassifier",
     "LMNN",
     "MahalanobisTransformer",
