@@ -147,7 +147,7 @@ class _GradientObjective:
         """New candidates at ``L``: every other-class point within ``(1 + slack) reach``."""
         self.search_radius = (1 + _IMPOSTOR_SLACK) * reach
         self.imp_rows, self.imp_cols, _ = find_impostors(
-            Z, self.y, self.search_radius**2, max_impostors=self.max_impostors
+            Z, self.y, self.search_radius**2, max_impostors=self.max_impostors, dtype=np.float32
         )
         self.capped = self.imp_rows.size >= self.max_impostors
         self.L_ref = L.copy()
@@ -165,10 +165,12 @@ class _GradientObjective:
     def candidates_valid(self, L, reach):
         """Whether the candidates provably hold every impostor at ``L``."""
         dL = L - self.L_ref
-        lower = self.search_radius - np.linalg.norm(dL, 2) * self.x_reach
+        # (1 - 1e-4) covers the float32 rounding of the search.
+        radius = (1 - 1e-4) * self.search_radius
+        lower = radius - np.linalg.norm(dL, 2) * self.x_reach
         if self.L_ref_inv is not None:
             rho = np.linalg.norm(dL @ self.L_ref_inv, 2)
-            lower = np.maximum(lower, (1 - rho) * self.search_radius)
+            lower = np.maximum(lower, (1 - rho) * radius)
         return bool(np.all(lower[reach > 0] >= reach[reach > 0]))
 
     def __call__(self, flat):
@@ -242,8 +244,9 @@ class LMNN(MetricLearnerMixin):
         L-BFGS iterations (``"lbfgs"``), or active-set rounds (``"sdp"``), per pass.
 
     tol : float, default=1e-5
-        Convergence tolerance of L-BFGS-B on the per-pair loss (``gtol``,
-        and ``ftol`` scaled by 1e-3).
+        Convergence tolerance of L-BFGS-B on the loss per target pair: it
+        stops when an iteration lowers the loss by less than ``tol`` relative
+        (``ftol``) or the largest gradient entry is below ``tol`` (``gtol``).
 
     n_passes : int, default=1
         Passes of the multi-pass variant: each pass after the first recomputes
@@ -491,7 +494,7 @@ class LMNN(MetricLearnerMixin):
                 options={
                     "maxiter": max(1, self.max_iter - iterations_done()),
                     "gtol": self.tol,
-                    "ftol": self.tol * 1e-3,
+                    "ftol": self.tol,
                 },
             )
             moved = not np.array_equal(result.x, L.ravel())
