@@ -196,6 +196,8 @@ class _GradientObjective:
         cols = np.concatenate([self.cols, self.imp_cols[used]])
         weights = np.concatenate([w_targets, w_impostors[used]])
         grad = 2 * Z.T @ _laplacian_product(rows, cols, weights, self.X)
+        self.last_loss = loss
+        self.last_active = int(np.count_nonzero(margins > 0))
         return loss * self.scale, grad.ravel() * self.scale
 
 
@@ -450,11 +452,23 @@ class LMNN(MetricLearnerMixin):
         n_iter = 0
         start = time.perf_counter()
 
+        last_time = time.perf_counter()
+        if self.verbose:
+            header = f"{'Iteration':>10} {'Objective Value':>20} {'Active triplets':>16} {'Candidates':>11} {'Time(s)':>10}"
+            print(f"[LMNN]\n[LMNN] {header}\n[LMNN] {'-' * len(header)}", file=sys.stdout)
+
         def on_iteration(xk):
-            nonlocal n_iter
+            nonlocal n_iter, last_time
             n_iter += 1
             if self.verbose:
-                print(f"[LMNN] iteration {n_iter_before + n_iter:4d}", file=sys.stdout)
+                now = time.perf_counter()
+                print(
+                    f"[LMNN] {n_iter_before + n_iter:>10} {objective.last_loss:>20.6e} "
+                    f"{objective.last_active:>16} {objective.imp_rows.size:>11} "
+                    f"{now - last_time:>10.2f}",
+                    file=sys.stdout,
+                )
+                last_time = now
             if self.callback is not None:
                 self.callback(xk.reshape(L.shape), n_iter_before + n_iter)
 
@@ -485,6 +499,7 @@ class LMNN(MetricLearnerMixin):
     def _run_lbfgs(self, objective, L, on_iteration, iterations_done):
         """L-BFGS-B from ``L``, restarted after failed line searches."""
         for _ in range(_MAX_RESTARTS + 1):
+            remaining = max(1, self.max_iter - iterations_done())
             result = minimize(
                 objective,
                 L.ravel(),
@@ -492,7 +507,7 @@ class LMNN(MetricLearnerMixin):
                 jac=True,
                 callback=on_iteration,
                 options={
-                    "maxiter": max(1, self.max_iter - iterations_done()),
+                    "maxiter": remaining,
                     "gtol": self.tol,
                     "ftol": self.tol,
                 },
