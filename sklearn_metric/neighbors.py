@@ -1,13 +1,14 @@
 """Classifiers that use a learned metric: :class:`KNNClassifier`, :class:`EnergyClassifier`."""
 
 import warnings
-from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.frozen import FrozenEstimator
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
 from ._constraints import find_target_neighbors, squared_distances_rows
@@ -331,22 +332,23 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     metric_learner : estimator or None, default=None
-        Transformer whose ``transform`` maps into the learned space; ``None``
-        means ``LMNN()``. Always cloned and refitted; pass
+        The metric: an :class:`~sklearn_metric.LMNN` (``None`` means
+        ``LMNN()``), or any transformer whose ``transform`` maps into the
+        learned space. Always cloned and refitted; pass
         ``sklearn.frozen.FrozenEstimator(learner)`` to keep a prefitted one.
-
-    n_neighbors : int, default=None
-        Target neighbours of the rule; ``None`` takes the learner's
-        ``n_neighbors`` when it has one, else 3.
-
-    mu : float, default=None
-        Push weight of the rule; ``None`` takes the learner's ``mu`` when it
-        has one, else 0.5.
+        The rule uses the learner's ``n_neighbors`` and ``mu`` (3 and 0.5
+        for a learner without them).
 
     Attributes
     ----------
     metric_learner_ : estimator
         The fitted clone of the learner.
+
+    n_neighbors_ : int
+        Target neighbours used by the rule.
+
+    mu_ : float
+        Push weight used by the rule.
 
     classes_ : ndarray of shape (n_classes,)
         Class labels.
@@ -369,14 +371,10 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "metric_learner": [HasMethods(["fit", "transform"]), None],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left"), None],
-        "mu": [Interval(Real, 0, 1, closed="both"), None],
     }
 
-    def __init__(self, metric_learner=None, *, n_neighbors=None, mu=None):
+    def __init__(self, metric_learner=None):
         self.metric_learner = metric_learner
-        self.n_neighbors = n_neighbors
-        self.mu = mu
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
@@ -399,9 +397,9 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
         learner = LMNN() if self.metric_learner is None else clone(self.metric_learner)
         Z = np.asarray(learner.fit(X, y).transform(X), dtype=np.float64)
-        learner_params = learner.get_params(deep=False) if hasattr(learner, "get_params") else {}
-        self.n_neighbors_ = self.n_neighbors or learner_params.get("n_neighbors", 3)
-        self.mu_ = self.mu if self.mu is not None else learner_params.get("mu", 0.5)
+        inner = learner.estimator if isinstance(learner, FrozenEstimator) else learner
+        self.n_neighbors_ = int(getattr(inner, "n_neighbors", 3))
+        self.mu_ = float(getattr(inner, "mu", 0.5))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the learner warned already
             targets = find_target_neighbors(Z, y_enc, self.n_neighbors_)
@@ -460,6 +458,40 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
                 impostor = impostor_total - as_impostor_by_class[:, c]
                 out[start : start + step, c] = (1 - mu) * pull + mu * (push + impostor)
         return out
+
+    def decision_function(self, X):
+        """Confidence scores: negative energies, as scikit-learn classifiers shape them.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+            Test points.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_queries,) or (n_queries, n_classes)
+            With two classes, ``E(classes_[0]) - E(classes_[1])`` (positive
+            means ``classes_[1]``); otherwise ``-energy(X)``.
+        """
+        energy = self.energy(X)
+        if energy.shape[1] == 2:
+            return energy[:, 0] - energy[:, 1]
+        return -energy
+
+    def predict_proba(self, X):
+        """Class probabilities: a softmax of the negative energies.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+            Test points.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_queries, n_classes)
+            ``exp(-E(c)) / sum_c' exp(-E(c'))``, in the order of ``classes_``.
+        """
+        return softmax(-self.energy(X), axis=1)
 
     def predict(self, X):
         """Label of least energy for each test point.

@@ -34,8 +34,9 @@ def test_energy_matches_the_formula():
     X = rng.randn(24, 2) * 0.7
     y = np.repeat([0, 1, 2], 8)
     X[y == 1] += 1.0
-    learner = FrozenEstimator(MahalanobisTransformer().fit(X))
-    clf = EnergyClassifier(learner, n_neighbors=2, mu=0.3).fit(X, y)
+    learner = FrozenEstimator(LMNN(n_neighbors=2, mu=0.3, solver="lbfgs").fit(X, y))
+    clf = EnergyClassifier(learner).fit(X, y)
+    assert clf.n_neighbors_ == 2 and clf.mu_ == 0.3
     Q = rng.randn(5, 2)
     Z, Zq = learner.transform(X), learner.transform(Q)
     expected = [[_brute_force_energy(Z, y, q, c, 2, 0.3) for c in range(3)] for q in Zq]
@@ -48,7 +49,8 @@ def test_defaults_come_from_lmnn():
     X = StandardScaler().fit_transform(X)
     clf = EnergyClassifier(LMNN(n_neighbors=5, mu=0.3, solver="lbfgs")).fit(X, y)
     assert clf.n_neighbors_ == 5 and clf.mu_ == 0.3
-    assert EnergyClassifier(MahalanobisTransformer()).fit(X, y).n_neighbors_ == 3
+    other = EnergyClassifier(MahalanobisTransformer()).fit(X, y)
+    assert other.n_neighbors_ == 3 and other.mu_ == 0.5
     assert isinstance(EnergyClassifier().fit(X, y).metric_learner_, LMNN)
 
 
@@ -78,3 +80,18 @@ def test_string_labels():
 def test_bad_input(X, y, msg):
     with pytest.raises(ValueError, match=msg):
         EnergyClassifier().fit(X, y)
+
+
+def test_proba_and_decision_function():
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    clf = EnergyClassifier(LMNN(solver="lbfgs")).fit(X, y)
+    proba = clf.predict_proba(X[:10])
+    assert_allclose(proba.sum(axis=1), 1)
+    assert np.array_equal(np.argmax(proba, axis=1), np.argmin(clf.energy(X[:10]), axis=1))
+    assert clf.decision_function(X[:10]).shape == (10, 3)
+    binary = y < 2
+    clf2 = EnergyClassifier(LMNN(solver="lbfgs")).fit(X[binary], y[binary])
+    scores = clf2.decision_function(X[binary][:20])
+    assert scores.shape == (20,)
+    assert np.array_equal(clf2.predict(X[binary][:20]), clf2.classes_[(scores > 0).astype(int)])

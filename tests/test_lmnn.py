@@ -240,3 +240,28 @@ def test_string_labels_and_determinism():
     b = LMNN(solver="lbfgs", init="random", random_state=3).fit(X, labels)
     assert np.array_equal(a.components_, b.components_)
     assert list(a.classes_) == ["a", "b", "c"]
+
+
+def test_problem_without_impostors():
+    # Classes 100 apart: at the identity no impostor exists, the loss is the pull term.
+    rng = np.random.RandomState(0)
+    X = np.vstack([rng.randn(20, 2), rng.randn(20, 2) + 100])
+    y = np.repeat([0, 1], 20)
+    targets = find_target_neighbors(X, y, 3)
+    rows = np.repeat(np.arange(40), 3)
+    pull = np.sum((X[rows] - X[targets.ravel()]) ** 2)
+    assert lmnn_loss(np.eye(2), X, y, targets, 0.5) == pytest.approx(0.5 * pull)
+    for solver in ("sdp", "lbfgs"):
+        lmnn = LMNN(3, solver=solver).fit(X, y)
+        assert np.all(np.isfinite(lmnn.components_))
+        assert lmnn.loss_ <= 0.5 * pull
+
+
+def test_singleton_class_is_left_out_of_the_pull_term():
+    X, y = _standardised(load_iris)
+    X, y = np.vstack([X, [[5.0, 5.0, 5.0, 5.0]]]), np.append(y, 9)
+    with pytest.warns(UserWarning, match="class\\(es\\) have n_neighbors=3 or fewer points"):
+        lmnn = LMNN(3, solver="lbfgs").fit(X, y)
+    targets = find_target_neighbors(X, y, 3)
+    assert np.all(targets[-1] == -1)
+    assert np.all(np.isfinite(lmnn.components_))
