@@ -1,0 +1,91 @@
+"""Fit one method on one prepared dataset and print one JSON line (run as a subprocess).
+
+    python _fit_one.py METHOD DATA.npz N_NEIGHBORS
+
+Runs under our environment or the peers' (see common.py); imports only what METHOD
+needs. Fit time is wall time around ``fit`` alone; peak memory is the process's peak
+resident set size (data included).
+"""
+
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+
+
+def make(method, n_neighbors):
+    """Return (estimator, version, kind) for a method name; kind is 'transformer' or 'classifier'."""
+    family, _, name = method.partition(".")
+    if family == "sklearn_metric":
+        import sklearn_metric as sm
+
+        version = sm.__version__
+        if name == "LMNN":
+            return sm.LMNN(n_neighbors), version, "transformer"
+        if name == "LMNN_energy":
+            return sm.EnergyClassifier(sm.LMNN(n_neighbors)), version, "classifier"
+        return getattr(sm, name)(), version, "transformer"
+    if family in ("sklearn", "peers_sklearn"):
+        import sklearn
+        from sklearn.neighbors import NeighborhoodComponentsAnalysis
+
+        assert name == "NCA", name
+        return NeighborhoodComponentsAnalysis(random_state=0), sklearn.__version__, "transformer"
+    if family == "metric_learn":
+        import metric_learn
+
+        version = metric_learn.__version__
+        if name == "LMNN":
+            return metric_learn.LMNN(n_neighbors=n_neighbors, random_state=0), version, "transformer"
+        cls = getattr(metric_learn, name)
+        params = cls().get_params()
+        kwargs = {"random_state": 0} if "random_state" in params else {}
+        return cls(**kwargs), version, "transformer"
+    if family == "pylmnn":
+        import pylmnn
+        from pylmnn import LargeMarginNearestNeighbor
+
+        version = getattr(pylmnn, "__version__", "1.6.4")
+        return LargeMarginNearestNeighbor(n_neighbors=n_neighbors, random_state=0), version, "transformer"
+    if family == "euclidean":
+        import sklearn
+
+        return None, sklearn.__version__, "none"
+    raise ValueError(f"unknown method {method!r}")
+
+
+def main():
+    method, data_path, n_neighbors = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with np.load(data_path) as d:
+        X, y, X_test, y_test = d["X"], d["y"], d["X_test"], d["y_test"]
+    from sklearn.neighbors import KNeighborsClassifier
+
+    estimator, version, kind = make(method, n_neighbors)
+    start = time.perf_counter()
+    if estimator is not None:
+        estimator.fit(X, y)
+    fit_seconds = time.perf_counter() - start
+    result = {"status": "ok", "fit_seconds": fit_seconds, "version": version, "n_train": int(X.shape[0])}
+    if kind == "classifier":
+        accuracy = float(np.mean(estimator.predict(X_test) == y_test))
+    else:
+        if kind == "transformer":
+            components = getattr(estimator, "components_", None)
+            if components is not None and not np.all(np.isfinite(components)):
+                print(json.dumps({"status": "failed", "detail": "NaN or inf in components_"}))
+                return
+            X, X_test = estimator.transform(X), estimator.transform(X_test)
+        knn = KNeighborsClassifier(n_neighbors).fit(X, y)
+        accuracy = float(knn.score(X_test, y_test))
+    result["accuracy"] = accuracy
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    n_iter = getattr(estimator, "n_iter_", None)
+    if n_iter is not None:
+        result["n_iter"] = int(n_iter)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

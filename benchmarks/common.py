@@ -1,0 +1,149 @@
+"""Shared benchmark machinery: data preparation, one fit per subprocess, a result cache.
+
+Every fit runs in its own subprocess (``_fit_one.py``), with the Python of the
+environment it needs: ours for sklearn_metric and scikit-learn, the pinned peers'
+environment (``requirements-peers.txt``) for metric-learn and PyLMNN. The parent
+prepares each dataset once (same preprocessing for every method) and hands it to the
+children as an ``.npz`` file, so all methods see identical arrays. A child that runs
+past ``timeout`` seconds is killed and reported as "timeout"; one that exceeds the
+memory cap (``RLIMIT_AS``) is reported as "out of memory".
+"""
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA_DIR = Path(os.environ.get("SKLEARN_METRIC_DATA", HERE.parents[1] / "shared" / "datasets"))
+DEFAULT_PEERS_PYTHON = Path(os.environ.get("SKLEARN_METRIC_PEERS_PYTHON", HERE.parent / ".venv-peers" / "bin" / "python"))
+PCA_DIMS = {"isolet": 172, "mnist": 164}
+
+
+def _split_standardise(X, y, X_test=None, y_test=None, seed=0, scale="standard"):
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X = np.asarray(X, dtype=np.float64)
+    if X_test is None:
+        X, X_test, y, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    X_test = np.asarray(X_test, dtype=np.float64)
+    if scale == "pixels":
+        X, X_test = X / 255.0, X_test / 255.0
+    else:
+        scaler = StandardScaler().fit(X)
+        X, X_test = scaler.transform(X), scaler.transform(X_test)
+    return X, y, X_test, y_test
+
+
+def prepare(name, data_dir=DEFAULT_DATA_DIR, cache_dir=HERE / "cache", n_train=None):
+    """Prepare a dataset once and return the path of its ``.npz`` (X, y, X_test, y_test).
+
+    ``name`` is a bundled scikit-learn set (iris, wine, breast_cancer, digits), a file
+    of ``data_dir`` (letter, isolet, mnist, ...: standardised, or pixels / 255 for
+    MNIST, then PCA to 172 dimensions for isolet and 164 for MNIST, fitted on the
+    training part), or ``synthetic_N`` (``make_classification(N, 50 features, 20
+    informative, 10 classes, random_state=0)``, standardised, stratified 70/30).
+    ``n_train`` keeps a stratified subsample of the training part.
+    """
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    path = cache_dir / f"{name}{'' if n_train is None else f'_n{n_train}'}.npz"
+    if path.exists():
+        return path
+    from sklearn import datasets
+    from sklearn.decomposition import PCA
+    from sklearn.model_selection import train_test_split
+
+    if name in ("iris", "wine", "breast_cancer", "digits"):
+        X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
+        X, y, X_test, y_test = _split_standardise(X, y)
+    elif name.startswith("synthetic_"):
+        n = int(name.split("_")[1])
+        X, y = datasets.make_classification(
+            n, n_features=50, n_informative=20, n_classes=10, random_state=0
+        )
+        X, y, X_test, y_test = _split_standardise(X, y)
+    else:
+        file = Path(data_dir) / f"{name}.npz"
+        if not file.is_file():
+            raise FileNotFoundError(f"{file} not found (set --data-dir or SKLEARN_METRIC_DATA)")
+        with np.load(file) as d:
+            if "X_train" in d.files:
+                arrays = d["X_train"], d["y_train"], d["X_test"], d["y_test"]
+            else:
+                arrays = d["X"], d["y"], None, None
+        X, y, X_test, y_test = _split_standardise(
+            *arrays, scale="pixels" if name == "mnist" else "standard"
+        )
+        if name in PCA_DIMS:
+            pca = PCA(PCA_DIMS[name], random_state=0).fit(X)
+            X, X_test = pca.transform(X), pca.transform(X_test)
+    if n_train is not None and n_train < X.shape[0]:
+        X, _, y, _ = train_test_split(X, y, train_size=n_train, stratify=y, random_state=0)
+    np.savez(path, X=X, y=y, X_test=X_test, y_test=y_test)
+    return path
+
+
+def _limit_memory(max_bytes):
+    def apply():
+        resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+
+    return apply
+
+
+def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neighbors=3):
+    """Fit one method in a subprocess; return a dict of results or of the failure."""
+    cmd = [str(python), str(HERE / "_fit_one.py"), method, str(data_path), str(n_neighbors)]
+    env = dict(os.environ, PYTHONWARNINGS="ignore")
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=env,
+            preexec_fn=_limit_memory(int(max_memory_gib * 2**30)),
+        )
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "detail": f"over {timeout} s"}
+    except FileNotFoundError as exc:
+        return {"status": "failed", "detail": f"cannot run {python}: {exc}"}
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    if proc.returncode == 0 and lines:
+        return json.loads(lines[-1])
+    err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+    if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode == -9:
+        return {"status": "out of memory", "detail": err[:200]}
+    return {"status": "failed", "detail": err[:200], "wall": time.perf_counter() - start}
+
+
+class ResultCache:
+    """Results keyed by (dataset, method, version), kept in a JSON file across runs."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.data = json.loads(self.path.read_text()) if self.path.exists() else {}
+
+    @staticmethod
+    def key(dataset, method, version):
+        return f"{dataset}|{method}|{version}"
+
+    def get(self, dataset, method, version):
+        return self.data.get(self.key(dataset, method, version))
+
+    def put(self, dataset, method, version, result):
+        self.data[self.key(dataset, method, version)] = result
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+
+
+def python_for(method, peers_python=DEFAULT_PEERS_PYTHON):
+    """Our interpreter for our methods and scikit-learn's, the peers' for theirs."""
+    return peers_python if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn") else sys.executable
