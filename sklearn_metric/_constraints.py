@@ -105,7 +105,7 @@ def pair_squared_distances(Z, rows, cols):
 def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     """Differently labelled points inside each point's squared radius.
 
-    The search runs class by class in blocks of rows, so memory is
+    The search runs over pairs of classes in blocks of rows, so memory is
     O(block * n).
 
     Parameters
@@ -136,26 +136,32 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     """
     Z = np.asarray(Z, dtype=dtype)
     half_sq = np.einsum("ij,ij->i", Z, Z) / 2
+    half_radii = np.asarray(radii_sq, dtype=dtype) / 2
+    groups = [np.flatnonzero(y == label) for label in np.unique(y)]
     rows, cols, dists = [], [], []
-    for label in np.unique(y):
-        members = np.flatnonzero((y == label) & (radii_sq > 0))
-        others = np.flatnonzero(y != label)
-        if members.size == 0 or others.size == 0:
-            continue
-        Z_others, half_others = Z[others], half_sq[others]
-        step = _block_size(others.size)
-        for start in range(0, members.size, step):
-            block = members[start : start + step]
-            # ||a - b||^2 <= r^2  <=>  a.b - |b|^2 / 2 >= (|a|^2 - r^2) / 2
-            score = Z[block] @ Z_others.T
-            score -= half_others
-            threshold = half_sq[block] - radii_sq[block] / 2
-            # flatnonzero is several times faster than a 2-D nonzero.
-            flat = np.flatnonzero(score >= threshold[:, None])
-            r, c = np.divmod(flat, others.size)
-            rows.append(block[r])
-            cols.append(others[c])
-            dists.append(np.maximum(2 * (half_sq[block[r]] - score[r, c]), 0))
+    # Each pair of classes once: one block of distances serves both directions
+    # (l impostor of i, and i impostor of l), halving the matrix products.
+    for a, group_a in enumerate(groups):
+        for group_b in groups[a + 1 :]:
+            Z_b, half_b, reach_b = Z[group_b], half_sq[group_b], half_radii[group_b]
+            step = _block_size(group_b.size)
+            for start in range(0, group_a.size, step):
+                block = group_a[start : start + step]
+                # minus_half_d = -||z_i - z_l||^2 / 2
+                minus_half_d = Z[block] @ Z_b.T
+                minus_half_d -= half_b
+                minus_half_d -= half_sq[block, None]
+                for inside, forward in (
+                    (minus_half_d >= -half_radii[block, None], True),
+                    (minus_half_d >= -reach_b[None, :], False),
+                ):
+                    # flatnonzero is several times faster than a 2-D nonzero.
+                    flat = np.flatnonzero(inside)
+                    r, c = np.divmod(flat, group_b.size)
+                    i, l = (block[r], group_b[c]) if forward else (group_b[c], block[r])
+                    rows.append(i)
+                    cols.append(l)
+                    dists.append(np.maximum(-2 * minus_half_d.ravel()[flat], 0))
     if not rows:
         empty = np.empty(0, dtype=np.intp)
         return empty, empty.copy(), np.empty(0, dtype=dtype)

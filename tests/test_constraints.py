@@ -1,0 +1,69 @@
+import numpy as np
+import pytest
+
+from sklearn_metric._constraints import (
+    find_impostors,
+    find_target_neighbors,
+    pair_squared_distances,
+    squared_distances_rows,
+)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    return rng.randn(120, 4), rng.randint(4, size=120)
+
+
+def _brute_force_impostors(Z, y, radii_sq):
+    d = ((Z[:, None] - Z[None]) ** 2).sum(-1)
+    inside = (d <= radii_sq[:, None]) & (y[:, None] != y[None, :])
+    return set(zip(*np.nonzero(inside)))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
+    import sklearn_metric._constraints as constraints
+
+    X, y = data
+    radii_sq = np.random.RandomState(1).uniform(0, 6, size=120)
+    radii_sq[::7] = 0  # no radius: no impostors
+    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 500)  # many blocks
+    rows, cols, dists = find_impostors(X, y, radii_sq, dtype=dtype)
+    expected = _brute_force_impostors(X, y, radii_sq)
+    found = set(zip(rows.tolist(), cols.tolist()))
+    if dtype is np.float64:
+        assert found == expected
+    else:  # float32 may flip pairs within rounding of the boundary only
+        d = ((X[:, None] - X[None]) ** 2).sum(-1)
+        for i, l in found ^ expected:
+            assert abs(d[i, l] - radii_sq[i]) < 1e-4 * max(1.0, radii_sq[i])
+    assert np.all(y[rows] != y[cols])
+    assert np.allclose(dists, squared_distances_rows(X, rows, cols), atol=1e-4)
+
+
+def test_max_impostors_keeps_the_closest(data):
+    X, y = data
+    radii_sq = np.full(120, 4.0)
+    rows, cols, dists = find_impostors(X, y, radii_sq)
+    r2, c2, d2 = find_impostors(X, y, radii_sq, max_impostors=50)
+    assert r2.size == 50
+    assert np.max(d2) <= np.sort(dists)[50] + 1e-12
+
+
+def test_target_neighbors_by_hand():
+    X = np.array([[0.0], [1.0], [3.0], [10.0], [12.0]])
+    y = np.array([0, 0, 0, 1, 1])
+    with pytest.warns(UserWarning, match="1 class\\(es\\) have n_neighbors=2 or fewer"):
+        targets = find_target_neighbors(X, y, 2)
+    assert targets.tolist() == [[1, 2], [0, 2], [1, 0], [4, -1], [3, -1]]
+
+
+def test_pair_squared_distances_both_paths(data):
+    X, _ = data
+    rng = np.random.RandomState(2)
+    for n_pairs in (10, 5000):  # gathered, then read off the Gram matrix
+        rows, cols = rng.randint(120, size=n_pairs), rng.randint(120, size=n_pairs)
+        np.testing.assert_allclose(
+            pair_squared_distances(X, rows, cols), squared_distances_rows(X, rows, cols), atol=1e-10
+        )
