@@ -7,6 +7,7 @@ nearest neighbours in that distance.
 
 from ._covariance import MahalanobisTransformer
 from ._lmnn import LMNN
+from ._nca import NCA
 from .neighbors import EnergyClassifier, KNNClassifier
 
 __version__ = "0.1.0.dev0"
@@ -15,6 +16,7 @@ __all__ = [
     "EnergyClassifier",
     "KNNClassifier",
     "LMNN",
+    "NCA",
     "MahalanobisTransformer",
     "__version__",
 ]

@@ -1,0 +1,261 @@
+"""Neighbourhood Components Analysis (Goldberger et al., NIPS 2004), in row blocks."""
+
+import sys
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._init import initial_components
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["NCA"]
+
+# Entries of one block of the n x n soft-neighbour matrix (~32 MB in float64).
+_BLOCK_ENTRIES = 2**22
+
+
+def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES):
+    """Expected leave-one-out accuracy of NCA and its gradient, in row blocks.
+
+    ``p_ij = exp(-||L x_i - L x_j||^2) / sum_{k != i} exp(-||L x_i - L x_k||^2)``
+    and the objective is ``sum_i sum_{j: y_j = y_i} p_ij``. Memory is
+    O(block * n): the n x n matrices are never formed.
+
+    Parameters
+    ----------
+    L : ndarray of shape (n_components, n_features)
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer labels.
+    block_entries : int
+        Largest number of matrix entries computed at once.
+
+    Returns
+    -------
+    value : float
+        The objective (to maximise).
+    gradient : ndarray of shape (n_components, n_features)
+        Its gradient with respect to ``L``.
+    """
+    n_samples, n_features = X.shape
+    Z = X @ L.T
+    XZ = np.hstack([X, Z])  # one matrix product per block serves W @ X and W @ Z
+    sq_norms = np.einsum("ij,ij->i", Z, Z)
+    value = 0.0
+    # d value / d L = 2 Z^T (W + W^T - diag(colsum W)) X, accumulated over row blocks.
+    A = np.zeros((Z.shape[1], n_features))
+    column_sums = np.zeros(n_samples)
+    step = max(1, block_entries // n_samples)
+    for start in range(0, n_samples, step):
+        rows = np.arange(start, min(start + step, n_samples))
+        # E = -||z_i - z_j||^2 (the diagonal excluded), then softmax in place.
+        E = Z[rows] @ Z.T
+        E *= 2
+        E -= sq_norms[rows, None]
+        E -= sq_norms[None, :]
+        E[np.arange(rows.size), rows] = -np.inf
+        E -= E.max(axis=1, keepdims=True)
+        np.exp(E, out=E)
+        E /= E.sum(axis=1, keepdims=True)  # E is now p_ij
+        P_same = E * (y[rows, None] == y[None, :])
+        p = P_same.sum(axis=1)
+        value += p.sum()
+        # W_ij = p_ij [y_i = y_j] - p_ij p_i: rows of the weight matrix.
+        E *= p[:, None]
+        np.subtract(P_same, E, out=P_same)
+        WXZ = P_same @ XZ
+        A += Z[rows].T @ WXZ[:, :n_features] + WXZ[:, n_features:].T @ X[rows]
+        column_sums += P_same.sum(axis=0)
+    gradient = 2 * (A - Z.T @ (column_sums[:, None] * X))
+    return value, gradient
+
+
+class NCA(MetricLearnerMixin):
+    """Neighbourhood Components Analysis, with memory linear in the number of samples.
+
+    Learns ``L`` maximising the expected leave-one-out accuracy of the
+    stochastic nearest-neighbour rule ``p_ij ∝ exp(-||L x_i - L x_j||^2)``
+    (Goldberger, Roweis, Hinton & Salakhutdinov, 2004) with L-BFGS-B and the
+    exact gradient. The same parameters as scikit-learn's
+    ``NeighborhoodComponentsAnalysis``, so switching is a change of import;
+    the softmax and gradient are computed in row blocks, so memory is
+    O(block * n_samples) rather than several n x n matrices.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Dimension of the learned space; ``None`` keeps ``n_features``.
+
+    init : {"auto", "pca", "lda", "identity", "random", "covariance"} or \
+            ndarray of shape (n_components, n_features), default="auto"
+        Initial ``L``, chosen as scikit-learn's NCA does for ``"auto"``.
+
+    warm_start : bool, default=False
+        Start from the ``components_`` of a previous fit.
+
+    max_iter : int, default=50
+        Most L-BFGS-B iterations.
+
+    tol : float, default=1e-5
+        Convergence tolerance of L-BFGS-B.
+
+    callback : callable, default=None
+        Called after each iteration as ``callback(components, n_iter)``.
+
+    verbose : int, default=0
+        Print one line per iteration (objective, time).
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of ``init="random"`` and of the PCA of ``init="pca"``.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The learned map ``L``.
+
+    n_iter_ : int
+        Number of iterations run.
+
+    objective_ : float
+        The objective (expected number of correctly classified points) at
+        ``components_``.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    See Also
+    --------
+    sklearn.neighbors.NeighborhoodComponentsAnalysis : The same model, with n x n memory.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import NCA
+    >>> X, y = load_iris(return_X_y=True)
+    >>> nca = NCA(n_components=2, random_state=0).fit(X, y)
+    >>> nca.transform(X).shape
+    (150, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "init": [
+            StrOptions({"auto", "pca", "lda", "identity", "random", "covariance"}),
+            np.ndarray,
+        ],
+        "warm_start": ["boolean"],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "callback": [callable, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_components=None,
+        *,
+        init="auto",
+        warm_start=False,
+        max_iter=50,
+        tol=1e-5,
+        callback=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.init = init
+        self.warm_start = warm_start
+        self.max_iter = max_iter
+        self.tol = tol
+        self.callback = callback
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from labelled data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : NCA
+            The fitted learner.
+        """
+        X, y, _, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        n_components = self._check_n_components(X.shape[1])
+        if self.warm_start and hasattr(self, "components_"):
+            if self.components_.shape != (n_components, X.shape[1]):
+                raise ValueError(
+                    f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
+                    f"the previous fit has {self.components_.shape}."
+                )
+            L0 = self.components_.copy()
+        else:
+            L0 = initial_components(self.init, X, y_enc, n_components, self.random_state)
+
+        shape = L0.shape
+        n_iter = 0
+        last = time.perf_counter()
+        if self.verbose:
+            print(f"[NCA]\n[NCA] {'Iteration':>10} {'Objective Value':>20} {'Time(s)':>10}")
+            print(f"[NCA] {'-' * 42}")
+
+        def loss(flat):
+            value, gradient = nca_objective(flat.reshape(shape), X, y_enc)
+            loss.value = value
+            return -value, -gradient.ravel()
+
+        def on_iteration(xk):
+            nonlocal n_iter, last
+            n_iter += 1
+            if self.verbose:
+                now = time.perf_counter()
+                print(f"[NCA] {n_iter:>10} {loss.value:>20.6e} {now - last:>10.2f}", file=sys.stdout)
+                last = now
+            if self.callback is not None:
+                self.callback(xk.reshape(shape), n_iter)
+
+        result = minimize(
+            loss,
+            L0.ravel(),
+            method="L-BFGS-B",
+            jac=True,
+            tol=self.tol,
+            callback=on_iteration,
+            options={"maxiter": self.max_iter},
+        )
+        L = result.x.reshape(shape)
+        if not np.all(np.isfinite(L)):
+            raise ValueError("NCA produced non-finite components; try standardising X.")
+        if result.status == 1:
+            warnings.warn(
+                f"NCA stopped after max_iter={self.max_iter} iterations without converging; "
+                "increase max_iter.",
+                ConvergenceWarning,
+            )
+        self.components_ = L
+        self.n_iter_ = n_iter
+        self.objective_ = -float(result.fun)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,137 @@
+import tracemalloc
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import check_grad
+from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neighbors import NeighborhoodComponentsAnalysis
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_metric import NCA
+from sklearn_metric._nca import nca_objective
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("block_entries", [2**22, 500])
+def test_gradient_matches_finite_differences(wine, block_entries):
+    X, y = wine
+    L = np.random.RandomState(0).randn(3, 13) * 0.3
+    f = lambda w: nca_objective(w.reshape(3, 13), X, y, block_entries)[0]  # noqa: E731
+    g = lambda w: nca_objective(w.reshape(3, 13), X, y, block_entries)[1].ravel()  # noqa: E731
+    assert check_grad(f, g, L.ravel(), epsilon=1e-7) < 1e-5 * np.linalg.norm(g(L.ravel()))
+
+
+def test_blocks_do_not_change_the_result(wine):
+    X, y = wine
+    L = np.random.RandomState(1).randn(2, 13)
+    v1, g1 = nca_objective(L, X, y)
+    v2, g2 = nca_objective(L, X, y, block_entries=300)
+    assert v1 == pytest.approx(v2, rel=1e-12)
+    assert_allclose(g1, g2, rtol=1e-10, atol=1e-12)
+
+
+def test_objective_by_hand():
+    # Two points per class, far apart: each point's only same-class neighbour
+    # dominates the softmax, p_i -> 1 and the objective -> n.
+    X = np.array([[0.0, 0.0], [0.0, 0.1], [10.0, 0.0], [10.0, 0.1]])
+    y = np.array([0, 0, 1, 1])
+    value, _ = nca_objective(np.eye(2), X, y)
+    assert value == pytest.approx(4.0, rel=1e-12)
+    # With L = 0 every neighbour is equally likely: p_i = 1/3.
+    value, gradient = nca_objective(np.zeros((2, 2)), X, y)
+    assert value == pytest.approx(4 / 3)
+
+
+@pytest.mark.parametrize("init", ["identity", "pca", "lda"])
+def test_same_objective_as_scikit_learn(wine, init):
+    X, y = wine
+    n_components = 2
+    ours = NCA(n_components, init=init, random_state=0, max_iter=30).fit(X, y)
+    theirs = NeighborhoodComponentsAnalysis(n_components, init=init, random_state=0, max_iter=30).fit(X, y)
+    reference = nca_objective(theirs.components_, X, y)[0]
+    assert ours.objective_ == pytest.approx(reference, rel=1e-6)
+
+
+def test_same_class_points_collapse():
+    rng = np.random.RandomState(0)
+    centers = np.array([[0.0, 0.0], [3.0, 0.0]])
+    y = np.repeat([0, 1], 15)
+    X = centers[y] + rng.randn(30, 2) * [0.3, 2.0]  # the second feature is noise
+    nca = NCA(max_iter=200, random_state=0).fit(X, y)
+    assert nca.objective_ > 0.99 * 30
+    M = nca.get_mahalanobis_matrix()
+    assert M[0, 0] > 5 * M[1, 1]  # the informative direction dominates
+
+    def within_over_between(Z):
+        d = np.sqrt(((Z[:, None] - Z[None]) ** 2).sum(-1))
+        same = y[:, None] == y[None, :]
+        return d[same].mean() / d[~same].mean()
+
+    assert within_over_between(nca.transform(X)) < 0.5 * within_over_between(X)
+
+
+def test_memory_is_blocked():
+    rng = np.random.RandomState(0)
+    n = 3000
+    X, y = rng.randn(n, 5), rng.randint(3, size=n)
+    tracemalloc.start()
+    nca_objective(np.eye(5), X, y, block_entries=2**18)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    full_matrix = n * n * 8
+    assert peak < full_matrix / 4  # blocks of 2**18 entries, never an n x n matrix
+
+
+def test_max_iter_warns_and_callback(wine):
+    X, y = wine
+    seen = []
+    with pytest.warns(ConvergenceWarning, match="NCA stopped after max_iter=3"):
+        nca = NCA(max_iter=3, callback=lambda L, n: seen.append(n)).fit(X, y)
+    assert seen == [1, 2, 3] and nca.n_iter_ == 3
+
+
+def test_verbose_and_warm_start(wine, capsys):
+    X, y = wine
+    nca = NCA(2, verbose=1, random_state=0).fit(X, y)
+    out = capsys.readouterr().out
+    assert "[NCA]  Iteration" in out and "Objective Value" in out
+    first = nca.objective_
+    nca.set_params(warm_start=True, verbose=0).fit(X, y)
+    assert nca.objective_ >= first - 1e-6
+
+
+def test_warm_start_shape_mismatch(wine):
+    X, y = wine
+    nca = NCA(2, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="warm_start needs components_ of shape"):
+        nca.set_params(n_components=3).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "params, X, y, msg",
+    [
+        ({}, [[0.0, 1.0], [1.0, 0.0]], [1, 1], "needs samples of at least 2 classes"),
+        ({}, [[0.0, np.inf], [1.0, 0.0]], [0, 1], "infinity"),
+        ({"n_components": 5}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "n_components=5 must be at most"),
+        ({"init": "nope"}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'init' parameter"),
+        ({"init": np.eye(3)}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "init array must have shape"),
+    ],
+)
+def test_bad_input(params, X, y, msg):
+    with pytest.raises(ValueError, match=msg):
+        NCA(**params).fit(X, y)
+
+
+def test_string_labels():
+    X, y = load_iris(return_X_y=True)
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    a = NCA(2, random_state=0).fit(X, labels)
+    b = NCA(2, random_state=0).fit(X, y)
+    assert_allclose(a.components_, b.components_)
