@@ -8,6 +8,7 @@ nearest neighbours in that distance.
 from ._covariance import MahalanobisTransformer
 from ._lmnn import LMNN
 from ._nca import NCA
+from ._rca import RCA
 from .neighbors import EnergyClassifier, KNNClassifier
 
 __version__ = "0.1.0.dev0"
@@ -17,6 +18,7 @@ __all__ = [
     "KNNClassifier",
     "LMNN",
     "NCA",
+    "RCA",
     "MahalanobisTransformer",
     "__version__",
 ]

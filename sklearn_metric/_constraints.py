@@ -13,6 +13,7 @@ __all__ = [
     "find_impostors",
     "find_target_neighbors",
     "pair_squared_distances",
+    "sample_chunklets",
     "squared_distances_rows",
 ]
 
@@ -170,3 +171,44 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
         keep = np.argpartition(dists / radii_sq[rows], max_impostors - 1)[:max_impostors]
         rows, cols, dists = rows[keep], cols[keep], dists[keep]
     return rows, cols, dists
+
+
+def sample_chunklets(y, chunk_size, n_chunks, random_state):
+    """Draw disjoint chunklets of ``chunk_size`` same-class points.
+
+    Each chunklet picks its class uniformly among the classes that still have
+    ``chunk_size`` unused points (every such class, the last one included, can
+    be drawn), then that many unused points of it. Stops early, with a warning,
+    when no class has enough points left.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    chunk_size : int
+        Points per chunklet (at least 2).
+    n_chunks : int
+        Chunklets wanted.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    chunks : ndarray of shape (n_samples,)
+        Chunklet id of each point, ``-1`` for points in no chunklet.
+    """
+    chunks = np.full(y.shape[0], -1, dtype=np.intp)
+    pools = {label: list(random_state.permutation(np.flatnonzero(y == label))) for label in np.unique(y)}
+    for chunk in range(n_chunks):
+        ready = [label for label, pool in pools.items() if len(pool) >= chunk_size]
+        if not ready:
+            warnings.warn(
+                f"Only {chunk} chunklets of chunk_size={chunk_size} could be drawn "
+                f"(n_chunks={n_chunks} asked): the classes have too few points left.",
+                UserWarning,
+            )
+            break
+        label = ready[random_state.randint(len(ready))]
+        members = [pools[label].pop() for _ in range(chunk_size)]
+        chunks[members] = chunk
+    return chunks
