@@ -7,6 +7,7 @@ nearest neighbours in that distance.
 
 from ._covariance import MahalanobisTransformer
 from ._lmnn import LMNN
+from ._mmc import MMC
 from ._nca import NCA
 from ._rca import RCA
 from .neighbors import EnergyClassifier, KNNClassifier
@@ -17,6 +18,7 @@ __all__ = [
     "EnergyClassifier",
     "KNNClassifier",
     "LMNN",
+    "MMC",
     "NCA",
     "RCA",
     "MahalanobisTransformer",

@@ -14,6 +14,7 @@ __all__ = [
     "find_target_neighbors",
     "pair_squared_distances",
     "sample_chunklets",
+    "sample_pairs",
     "squared_distances_rows",
 ]
 
@@ -212,3 +213,52 @@ def sample_chunklets(y, chunk_size, n_chunks, random_state):
         members = [pools[label].pop() for _ in range(chunk_size)]
         chunks[members] = chunk
     return chunks
+
+
+def sample_pairs(y, n_pairs, random_state):
+    """Draw ``n_pairs`` similar and ``n_pairs`` dissimilar index pairs from labels.
+
+    Similar pairs join two distinct points of one class (classes of one point
+    are never drawn); dissimilar pairs join points of different classes. Draws
+    are independent and uniform over the allowed first points.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_pairs : int
+        Pairs of each kind.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    pairs : ndarray of shape (2 * n_pairs, 2)
+        Index pairs, the similar ones first.
+    labels : ndarray of shape (2 * n_pairs,)
+        +1 for similar, -1 for dissimilar.
+    """
+    order = np.argsort(y, kind="stable")
+    labels_sorted = y[order]
+    classes, starts, counts = np.unique(labels_sorted, return_index=True, return_counts=True)
+    class_of = np.searchsorted(classes, y)
+    position = np.empty_like(order)
+    position[order] = np.arange(y.shape[0])
+
+    eligible = np.flatnonzero(counts[class_of] >= 2)
+    if eligible.size == 0:
+        raise ValueError("No class has two points: similar pairs cannot be drawn.")
+    first = eligible[random_state.randint(eligible.size, size=n_pairs)]
+    c = class_of[first]
+    shift = random_state.randint(1, counts[c])  # another member of the same class
+    second = order[starts[c] + (position[first] - starts[c] + shift) % counts[c]]
+    similar = np.column_stack([first, second])
+
+    first = random_state.randint(y.shape[0], size=n_pairs)
+    c = class_of[first]
+    # Uniform over the points outside the class: skip the class's block in sorted order.
+    offset = random_state.randint(y.shape[0] - counts[c])
+    offset = np.where(offset >= starts[c], offset + counts[c], offset)
+    dissimilar = np.column_stack([first, order[offset]])
+    labels = np.concatenate([np.ones(n_pairs, dtype=int), -np.ones(n_pairs, dtype=int)])
+    return np.vstack([similar, dissimilar]), labels

@@ -587,7 +587,13 @@ class LMNN(MetricLearnerMixin):
         problem, M = lmnn_sdp_problem(pull, A.reshape(A.shape[0], n_features**2), self.mu)
         n_variables = n_features * (n_features + 1) // 2 + A.shape[0]
         solver = choose_sdp_solver(self.sdp_solver, n_variables)
-        solve(problem, solver, self.solver_options, what="the LMNN semidefinite program")
+        solve(
+            problem,
+            solver,
+            self.solver_options,
+            what="the LMNN semidefinite program",
+            fallback="solver='lbfgs'",
+        )
         if M.value is None:
             raise ValueError(f"The {solver} solver returned no value for M.")
         return project_psd(M.value)

@@ -57,7 +57,7 @@ def choose_sdp_solver(sdp_solver, n_variables):
     return name
 
 
-def solve(problem, solver, solver_options=None, *, what="the problem"):
+def solve(problem, solver, solver_options=None, *, what="the problem", fallback=None):
     """Solve a cvxpy problem with a named solver and check its status.
 
     Raises
@@ -74,8 +74,8 @@ def solve(problem, solver, solver_options=None, *, what="the problem"):
     cp = _cvxpy()
     options = dict(solver_options or {})
     advice = (
-        "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL'), looser or tighter "
-        "solver_options, or solver='lbfgs'."
+        "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL') or other solver_options"
+        + (f", or {fallback}." if fallback else ".")
     )
     try:
         with warnings.catch_warnings():

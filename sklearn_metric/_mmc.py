@@ -1,0 +1,382 @@
+"""Mahalanobis Metric for Clustering (Xing, Ng, Jordan & Russell, NIPS 2002)."""
+
+import sys
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ._constraints import sample_pairs
+from ._sdp import choose_sdp_solver, components_from_psd, project_psd, solve
+from .base import MetricLearnerMixin, check_pairs, validate_labelled_data
+
+__all__ = ["MMC", "mmc_objective"]
+
+# solver="auto" uses the SDP up to these sizes.
+_AUTO_SDP_MAX_FEATURES = 20
+_AUTO_SDP_MAX_PAIRS = 2000
+
+
+def mmc_objective(M, similar, dissimilar):
+    """Xing et al.'s objective at ``M``, scale-normalised.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n_features, n_features) or (n_features,)
+        Full or diagonal Mahalanobis matrix.
+    similar, dissimilar : ndarray of shape (n_pairs, n_features)
+        Differences ``a - b`` of the similar and dissimilar pairs.
+
+    Returns
+    -------
+    value : float
+        ``sum_D sqrt(D_M) / sqrt(sum_S D_M)``: the objective
+        ``sum_D sqrt(D_M)`` at ``M`` rescaled onto the constraint
+        ``sum_S D_M = 1`` (where the optimum lies).
+    """
+    g = _squared(M, similar).sum()
+    return float(np.sqrt(_squared(M, dissimilar)).sum() / np.sqrt(g)) if g > 0 else np.inf
+
+
+def _squared(M, diffs):
+    if M.ndim == 1:
+        return (diffs * diffs) @ M
+    return np.einsum("ij,ij->i", diffs @ M, diffs)
+
+
+def _gradient(M, similar, dissimilar):
+    """Gradient of ``h(M) = f(M) / sqrt(g(M))`` (f: dissimilar sum, g: similar sum)."""
+    q = np.maximum(_squared(M, dissimilar), 1e-300)
+    f = np.sqrt(q).sum()
+    g = _squared(M, similar).sum()
+    weights = 0.5 / np.sqrt(q)
+    if M.ndim == 1:
+        grad_f = (dissimilar * dissimilar).T @ weights
+        grad_g = (similar * similar).sum(axis=0)
+    else:
+        grad_f = dissimilar.T @ (dissimilar * weights[:, None])
+        grad_g = similar.T @ similar
+    return grad_f / np.sqrt(g) - f * grad_g / (2 * g**1.5)
+
+
+def _check_bounded(similar, dissimilar, diagonal):
+    """Raise when the objective can grow without bound under the constraint.
+
+    That happens when some direction has no extent in any similar pair but
+    some in a dissimilar pair (for ``diagonal``: some feature).
+    """
+    if diagonal:
+        free = (similar * similar).sum(axis=0) == 0
+        unbounded = np.any((dissimilar[:, free] != 0))
+    else:
+        eigvals, eigvecs = np.linalg.eigh(similar.T @ similar)
+        null = eigvecs[:, eigvals <= similar.shape[1] * np.finfo(float).eps * max(eigvals[-1], 0)]
+        unbounded = null.shape[1] > 0 and np.linalg.norm(dissimilar @ null) > 1e-8 * np.linalg.norm(
+            dissimilar
+        )
+    if unbounded:
+        raise ValueError(
+            "The MMC problem is unbounded: the similar pairs have no extent along a "
+            "direction where dissimilar pairs do, so that direction can be stretched "
+            "without limit. Add similar pairs spanning every feature."
+        )
+
+
+def _normalise(M, similar):
+    g = _squared(M, similar).sum()
+    if not g > 1e-300:
+        raise ValueError(
+            "The MMC problem is unbounded: the similar pairs have no extent along some "
+            "direction where dissimilar pairs do. Add similar pairs or use diagonal=True."
+        )
+    return M / g
+
+
+class MMC(MetricLearnerMixin):
+    """Mahalanobis Metric for Clustering (Xing et al., 2002).
+
+    Maximises ``sum_{dissimilar} sqrt(D_M(a, b))`` subject to
+    ``sum_{similar} D_M(a, b) <= 1`` and ``M`` positive semidefinite (or
+    diagonal and non-negative with ``diagonal=True``). The problem is convex
+    (a concave objective); the constraint is tight at the optimum.
+
+    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    from class labels; ``fit_pairs(pairs, y)`` takes explicit pairs with ``y``
+    in {+1 similar, -1 dissimilar}. Pairs of two identical points carry no
+    information and are dropped.
+
+    Note that the problem itself can favour a low-rank ``M`` that does not
+    help k-NN classification: it is solved as stated.
+
+    Parameters
+    ----------
+    diagonal : bool, default=False
+        Learn a diagonal ``M`` (feature weights).
+
+    solver : {"auto", "sdp", "projected_gradient"}, default="auto"
+        ``"sdp"`` states the problem in cvxpy; ``"projected_gradient"`` is the
+        scalable iterative solver: a gradient step on the scale-normalised
+        objective, projection onto the PSD cone (or the non-negative orthant),
+        and rescaling onto the constraint, with a backtracking step size.
+        ``"auto"`` uses the SDP up to 20 features and 2000 pairs.
+
+    n_constraints : int, default=None
+        Pairs of each kind drawn by ``fit``; ``None`` means
+        ``20 * n_classes**2``.
+
+    max_iter : int, default=1000
+        Iterations of the projected gradient solver.
+
+    tol : float, default=1e-6
+        It stops when an accepted step improves the objective by less than
+        ``tol`` relative.
+
+    sdp_solver : str, default=None
+        cvxpy solver of ``"sdp"`` (``None``: Clarabel, SCS for large problems).
+
+    solver_options : dict, default=None
+        Keyword arguments for the cvxpy solver.
+
+    verbose : int, default=0
+        Print progress.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the pair sampling.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_features, n_features)
+        ``L`` with ``L.T @ L = M``.
+
+    objective_ : float
+        ``sum_D sqrt(D_M)`` at the solution (where ``sum_S D_M = 1``).
+
+    n_iter_ : int
+        Iterations of the projected gradient solver (1 for the SDP).
+
+    solver_ : str
+        The solver used.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric import MMC
+    >>> pairs = np.array([[[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [1.5, 2.0]],
+    ...                   [[0.0, 0.0], [3.0, 0.0]], [[0.0, 1.0], [2.0, 1.0]]])
+    >>> mmc = MMC(diagonal=True).fit_pairs(pairs, [1, 1, -1, -1])
+    >>> np.round(np.diag(mmc.get_mahalanobis_matrix()), 3)  # only the first axis separates
+    array([0.8, 0. ])
+    """
+
+    _parameter_constraints: dict = {
+        "diagonal": ["boolean"],
+        "solver": [StrOptions({"auto", "sdp", "projected_gradient"})],
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "sdp_solver": [str, None],
+        "solver_options": [dict, None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        diagonal=False,
+        solver="auto",
+        n_constraints=None,
+        max_iter=1000,
+        tol=1e-6,
+        sdp_solver=None,
+        solver_options=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.diagonal = diagonal
+        self.solver = solver
+        self.n_constraints = n_constraints
+        self.max_iter = max_iter
+        self.tol = tol
+        self.sdp_solver = sdp_solver
+        self.solver_options = solver_options
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from pairs drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : MMC
+            The fitted learner.
+        """
+        X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        n_pairs = self.n_constraints or 20 * classes.size**2
+        index_pairs, labels = sample_pairs(y_enc, n_pairs, check_random_state(self.random_state))
+        diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
+        return self._fit(diffs, labels)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_pairs(self, pairs, y):
+        """Learn the metric from explicit pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            The two points of each pair.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+
+        Returns
+        -------
+        self : MMC
+            The fitted learner.
+        """
+        pairs, y = _validate_pairs(self, pairs, y)
+        return self._fit(pairs[:, 0, :] - pairs[:, 1, :], y)
+
+    def _fit(self, diffs, y):
+        diffs = diffs.astype(np.float64, copy=False)
+        informative = np.any(diffs != 0, axis=1)
+        for label, kind in ((1, "similar"), (-1, "dissimilar")):
+            mine = y == label
+            if np.any(mine) and not np.any(mine & informative):
+                warnings.warn(
+                    f"All {mine.sum()} {kind} pairs join two identical points and carry no "
+                    "information; they are dropped.",
+                    UserWarning,
+                )
+        similar = diffs[(y == 1) & informative]
+        dissimilar = diffs[(y == -1) & informative]
+        if similar.shape[0] == 0 or dissimilar.shape[0] == 0:
+            raise ValueError(
+                "MMC needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
+                f"got {similar.shape[0]} similar and {dissimilar.shape[0]} dissimilar."
+            )
+        _check_bounded(similar, dissimilar, self.diagonal)
+        n_features = diffs.shape[1]
+        solver = self.solver
+        if solver == "auto":
+            small = n_features <= _AUTO_SDP_MAX_FEATURES and diffs.shape[0] <= _AUTO_SDP_MAX_PAIRS
+            solver = "sdp" if small else "projected_gradient"
+        if solver == "sdp":
+            M, n_iter = self._solve_sdp(similar, dissimilar), 1
+        else:
+            M, n_iter = self._solve_projected_gradient(similar, dissimilar)
+        M = _normalise(M, similar)
+        self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
+        self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)
+        self.n_iter_ = n_iter
+        self.solver_ = solver
+        return self
+
+    def _solve_sdp(self, similar, dissimilar):
+        import cvxpy as cp
+
+        n_features = similar.shape[1]
+        if self.diagonal:
+            w = cp.Variable(n_features, nonneg=True)
+            q = (dissimilar * dissimilar) @ w
+            constraint = (similar * similar).sum(axis=0) @ w <= 1
+            variable, n_variables = w, n_features
+        else:
+            M = cp.Variable((n_features, n_features), PSD=True)
+            q = cp.sum(cp.multiply(dissimilar @ M, dissimilar), axis=1)
+            constraint = cp.sum(cp.multiply(similar.T @ similar, M)) <= 1
+            variable, n_variables = M, n_features * (n_features + 1) // 2
+        problem = cp.Problem(cp.Maximize(cp.sum(cp.sqrt(q))), [constraint])
+        solver = choose_sdp_solver(self.sdp_solver, n_variables + dissimilar.shape[0])
+        solve(
+            problem,
+            solver,
+            self.solver_options,
+            what="the MMC problem",
+            fallback="solver='projected_gradient'",
+        )
+        if variable.value is None:
+            raise ValueError(f"The {solver} solver returned no value for M.")
+        value = np.asarray(variable.value, dtype=np.float64)
+        return np.maximum(value, 0) if self.diagonal else project_psd(value)
+
+    def _solve_projected_gradient(self, similar, dissimilar):
+        n_features = similar.shape[1]
+        M = np.ones(n_features) if self.diagonal else np.eye(n_features)
+        M = _normalise(M, similar)
+        value = mmc_objective(M, similar, dissimilar)
+        step = None
+        converged = False
+        n_iter = 0
+        for n_iter in range(1, self.max_iter + 1):
+            grad = _gradient(M, similar, dissimilar)
+            if step is None:
+                step = 0.1 * np.linalg.norm(M) / max(np.linalg.norm(grad), 1e-300)
+            while True:
+                candidate = M + step * grad
+                candidate = np.maximum(candidate, 0) if self.diagonal else project_psd(candidate)
+                candidate = _normalise(candidate, similar)
+                new_value = mmc_objective(candidate, similar, dissimilar)
+                if new_value >= value or step < 1e-20:
+                    break
+                step /= 2
+            improvement = (new_value - value) / max(abs(value), 1e-300)
+            if new_value >= value:
+                M, value = candidate, new_value
+                step *= 1.5
+            if self.verbose:
+                print(f"[MMC] iteration {n_iter:4d} objective {value:.8e} step {step:.3e}", file=sys.stdout)
+            if 0 <= improvement < self.tol or step < 1e-20:
+                converged = True
+                break
+        if not converged:
+            warnings.warn(
+                f"MMC (projected_gradient) stopped after max_iter={self.max_iter} iterations "
+                "without converging; increase max_iter or tol.",
+                ConvergenceWarning,
+            )
+        return M, n_iter
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+def _validate_pairs(estimator, pairs, y, *, reset=True):
+    """Check pairs and their +1/-1 labels; sets ``n_features_in_`` when ``reset``."""
+    pairs = check_pairs(pairs)
+    y = column_or_1d(np.asarray(y), warn=True)
+    if y.shape[0] != pairs.shape[0]:
+        raise ValueError(f"pairs and y have different lengths: {pairs.shape[0]} and {y.shape[0]}.")
+    if not np.all(np.isin(y, [-1, 1])):
+        raise ValueError(
+            f"y must hold +1 (similar) and -1 (dissimilar) only; got values {np.unique(y)[:10].tolist()}."
+        )
+    if reset:
+        # The mixin's feature checks (transform, pair_distance) use n_features_in_.
+        validate_data(estimator, pairs[:, 0, :], reset=True)
+    elif pairs.shape[2] != estimator.n_features_in_:
+        raise ValueError(
+            f"pairs have {pairs.shape[2]} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features."
+        )
+    return pairs, y.astype(int)

@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_metric import MMC
+from sklearn_metric._constraints import sample_pairs
+from sklearn_metric._mmc import mmc_objective
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+@pytest.mark.parametrize("loader", [load_iris, load_wine])
+def test_solvers_agree(loader, diagonal):
+    X, y = loader(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    sdp = MMC(diagonal=diagonal, solver="sdp", random_state=0).fit(X, y)
+    pg = MMC(diagonal=diagonal, solver="projected_gradient", random_state=0).fit(X, y)
+    assert pg.objective_ == pytest.approx(sdp.objective_, rel=1e-2)
+    assert pg.objective_ >= 0.999 * sdp.objective_
+
+
+def test_constraint_is_tight_and_objective_reported(wine):
+    X, y = wine
+    mmc = MMC(solver="projected_gradient", random_state=0).fit(X, y)
+    pairs, labels = sample_pairs(np.unique(y, return_inverse=True)[1], 20 * 9, np.random.RandomState(0))
+    diffs = X[pairs[:, 0]] - X[pairs[:, 1]]
+    M = mmc.get_mahalanobis_matrix()
+    similar, dissimilar = diffs[labels == 1], diffs[labels == -1]
+    assert np.einsum("ij,jk,ik->", similar, M, similar) == pytest.approx(1.0, rel=1e-8)
+    assert mmc.objective_ == pytest.approx(mmc_objective(M, similar, dissimilar), rel=1e-8)
+
+
+def test_hand_checkable_diagonal():
+    # g = 1.25 w1 + 5 w2 <= 1, f = 5 sqrt(w1): the optimum is w = (0.8, 0).
+    pairs = np.array([[[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [1.5, 2.0]],
+                      [[0.0, 0.0], [3.0, 0.0]], [[0.0, 1.0], [2.0, 1.0]]])
+    for solver in ("sdp", "projected_gradient"):
+        mmc = MMC(diagonal=True, solver=solver).fit_pairs(pairs, [1, 1, -1, -1])
+        assert_allclose(mmc.get_mahalanobis_matrix(), np.diag([0.8, 0.0]), atol=1e-5)
+        assert mmc.objective_ == pytest.approx(5 * np.sqrt(0.8), rel=1e-5)
+
+
+def test_identical_pairs_are_dropped():
+    rng = np.random.RandomState(0)
+    a = rng.randn(20, 3)
+    pairs = np.stack([a, a + rng.randn(20, 3)], axis=1)
+    y = np.array([1] * 10 + [-1] * 10)
+    base = MMC(solver="projected_gradient").fit_pairs(pairs, y)
+    with_copies = np.concatenate([pairs, np.stack([a[:5], a[:5]], axis=1)])
+    y_copies = np.concatenate([y, [-1] * 5])
+    other = MMC(solver="projected_gradient").fit_pairs(with_copies, y_copies)
+    assert_allclose(other.components_, base.components_)
+
+
+def test_all_identical_pairs_of_a_kind():
+    a = np.random.RandomState(0).randn(6, 2)
+    pairs = np.stack([a, a], axis=1)
+    pairs[3:, 1] += 1.0  # the dissimilar pairs are fine, the similar ones not
+    with pytest.warns(UserWarning, match="All 3 similar pairs join two identical points"):
+        with pytest.raises(ValueError, match="needs both similar \\(\\+1\\) and dissimilar"):
+            MMC().fit_pairs(pairs, [1, 1, 1, -1, -1, -1])
+
+
+@pytest.mark.parametrize(
+    "y, msg",
+    [
+        ([1, 1, 1, 1], "needs both similar"),
+        ([-1, -1, -1, -1], "needs both similar"),
+        ([0, 1, 0, 1], "must hold \\+1 \\(similar\\) and -1 \\(dissimilar\\) only"),
+        ([1, -1, 1], "different lengths"),
+    ],
+)
+def test_bad_pair_labels(y, msg):
+    pairs = np.random.RandomState(0).randn(4, 2, 3)
+    with pytest.raises(ValueError, match=msg):
+        MMC().fit_pairs(pairs, y)
+
+
+def test_bad_pair_shape():
+    with pytest.raises(ValueError, match="shape \\(n_pairs, 2, n_features\\)"):
+        MMC().fit_pairs(np.zeros((4, 3, 2)), [1, -1, 1, -1])
+
+
+def test_unbounded_problem_is_explained():
+    # The similar pairs never move along the second axis, the dissimilar ones do.
+    pairs = np.array([[[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
+    with pytest.raises(ValueError, match="unbounded"):
+        MMC(solver="projected_gradient").fit_pairs(pairs, [1, -1])
+    with pytest.raises(ValueError, match="unbounded"):
+        MMC(solver="sdp").fit_pairs(pairs, [1, -1])
+
+
+def test_fit_pairs_sets_features_and_transforms():
+    rng = np.random.RandomState(0)
+    pairs = rng.randn(30, 2, 4)
+    mmc = MMC().fit_pairs(pairs, np.where(np.arange(30) < 15, 1, -1))
+    assert mmc.n_features_in_ == 4
+    assert mmc.transform(rng.randn(5, 4)).shape == (5, 4)
+    assert mmc.pair_distance(pairs).shape == (30,)
+
+
+def test_max_iter_warns(wine):
+    X, y = wine
+    with pytest.warns(ConvergenceWarning, match="stopped after max_iter=2"):
+        MMC(solver="projected_gradient", max_iter=2, random_state=0).fit(X, y)
+
+
+def test_seeded_pairs(wine):
+    X, y = wine
+    a = MMC(solver="projected_gradient", random_state=3).fit(X, y)
+    b = MMC(solver="projected_gradient", random_state=3).fit(X, y)
+    assert np.array_equal(a.components_, b.components_)
