@@ -9,6 +9,7 @@ from ._covariance import MahalanobisTransformer
 from ._lmnn import LMNN
 from ._mmc import MMC
 from ._nca import NCA
+from ._pola import POLA
 from ._rca import RCA
 from .neighbors import EnergyClassifier, KNNClassifier
 
@@ -20,6 +21,7 @@ __all__ = [
     "LMNN",
     "MMC",
     "NCA",
+    "POLA",
     "RCA",
     "MahalanobisTransformer",
     "__version__",

@@ -1,0 +1,320 @@
+"""Pseudo-metric Online Learning Algorithm (Shalev-Shwartz, Singer & Ng, ICML 2004)."""
+
+from numbers import Integral
+
+import numpy as np
+from scipy.sparse.linalg import ArpackNoConvergence, eigsh
+from sklearn.base import _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._constraints import sample_pairs
+from ._mmc import _validate_pairs
+from ._sdp import components_from_psd
+from .base import MetricLearnerMixin, check_pairs
+
+__all__ = ["POLA"]
+
+# Above this dimension the PSD repair uses Lanczos for the one negative eigenvalue.
+_DENSE_EIGEN_MAX_FEATURES = 48
+
+
+def _remove_negative_direction(M):
+    """Project ``M`` (PSD but for one rank-one subtraction) onto the PSD cone.
+
+    Subtracting ``a v v^T`` from a PSD matrix leaves at most one negative
+    eigenvalue, so only the smallest eigenpair is needed: Lanczos for large
+    matrices, a dense solver for small ones.
+    """
+    n = M.shape[0]
+    if n <= _DENSE_EIGEN_MAX_FEATURES:
+        eigvals, eigvecs = np.linalg.eigh(M)
+        value, vector = eigvals[0], eigvecs[:, 0]
+    else:
+        try:
+            values, vectors = eigsh(M, k=1, which="SA", tol=1e-10)
+            value, vector = values[0], vectors[:, 0]
+        except ArpackNoConvergence:
+            eigvals, eigvecs = np.linalg.eigh(M)
+            value, vector = eigvals[0], eigvecs[:, 0]
+    if value < 0:
+        M -= value * np.outer(vector, vector)
+    return M
+
+
+class POLA(MetricLearnerMixin):
+    """Online metric learning by projections (POLA).
+
+    Learns a PSD ``M`` and a threshold ``b >= 1`` so that similar pairs have
+    ``D_M(a, b) <= b - 1`` and dissimilar pairs ``D_M(a, b) >= b + 1``. Each
+    pair is processed once, in order: ``(M, b)`` is projected onto the
+    half-space where that pair's hinge loss is zero, then onto the PSD cone
+    (only one eigenpair is needed, see below) and ``b >= 1``. It starts from
+    ``M = 0``, ``b = 1``.
+
+    ``fit(X, y)`` and ``partial_fit(X, y)`` draw ``n_pairs`` pairs (half
+    similar, half dissimilar) from the labels of the batch; ``fit_pairs`` and
+    ``partial_fit_pairs`` take explicit pairs with ``y`` in {+1, -1}. ``fit*``
+    start afresh, ``partial_fit*`` go on from the current state.
+
+    Parameters
+    ----------
+    n_pairs : int, default=1000
+        Pairs drawn per call of ``fit`` or ``partial_fit`` (``n_pairs // 2``
+        similar, the rest dissimilar).
+
+    shuffle : bool, default=True
+        Process the pairs of a call in random order (else in the given order;
+        drawn pairs then come similar first).
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the pair drawing and of the shuffling.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_features, n_features)
+        ``L`` with ``L.T @ L = M``.
+
+    threshold_ : float
+        The threshold ``b``.
+
+    n_pairs_seen_ : int
+        Pairs processed since the last ``fit``.
+
+    n_mistakes_ : int
+        Pairs that were on the wrong side of the threshold when processed.
+
+    classes_ : ndarray of shape (n_classes,)
+        Labels declared by ``classes`` or seen by ``fit``.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Notes
+    -----
+    A similar pair subtracts ``a v v^T`` from ``M``, which can create one
+    negative eigenvalue and nothing else; it is removed with the smallest
+    eigenpair only (Lanczos above 48 features). Dissimilar pairs add
+    ``a v v^T`` and keep ``M`` PSD.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric import POLA
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.randn(200, 2) * [1.0, 0.1]
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> pola = POLA(random_state=0).fit(X, y)
+    >>> pola.predict_pairs([[X[0], X[0] + [0.0, 0.05]], [X[0], -X[0]]])
+    array([ 1, -1])
+    """
+
+    _parameter_constraints: dict = {
+        "n_pairs": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(self, n_pairs=1000, *, shuffle=True, random_state=None):
+        self.n_pairs = n_pairs
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    # -- learning ----------------------------------------------------------------------
+
+    def _reset(self, n_features):
+        self._M = np.zeros((n_features, n_features))
+        self.threshold_ = 1.0
+        self.n_pairs_seen_ = 0
+        self.n_mistakes_ = 0
+        self._rng = check_random_state(self.random_state)
+
+    def _pairs_from_labels(self, X, y):
+        n_similar = max(1, self.n_pairs // 2)
+        index_pairs, labels = sample_pairs(y, n_similar, self._rng)
+        keep = np.concatenate(
+            [np.arange(n_similar), n_similar + np.arange(max(0, self.n_pairs - n_similar))]
+        )
+        index_pairs, labels = index_pairs[keep], labels[keep]
+        return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels
+
+    def _learn(self, diffs, labels):
+        order = self._rng.permutation(labels.shape[0]) if self.shuffle else np.arange(labels.shape[0])
+        M, b = self._M, self.threshold_
+        mistakes = 0
+        for v, label in zip(diffs[order], labels[order]):
+            distance = v @ M @ v
+            mistakes += (distance > b) if label == 1 else (distance < b)
+            loss = label * (distance - b) + 1
+            if loss <= 0:
+                continue
+            alpha = loss / ((v @ v) ** 2 + 1)
+            M -= (label * alpha) * np.outer(v, v)
+            b += label * alpha
+            if label == 1:
+                M = _remove_negative_direction(M)
+            b = max(b, 1.0)
+        self._M, self.threshold_ = M, float(b)
+        self.n_pairs_seen_ += labels.shape[0]
+        self.n_mistakes_ += int(mistakes)
+        self.components_ = components_from_psd(M)
+        return self
+
+    def _check_labels(self, y, classes, first_call):
+        check_classification_targets(y)
+        if classes is not None:
+            classes = np.unique(classes)
+            if not first_call and not np.array_equal(classes, getattr(self, "classes_", classes)):
+                raise ValueError(
+                    f"classes={classes.tolist()} is not the same as on the first call to "
+                    f"partial_fit: {self.classes_.tolist()}."
+                )
+            self.classes_ = classes
+        if hasattr(self, "classes_"):
+            unknown = np.setdiff1d(np.unique(y), self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"y holds labels {unknown.tolist()} not in classes {self.classes_.tolist()}."
+                )
+        return np.unique(y, return_inverse=True)[1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn afresh from ``n_pairs`` pairs drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes, one with two points).
+
+        Returns
+        -------
+        self : POLA
+            The fitted learner.
+        """
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2)
+        if hasattr(self, "classes_"):
+            del self.classes_
+        y_enc = self._check_labels(y, np.unique(y), True)
+        if self.classes_.size < 2:
+            raise ValueError(f"POLA needs samples of at least 2 classes; got {self.classes_.tolist()}.")
+        self._reset(X.shape[1])
+        return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))
+
+    def partial_fit(self, X, y, classes=None):
+        """Go on learning from ``n_pairs`` pairs drawn from this batch's labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A batch of data.
+        y : array-like of shape (n_samples,)
+            Its class labels (two classes at least).
+        classes : array-like of shape (n_classes,), default=None
+            All labels the stream will hold; checked against every batch.
+            Only allowed to differ from ``None`` consistently across calls.
+
+        Returns
+        -------
+        self : POLA
+            The updated learner.
+        """
+        first_call = not hasattr(self, "_M")
+        if first_call:
+            self._validate_params()
+        X, y = validate_data(
+            self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=first_call
+        )
+        y_enc = self._check_labels(y, classes, first_call)
+        if np.unique(y_enc).size < 2:
+            raise ValueError("A partial_fit batch needs samples of at least 2 classes to draw pairs.")
+        if first_call:
+            self._reset(X.shape[1])
+        return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_pairs(self, pairs, y):
+        """Learn afresh from explicit pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            The two points of each pair.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+
+        Returns
+        -------
+        self : POLA
+            The fitted learner.
+        """
+        pairs, y = _validate_pairs(self, pairs, y)
+        self._reset(pairs.shape[2])
+        return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)
+
+    def partial_fit_pairs(self, pairs, y):
+        """Go on learning from explicit pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            The two points of each pair.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+
+        Returns
+        -------
+        self : POLA
+            The updated learner.
+        """
+        first_call = not hasattr(self, "_M")
+        if first_call:
+            self._validate_params()
+        pairs, y = _validate_pairs(self, pairs, y, reset=first_call)
+        if first_call:
+            self._reset(pairs.shape[2])
+        return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)
+
+    # -- using the metric ------------------------------------------------------------
+
+    def decision_function_pairs(self, pairs):
+        """``threshold_ - D_M`` of each pair: positive means similar.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            Pairs of points.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_pairs,)
+        """
+        check_is_fitted(self)
+        pairs = check_pairs(pairs, self.n_features_in_)
+        return self.threshold_ - self.pair_distance(pairs) ** 2
+
+    def predict_pairs(self, pairs):
+        """+1 (similar) where ``D_M <= threshold_``, else -1.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features)
+            Pairs of points.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_pairs,)
+        """
+        return np.where(self.decision_function_pairs(pairs) >= 0, 1, -1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
