@@ -26,7 +26,11 @@ def make(method, n_neighbors):
             return sm.LMNN(n_neighbors), version, "transformer"
         if name == "LMNN_energy":
             return sm.EnergyClassifier(sm.LMNN(n_neighbors)), version, "classifier"
-        return getattr(sm, name)(), version, "transformer"
+        if name == "MMC_diagonal":
+            return sm.MMC(diagonal=True, random_state=0), version, "transformer"
+        cls = getattr(sm, name)
+        kwargs = {"random_state": 0} if "random_state" in cls().get_params() else {}
+        return cls(**kwargs), version, "transformer"
     if family in ("sklearn", "peers_sklearn"):
         import sklearn
         from sklearn.neighbors import NeighborhoodComponentsAnalysis
@@ -56,6 +60,26 @@ def make(method, n_neighbors):
     raise ValueError(f"unknown method {method!r}")
 
 
+def fixed_pairs(y, n_pairs, seed=0):
+    """Similar and dissimilar index pairs drawn from labels with numpy only (both envs)."""
+    rng = np.random.RandomState(seed)
+    first = rng.randint(y.shape[0], size=20 * n_pairs)
+    second = rng.randint(y.shape[0], size=20 * n_pairs)
+    same = (y[first] == y[second]) & (first != second)
+    similar = np.column_stack([first[same], second[same]])[:n_pairs]
+    dissimilar = np.column_stack([first[y[first] != y[second]], second[y[first] != y[second]]])[:n_pairs]
+    return similar, dissimilar
+
+
+def mmc_objective(L, X, y):
+    """Xing et al.'s objective of M = L^T L rescaled onto sum_S D_M = 1, on fixed pairs."""
+    n_classes = np.unique(y).size
+    similar, dissimilar = fixed_pairs(y, 20 * n_classes**2)
+    d_s = (X[similar[:, 0]] - X[similar[:, 1]]) @ L.T
+    d_d = (X[dissimilar[:, 0]] - X[dissimilar[:, 1]]) @ L.T
+    return float(np.sqrt((d_d**2).sum(axis=1)).sum() / np.sqrt((d_s**2).sum()))
+
+
 def main():
     method, data_path, n_neighbors = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with np.load(data_path) as d:
@@ -63,6 +87,7 @@ def main():
     from sklearn.neighbors import KNeighborsClassifier
 
     estimator, version, kind = make(method, n_neighbors)
+    result_extra = {}
     start = time.perf_counter()
     if estimator is not None:
         estimator.fit(X, y)
@@ -76,10 +101,19 @@ def main():
             if components is not None and not np.all(np.isfinite(components)):
                 print(json.dumps({"status": "failed", "detail": "NaN or inf in components_"}))
                 return
+            if "MMC" in method:
+                result_extra = {"objective": mmc_objective(np.asarray(components), X, y)}
+            if method.endswith("POLA"):
+                similar, dissimilar = fixed_pairs(y_test, 1000, seed=1)
+                index_pairs = np.vstack([similar, dissimilar])
+                truth = np.r_[np.ones(len(similar)), -np.ones(len(dissimilar))]
+                pairs = np.stack([X_test[index_pairs[:, 0]], X_test[index_pairs[:, 1]]], axis=1)
+                result_extra = {"pair_accuracy": float(np.mean(estimator.predict_pairs(pairs) == truth))}
             X, X_test = estimator.transform(X), estimator.transform(X_test)
         knn = KNeighborsClassifier(n_neighbors).fit(X, y)
         accuracy = float(knn.score(X_test, y_test))
     result["accuracy"] = accuracy
+    result.update(result_extra)
     result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n_iter = getattr(estimator, "n_iter_", None)
     if n_iter is not None:

@@ -147,3 +147,94 @@ class ResultCache:
 def python_for(method, peers_python=DEFAULT_PEERS_PYTHON):
     """Our interpreter for our methods and scikit-learn's, the peers' for theirs."""
     return peers_python if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn") else sys.executable
+
+
+def add_arguments(parser, datasets, methods, out):
+    """The options every benchmark script shares."""
+    parser.add_argument("--datasets", nargs="+", default=datasets)
+    parser.add_argument("--methods", nargs="+", default=methods)
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per fit")
+    parser.add_argument("--max-memory", type=float, default=16, help="GiB per fit")
+    parser.add_argument("--n-neighbors", type=int, default=3)
+    parser.add_argument("--fresh", action="store_true", help="ignore cached results")
+    parser.add_argument("--out", default=out)
+
+
+def version_key(method, peers_python):
+    """What a cached result depends on: the environment and our package's version."""
+    if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn"):
+        return f"peers@{peers_python}"
+    import hashlib
+
+    import sklearn
+
+    import sklearn_metric
+
+    # The package's source enters the key, so a changed learner is measured again.
+    digest = hashlib.sha256()
+    for path in sorted(Path(sklearn_metric.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return f"ours-{sklearn_metric.__version__}-{digest.hexdigest()[:12]}-sklearn-{sklearn.__version__}"
+
+
+def run_all(datasets, args, cache_name):
+    """Fit every method on every dataset (cached); returns {dataset: {method: result}}."""
+    cache = ResultCache(HERE / "cache" / cache_name)
+    table = {}
+    for dataset in datasets:
+        path = prepare(dataset, args.data_dir)
+        table[dataset] = {}
+        for method in args.methods:
+            version = version_key(method, args.peers_python)
+            result = None if args.fresh else cache.get(dataset, method, version)
+            if result is None:
+                result = run_fit(
+                    python_for(method, args.peers_python),
+                    method,
+                    path,
+                    timeout=args.timeout,
+                    max_memory_gib=args.max_memory,
+                    n_neighbors=args.n_neighbors,
+                )
+                cache.put(dataset, method, version, result)
+            table[dataset][method] = result
+            print(f"{dataset:<16} {method:<32} {_cells(result)}", flush=True)
+    return table
+
+
+def _cells(result):
+    if result["status"] != "ok":
+        detail = f": {result.get('detail', '')}" if result["status"] == "failed" else ""
+        return f"{result['status']}{detail} | | | |"
+    extra = []
+    if "objective" in result:
+        extra.append(f"objective {result['objective']:.4g}")
+    if "pair_accuracy" in result:
+        extra.append(f"pair accuracy {result['pair_accuracy']:.3f}")
+    return (
+        f"{result['fit_seconds']:.2f} | {result['peak_mib']:.0f} | "
+        f"{100 * (1 - result['accuracy']):.2f} | {result.get('n_iter', '')} | {', '.join(extra)}"
+    )
+
+
+def markdown_table(table, ratios):
+    """Rows for every (dataset, method); ``ratios`` maps our method to
+    ``(column title, [reference methods])`` pairs: fit time over the fastest reference."""
+    titles = []
+    for specs in ratios.values():
+        titles += [title for title, _ in specs if title not in titles]
+    header = "| dataset | method | fit s | peak MiB | 3-NN test error % | iterations | notes | "
+    header += " | ".join(f"fit time / {t}" for t in titles) + " |"
+    lines = [header, "|" + "---|" * (7 + len(titles))]
+    for dataset, results in table.items():
+        for method, result in results.items():
+            cells = {t: "" for t in titles}
+            if result["status"] == "ok":
+                for title, refs in ratios.get(method, []):
+                    times = [results[r]["fit_seconds"] for r in refs if results.get(r, {}).get("status") == "ok"]
+                    if times:
+                        cells[title] = f"{result['fit_seconds'] / min(times):.2f}"
+            lines.append(f"| {dataset} | {method} | {_cells(result)} | " + " | ".join(cells.values()) + " |")
+    return "\n".join(lines)

@@ -19,7 +19,7 @@ from ._constraints import (
     pair_squared_distances,
     squared_distances_rows,
 )
-from ._init import INIT_OPTIONS, initial_components
+from ._init import INIT_OPTIONS
 from ._sdp import (
     choose_sdp_solver,
     components_from_psd,
@@ -382,16 +382,6 @@ class LMNN(MetricLearnerMixin):
             return "lbfgs"
         small = n_samples <= _AUTO_SDP_MAX_SAMPLES and n_features <= _AUTO_SDP_MAX_FEATURES
         return "sdp" if small and n_components == n_features else "lbfgs"
-
-    def _initial_components(self, X, y, n_components):
-        if self.warm_start and hasattr(self, "components_"):
-            if self.components_.shape != (n_components, X.shape[1]):
-                raise ValueError(
-                    f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
-                    f"the previous fit has {self.components_.shape}."
-                )
-            return self.components_.copy()
-        return initial_components(self.init, X, y, n_components, self.random_state)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):

@@ -11,7 +11,6 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._init import initial_components
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
@@ -200,15 +199,7 @@ class NCA(MetricLearnerMixin):
         X, y, _, y_enc = validate_labelled_data(self, X, y)
         X = X.astype(np.float64, copy=False)
         n_components = self._check_n_components(X.shape[1])
-        if self.warm_start and hasattr(self, "components_"):
-            if self.components_.shape != (n_components, X.shape[1]):
-                raise ValueError(
-                    f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
-                    f"the previous fit has {self.components_.shape}."
-                )
-            L0 = self.components_.copy()
-        else:
-            L0 = initial_components(self.init, X, y_enc, n_components, self.random_state)
+        L0 = self._initial_components(X, y_enc, n_components)
 
         shape = L0.shape
         n_iter = 0
