@@ -17,6 +17,8 @@ from .base import MetricLearnerMixin, check_pairs, validate_labelled_data
 
 __all__ = ["MMC", "mmc_objective"]
 
+# Directions whose similar-pair extent is below this fraction of the largest count as none.
+_NULL_TOL = 1e-10
 # solver="auto" uses the SDP up to these sizes.
 _AUTO_SDP_MAX_FEATURES = 20
 _AUTO_SDP_MAX_PAIRS = 2000
@@ -64,27 +66,34 @@ def _gradient(M, similar, dissimilar):
     return grad_f / np.sqrt(g) - f * grad_g / (2 * g**1.5)
 
 
-def _check_bounded(similar, dissimilar, diagonal):
-    """Raise when the objective can grow without bound under the constraint.
+def _bounded_subspace(similar, dissimilar, diagonal):
+    """Where the problem has an optimum: ``None`` (everywhere), or the basis to solve in.
 
-    That happens when some direction has no extent in any similar pair but
-    some in a dissimilar pair (for ``diagonal``: some feature).
+    The objective grows without bound along any direction in which no similar
+    pair has extent but some dissimilar pair has (for ``diagonal``: any such
+    feature). Such directions are left out of ``M`` (weight zero) with a warning.
+    Returns an orthonormal basis of shape (n_features, k), or for ``diagonal`` a
+    boolean mask of the features kept.
     """
     if diagonal:
-        free = (similar * similar).sum(axis=0) == 0
-        unbounded = np.any((dissimilar[:, free] != 0))
+        free = (similar * similar).sum(axis=0) <= _NULL_TOL * (similar * similar).sum(axis=0).max()
+        if not np.any(dissimilar[:, free] != 0):
+            return None
+        kept, dropped = ~free, int(free.sum())
     else:
         eigvals, eigvecs = np.linalg.eigh(similar.T @ similar)
-        null = eigvecs[:, eigvals <= similar.shape[1] * np.finfo(float).eps * max(eigvals[-1], 0)]
-        unbounded = null.shape[1] > 0 and np.linalg.norm(dissimilar @ null) > 1e-8 * np.linalg.norm(
-            dissimilar
-        )
-    if unbounded:
-        raise ValueError(
-            "The MMC problem is unbounded: the similar pairs have no extent along a "
-            "direction where dissimilar pairs do, so that direction can be stretched "
-            "without limit. Add similar pairs spanning every feature."
-        )
+        null = eigvals <= _NULL_TOL * max(eigvals[-1], 0)
+        extent = np.linalg.norm(dissimilar @ eigvecs[:, null])
+        if not null.any() or extent <= 1e-8 * np.linalg.norm(dissimilar):
+            return None
+        kept, dropped = eigvecs[:, ~null], int(null.sum())
+    warnings.warn(
+        f"The MMC problem is unbounded along {dropped} direction(s) where no similar pair "
+        "has extent but dissimilar pairs do; M is learned without them (weight zero "
+        "there). Similar pairs spanning every feature avoid this.",
+        UserWarning,
+    )
+    return kept
 
 
 def _normalise(M, similar):
@@ -132,7 +141,7 @@ class MMC(MetricLearnerMixin):
     max_iter : int, default=1000
         Iterations of the projected gradient solver.
 
-    tol : float, default=1e-6
+    tol : float, default=1e-8
         It stops when an accepted step improves the objective by less than
         ``tol`` relative.
 
@@ -198,7 +207,7 @@ class MMC(MetricLearnerMixin):
         solver="auto",
         n_constraints=None,
         max_iter=1000,
-        tol=1e-6,
+        tol=1e-8,
         sdp_solver=None,
         solver_options=None,
         verbose=0,
@@ -273,16 +282,28 @@ class MMC(MetricLearnerMixin):
                 "MMC needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
                 f"got {similar.shape[0]} similar and {dissimilar.shape[0]} dissimilar."
             )
-        _check_bounded(similar, dissimilar, self.diagonal)
         n_features = diffs.shape[1]
+        subspace = _bounded_subspace(similar, dissimilar, self.diagonal)
+        if subspace is None:
+            sub_similar, sub_dissimilar = similar, dissimilar
+        elif self.diagonal:
+            sub_similar, sub_dissimilar = similar[:, subspace], dissimilar[:, subspace]
+        else:
+            sub_similar, sub_dissimilar = similar @ subspace, dissimilar @ subspace
         solver = self.solver
         if solver == "auto":
             small = n_features <= _AUTO_SDP_MAX_FEATURES and diffs.shape[0] <= _AUTO_SDP_MAX_PAIRS
             solver = "sdp" if small else "projected_gradient"
         if solver == "sdp":
-            M, n_iter = self._solve_sdp(similar, dissimilar), 1
+            M, n_iter = self._solve_sdp(sub_similar, sub_dissimilar), 1
         else:
-            M, n_iter = self._solve_projected_gradient(similar, dissimilar)
+            M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
+        if subspace is not None and self.diagonal:
+            full = np.zeros(n_features)
+            full[subspace] = M
+            M = full
+        elif subspace is not None:
+            M = subspace @ M @ subspace.T
         M = _normalise(M, similar)
         self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
         self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)

@@ -44,34 +44,39 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES):
     """
     n_samples, n_features = X.shape
     Z = X @ L.T
-    XZ = np.hstack([X, Z])  # one matrix product per block serves W @ X and W @ Z
     sq_norms = np.einsum("ij,ij->i", Z, Z)
+    Z2 = 2 * Z
     value = 0.0
-    # d value / d L = 2 Z^T (W + W^T - diag(colsum W)) X, accumulated over row blocks.
-    A = np.zeros((Z.shape[1], n_features))
+    # d value / d L = 2 Z^T (W + W^T - diag(colsum W)) X. Over row blocks B it is
+    # accumulated as R = sum_B Z_B^T W_B (r x n) and Q = sum_B (W_B Z)^T X_B.
+    R = np.zeros((Z.shape[1], n_samples))
+    Q = np.zeros((Z.shape[1], n_features))
     column_sums = np.zeros(n_samples)
     step = max(1, block_entries // n_samples)
     for start in range(0, n_samples, step):
         rows = np.arange(start, min(start + step, n_samples))
-        # E = -||z_i - z_j||^2 (the diagonal excluded), then softmax in place.
-        E = Z[rows] @ Z.T
-        E *= 2
-        E -= sq_norms[rows, None]
-        E -= sq_norms[None, :]
+        # -||z_i - z_j||^2 up to a constant per row, which the softmax ignores.
+        E = Z[rows] @ Z2.T
+        E -= sq_norms
         E[np.arange(rows.size), rows] = -np.inf
         E -= E.max(axis=1, keepdims=True)
-        np.exp(E, out=E)
-        E /= E.sum(axis=1, keepdims=True)  # E is now p_ij
-        P_same = E * (y[rows, None] == y[None, :])
-        p = P_same.sum(axis=1)
+        np.exp(E, out=E)  # unnormalised p_ij
+        total = E.sum(axis=1)
+        same = y[rows, None] == y[None, :]
+        p = np.einsum("ij,ij->i", E, same) / total
         value += p.sum()
-        # W_ij = p_ij [y_i = y_j] - p_ij p_i: rows of the weight matrix.
-        E *= p[:, None]
-        np.subtract(P_same, E, out=P_same)
-        WXZ = P_same @ XZ
-        A += Z[rows].T @ WXZ[:, :n_features] + WXZ[:, n_features:].T @ X[rows]
-        column_sums += P_same.sum(axis=0)
-    gradient = 2 * (A - Z.T @ (column_sums[:, None] * X))
+        # W_ij = p_ij ([y_i = y_j] - p_i): rows of the weight matrix.
+        E *= np.where(same, ((1 - p) / total)[:, None], (-p / total)[:, None])
+        W = E
+        column_sums += W.sum(axis=0)
+        if rows.size == n_samples:
+            # One block holds all of W: symmetrise it in place, one product less.
+            W += W.T
+            W[np.diag_indices(n_samples)] -= column_sums
+            return value, 2 * (Z.T @ W) @ X
+        R += Z[rows].T @ W
+        Q += (W @ Z).T @ X[rows]
+    gradient = 2 * ((R - Z.T * column_sums) @ X + Q)
     return value, gradient
 
 

@@ -89,13 +89,22 @@ def test_bad_pair_shape():
         MMC().fit_pairs(np.zeros((4, 3, 2)), [1, -1, 1, -1])
 
 
-def test_unbounded_problem_is_explained():
-    # The similar pairs never move along the second axis, the dissimilar ones do.
-    pairs = np.array([[[0.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
-    with pytest.raises(ValueError, match="unbounded"):
-        MMC(solver="projected_gradient").fit_pairs(pairs, [1, -1])
-    with pytest.raises(ValueError, match="unbounded"):
-        MMC(solver="sdp").fit_pairs(pairs, [1, -1])
+@pytest.mark.parametrize("solver", ["sdp", "projected_gradient"])
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_unbounded_direction_is_left_out(solver, diagonal):
+    # Similar pairs never move along the second axis, dissimilar ones do: that
+    # direction could be stretched without limit, so it gets weight zero.
+    rng = np.random.RandomState(0)
+    a = rng.randn(20, 2)
+    similar = np.stack([a, a + np.column_stack([rng.randn(20), np.zeros(20)])], axis=1)
+    dissimilar = np.stack([a, a + rng.randn(20, 2)], axis=1)
+    pairs, y = np.concatenate([similar, dissimilar]), np.r_[np.ones(20), -np.ones(20)]
+    with pytest.warns(UserWarning, match="unbounded along 1 direction"):
+        mmc = MMC(diagonal=diagonal, solver=solver).fit_pairs(pairs, y)
+    M = mmc.get_mahalanobis_matrix()
+    assert_allclose(M[1], 0, atol=1e-8)
+    assert M[0, 0] > 0
+    assert np.all(np.isfinite(mmc.components_))
 
 
 def test_fit_pairs_sets_features_and_transforms():
