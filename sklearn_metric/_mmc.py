@@ -9,11 +9,10 @@ from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._constraints import sample_pairs
 from ._sdp import choose_sdp_solver, components_from_psd, project_psd, solve
-from .base import MetricLearnerMixin, check_pairs, validate_labelled_data
+from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
 
@@ -261,7 +260,7 @@ class MMC(MetricLearnerMixin):
         self : MMC
             The fitted learner.
         """
-        pairs, y = _validate_pairs(self, pairs, y)
+        pairs, y = validate_pairs(self, pairs, y)
         return self._fit(pairs[:, 0, :] - pairs[:, 1, :], y)
 
     def _fit(self, diffs, y):
@@ -380,24 +379,3 @@ class MMC(MetricLearnerMixin):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         return tags
-
-
-def _validate_pairs(estimator, pairs, y, *, reset=True):
-    """Check pairs and their +1/-1 labels; sets ``n_features_in_`` when ``reset``."""
-    pairs = check_pairs(pairs)
-    y = column_or_1d(np.asarray(y), warn=True)
-    if y.shape[0] != pairs.shape[0]:
-        raise ValueError(f"pairs and y have different lengths: {pairs.shape[0]} and {y.shape[0]}.")
-    if not np.all(np.isin(y, [-1, 1])):
-        raise ValueError(
-            f"y must hold +1 (similar) and -1 (dissimilar) only; got values {np.unique(y)[:10].tolist()}."
-        )
-    if reset:
-        # The mixin's feature checks (transform, pair_distance) use n_features_in_.
-        validate_data(estimator, pairs[:, 0, :], reset=True)
-    elif pairs.shape[2] != estimator.n_features_in_:
-        raise ValueError(
-            f"pairs have {pairs.shape[2]} features, but {type(estimator).__name__} is "
-            f"expecting {estimator.n_features_in_} features."
-        )
-    return pairs, y.astype(int)

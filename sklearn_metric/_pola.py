@@ -11,9 +11,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._constraints import sample_pairs
-from ._mmc import _validate_pairs
 from ._sdp import components_from_psd
-from .base import MetricLearnerMixin, check_pairs
+from .base import MetricLearnerMixin, check_pairs, validate_pairs
 
 __all__ = ["POLA"]
 
@@ -255,7 +254,7 @@ class POLA(MetricLearnerMixin):
         self : POLA
             The fitted learner.
         """
-        pairs, y = _validate_pairs(self, pairs, y)
+        pairs, y = validate_pairs(self, pairs, y)
         self._reset(pairs.shape[2])
         return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)
 
@@ -277,7 +276,7 @@ class POLA(MetricLearnerMixin):
         first_call = not hasattr(self, "_M")
         if first_call:
             self._validate_params()
-        pairs, y = _validate_pairs(self, pairs, y, reset=first_call)
+        pairs, y = validate_pairs(self, pairs, y, reset=first_call)
         if first_call:
             self._reset(pairs.shape[2])
         return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)

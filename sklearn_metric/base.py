@@ -18,13 +18,14 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
 
 __all__ = [
     "MetricLearnerMixin",
     "MahalanobisDistance",
     "check_pairs",
     "validate_labelled_data",
+    "validate_pairs",
 ]
 
 
@@ -144,6 +145,27 @@ def check_pairs(pairs, n_features=None, *, dtype=(np.float64, np.float32)):
             f"on {n_features} features."
         )
     return pairs
+
+
+def validate_pairs(estimator, pairs, y, *, reset=True):
+    """Check pairs and their +1/-1 labels; sets ``n_features_in_`` when ``reset``."""
+    pairs = check_pairs(pairs)
+    y = column_or_1d(np.asarray(y), warn=True)
+    if y.shape[0] != pairs.shape[0]:
+        raise ValueError(f"pairs and y have different lengths: {pairs.shape[0]} and {y.shape[0]}.")
+    if not np.all(np.isin(y, [-1, 1])):
+        raise ValueError(
+            f"y must hold +1 (similar) and -1 (dissimilar) only; got values {np.unique(y)[:10].tolist()}."
+        )
+    if reset:
+        # The mixin's feature checks (transform, pair_distance) use n_features_in_.
+        validate_data(estimator, pairs[:, 0, :], reset=True)
+    elif pairs.shape[2] != estimator.n_features_in_:
+        raise ValueError(
+            f"pairs have {pairs.shape[2]} features, but {type(estimator).__name__} is "
+            f"expecting {estimator.n_features_in_} features."
+        )
+    return pairs, y.astype(int)
 
 
 class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
