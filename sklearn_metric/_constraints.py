@@ -12,6 +12,7 @@ from sklearn.neighbors import NearestNeighbors
 __all__ = [
     "find_impostors",
     "find_target_neighbors",
+    "impostors_of_rows",
     "pair_squared_distances",
     "sample_chunklets",
     "sample_pairs",
@@ -69,10 +70,25 @@ def find_target_neighbors(Z, y, n_neighbors):
     return targets
 
 
+# Pairs gathered at once by squared_distances_rows (bounds its temporary memory).
+_PAIR_CHUNK = 2**15
+
+
 def squared_distances_rows(Z, rows, cols):
-    """``||Z[rows] - Z[cols]||^2`` elementwise, for index arrays of equal shape."""
-    diff = Z[rows] - Z[cols]
-    return np.einsum("...j,...j->...", diff, diff)
+    """``||Z[rows] - Z[cols]||^2`` elementwise, for index arrays of equal shape.
+
+    Works in chunks of pairs, so the gathered rows take O(chunk * n_dims)
+    memory however many pairs there are.
+    """
+    rows, cols = np.asarray(rows), np.asarray(cols)
+    flat_rows, flat_cols = rows.ravel(), cols.ravel()
+    out = np.empty(flat_rows.size, dtype=np.result_type(Z.dtype, np.float32))
+    for start in range(0, flat_rows.size, _PAIR_CHUNK):
+        stop = start + _PAIR_CHUNK
+        diff = Z[flat_rows[start:stop]]
+        diff -= Z[flat_cols[start:stop]]
+        out[start:stop] = np.einsum("ij,ij->i", diff, diff)
+    return out.reshape(rows.shape)
 
 
 def pair_squared_distances(Z, rows, cols):
@@ -108,7 +124,7 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     """Differently labelled points inside each point's squared radius.
 
     The search runs over pairs of classes in blocks of rows, so memory is
-    O(block * n).
+    O(block * n + pairs kept).
 
     Parameters
     ----------
@@ -121,7 +137,9 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
         have no impostors.
     max_impostors : int or None, default=None
         Keep at most this many pairs: those with the smallest distance
-        relative to their radius (the most violating).
+        relative to their radius (the most violating). The search tightens
+        its radii as it goes so that it never holds more than about twice
+        this many pairs.
     dtype : {np.float64, np.float32}, default=np.float64
         Precision of the search. float32 halves its cost; its rounding (a
         relative 1e-6 of the squared norms) is for callers to cover with a
@@ -137,15 +155,16 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
         ``||Z[i] - Z[l]||^2`` as computed by the search (in ``dtype``).
     """
     Z = np.asarray(Z, dtype=dtype)
+    radii_sq = np.asarray(radii_sq, dtype=np.float64)
     half_sq = np.einsum("ij,ij->i", Z, Z) / 2
-    half_radii = np.asarray(radii_sq, dtype=dtype) / 2
     groups = [np.flatnonzero(y == label) for label in np.unique(y)]
-    rows, cols, dists = [], [], []
+    kept = _KeptPairs(radii_sq, max_impostors)
+    no_radius = radii_sq <= 0
     # Each pair of classes once: one block of distances serves both directions
     # (l impostor of i, and i impostor of l), halving the matrix products.
     for a, group_a in enumerate(groups):
         for group_b in groups[a + 1 :]:
-            Z_b, half_b, reach_b = Z[group_b], half_sq[group_b], half_radii[group_b]
+            Z_b, half_b = Z[group_b], half_sq[group_b]
             step = _block_size(group_b.size)
             for start in range(0, group_a.size, step):
                 block = group_a[start : start + step]
@@ -153,25 +172,89 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
                 minus_half_d = Z[block] @ Z_b.T
                 minus_half_d -= half_b
                 minus_half_d -= half_sq[block, None]
+                half_radii = (kept.scale * radii_sq / 2).astype(dtype)
+                half_radii[no_radius] = -np.inf  # no pair, not even at distance 0
                 for inside, forward in (
                     (minus_half_d >= -half_radii[block, None], True),
-                    (minus_half_d >= -reach_b[None, :], False),
+                    (minus_half_d >= -half_radii[group_b][None, :], False),
                 ):
                     # flatnonzero is several times faster than a 2-D nonzero.
                     flat = np.flatnonzero(inside)
                     r, c = np.divmod(flat, group_b.size)
                     i, l = (block[r], group_b[c]) if forward else (group_b[c], block[r])
-                    rows.append(i)
-                    cols.append(l)
-                    dists.append(np.maximum(-2 * minus_half_d.ravel()[flat], 0))
-    if not rows:
-        empty = np.empty(0, dtype=np.intp)
-        return empty, empty.copy(), np.empty(0, dtype=dtype)
-    rows, cols, dists = np.concatenate(rows), np.concatenate(cols), np.concatenate(dists)
-    if max_impostors is not None and rows.size > max_impostors:
-        keep = np.argpartition(dists / radii_sq[rows], max_impostors - 1)[:max_impostors]
-        rows, cols, dists = rows[keep], cols[keep], dists[keep]
-    return rows, cols, dists
+                    kept.add(i, l, np.maximum(-2 * minus_half_d.ravel()[flat], 0))
+    return kept.result()
+
+
+class _KeptPairs:
+    """Pairs found by :func:`find_impostors`, trimmed to the most violating ones.
+
+    When more than twice ``max_impostors`` pairs are held, only the
+    ``max_impostors`` with the smallest ``dist / radius`` stay, and ``scale``
+    (a factor on every radius) drops to the largest ratio kept: later blocks
+    then skip pairs that could not be kept anyway.
+    """
+
+    def __init__(self, radii_sq, max_impostors):
+        self.radii_sq, self.max_impostors = radii_sq, max_impostors
+        self.scale = 1.0
+        self.rows, self.cols, self.dists = [], [], []
+        self.size = 0
+
+    def add(self, rows, cols, dists):
+        self.rows.append(rows)
+        self.cols.append(cols)
+        self.dists.append(dists)
+        self.size += rows.size
+        if self.max_impostors is not None and self.size > 2 * self.max_impostors:
+            self._trim()
+
+    def _trim(self):
+        rows, cols, dists = self._concatenated()
+        ratio = dists / self.radii_sq[rows]
+        keep = np.argpartition(ratio, self.max_impostors - 1)[: self.max_impostors]
+        self.scale = min(self.scale, float(ratio[keep].max()))
+        self.rows, self.cols, self.dists = [rows[keep]], [cols[keep]], [dists[keep]]
+        self.size = keep.size
+
+    def _concatenated(self):
+        return np.concatenate(self.rows), np.concatenate(self.cols), np.concatenate(self.dists)
+
+    def result(self):
+        if not self.rows:
+            empty = np.empty(0, dtype=np.intp)
+            return empty, empty.copy(), np.empty(0)
+        if self.max_impostors is not None and self.size > self.max_impostors:
+            self._trim()
+        return self._concatenated()
+
+
+def impostors_of_rows(Z, y, rows, radii_sq):
+    """The pairs ``(i, l)``, ``i`` in ``rows``, with ``y[l] != y[i]`` inside ``radii_sq[i]``.
+
+    One direction only (the impostors of the given points), in blocks of
+    rows; O(len(rows) * n) work.
+
+    Returns
+    -------
+    pair_rows, pair_cols : ndarray of shape (n_pairs,)
+    """
+    half_sq = np.einsum("ij,ij->i", Z, Z) / 2
+    found_rows, found_cols = [], []
+    step = _block_size(Z.shape[0])
+    for start in range(0, rows.size, step):
+        block = rows[start : start + step]
+        minus_half_d = Z[block] @ Z.T
+        minus_half_d -= half_sq
+        minus_half_d -= half_sq[block, None]
+        inside = minus_half_d >= -radii_sq[block, None] / 2
+        inside &= y[block, None] != y[None, :]
+        r, c = np.divmod(np.flatnonzero(inside), Z.shape[0])
+        found_rows.append(block[r])
+        found_cols.append(c)
+    if not found_rows:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    return np.concatenate(found_rows), np.concatenate(found_cols)
 
 
 def sample_chunklets(y, chunk_size, n_chunks, random_state):

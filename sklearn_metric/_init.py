@@ -1,5 +1,7 @@
 """Initial linear maps for the iterative learners."""
 
+import warnings
+
 import numpy as np
 from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -12,6 +14,17 @@ __all__ = ["INIT_OPTIONS", "initial_components"]
 INIT_OPTIONS = {"auto", "identity", "pca", "lda", "covariance", "random"}
 
 
+def _lda_directions(X, y, n_directions):
+    """LDA's scalings (at most ``n_directions``), or None without within-class spread."""
+    means = np.zeros((y.max() + 1, X.shape[1]))
+    np.add.at(means, y, X)
+    means /= np.bincount(y)[:, None]
+    if not np.any(X - means[y]):
+        return None
+    lda = LinearDiscriminantAnalysis(n_components=n_directions).fit(X, y)
+    return lda.scalings_.T[:n_directions]
+
+
 def initial_components(init, X, y, n_components, random_state=None):
     """Return the initial ``L`` of shape ``(n_components, n_features)``.
 
@@ -19,7 +32,7 @@ def initial_components(init, X, y, n_components, random_state=None):
     ----------
     init : {"auto", "identity", "pca", "lda", "covariance", "random"} or ndarray
         ``"auto"`` is ``"lda"`` when ``n_components <= min(n_features,
-        n_classes - 1)``, ``"pca"`` when ``n_components < n_features`` and
+        n_classes - 1)`` (and there are more samples than classes), ``"pca"`` when ``n_components < n_features`` and
         ``"identity"`` otherwise (scikit-learn's NCA rule). ``"covariance"``
         whitens by the inverse square root of the covariance. An array is
         checked for shape and finiteness and used as is.
@@ -52,7 +65,7 @@ def initial_components(init, X, y, n_components, random_state=None):
         return L.copy()
     n_classes = np.unique(y).size
     if init == "auto":
-        if n_components <= min(n_features, n_classes - 1):
+        if n_components <= min(n_features, n_classes - 1) and n_samples > n_classes:
             init = "lda"
         elif n_components < n_features:
             init = "pca"
@@ -66,9 +79,21 @@ def initial_components(init, X, y, n_components, random_state=None):
         pca = PCA(n_components=n_components, random_state=random_state)
         return pca.fit(X).components_
     if init == "lda":
+        if n_samples <= n_classes:
+            raise ValueError(
+                f"init='lda' needs more samples than classes; got {n_samples} samples of "
+                f"{n_classes} classes. Use init='pca' or 'identity'."
+            )
         n_lda = min(n_components, n_features, n_classes - 1)
-        lda = LinearDiscriminantAnalysis(n_components=n_lda).fit(X, y)
-        L = lda.scalings_.T[:n_lda]
+        L = _lda_directions(X, y, n_lda)
+        if L is None:
+            warnings.warn(
+                "init='lda' needs some spread of the points within their classes; every "
+                "class holds copies of one point, so init='pca' is used instead.",
+                UserWarning,
+            )
+            return PCA(n_components=n_components, random_state=random_state).fit(X).components_
+        n_lda = L.shape[0]
         if n_lda < n_components:
             # LDA gives at most n_classes - 1 directions; complete with PCA ones.
             extra = PCA(n_components=n_components, random_state=random_state).fit(X).components_

@@ -16,11 +16,13 @@ from threadpoolctl import threadpool_limits
 from ._constraints import (
     find_impostors,
     find_target_neighbors,
+    impostors_of_rows,
     pair_squared_distances,
     squared_distances_rows,
 )
 from ._init import INIT_OPTIONS
 from ._sdp import (
+    SolverFailedError,
     choose_sdp_solver,
     components_from_psd,
     lmnn_sdp_problem,
@@ -47,6 +49,11 @@ _IMPOSTOR_SLACK = 0.05
 # products are small, and waking threads for each one costs more than it saves
 # (digits: 3.3 s on one thread against 6.6 s on two).
 _SINGLE_THREAD_MAX_SAMPLES = 5000
+# When the bound cannot prove the candidates complete, the impostors of this
+# fraction of the points (at least _MIN_SAMPLED) are searched exactly; the full
+# search runs again only if one of them is missing from the candidates.
+_SAMPLED_FRACTION = 0.01
+_MIN_SAMPLED = 256
 # L-BFGS restarts after a failed line search.
 _MAX_RESTARTS = 10
 
@@ -141,15 +148,26 @@ class _GradientObjective:
         self.n_refresh = 0
         self.calls_since_refresh = 0
         self.capped = False
+        self.first_loss = None
+        self.last_rose = False
         self.imp_rows = self.imp_cols = None
+        n_samples = X.shape[0]
+        self.n_sampled = min(n_samples, max(_MIN_SAMPLED, int(_SAMPLED_FRACTION * n_samples)))
+        self.sample_order = np.random.RandomState(0).permutation(n_samples)
+        self.sample_start = 0
 
     def refresh(self, L, Z, reach):
         """New candidates at ``L``: every other-class point within ``(1 + slack) reach``."""
         self.search_radius = (1 + _IMPOSTOR_SLACK) * reach
-        self.imp_rows, self.imp_cols, _ = find_impostors(
+        self.imp_rows, self.imp_cols, dists = find_impostors(
             Z, self.y, self.search_radius**2, max_impostors=self.max_impostors, dtype=np.float32
         )
-        self.capped = self.imp_rows.size >= self.max_impostors
+        # The cap only changes the loss when it cuts pairs inside the margin
+        # itself, not just in the slack shell around it.
+        self.capped = False
+        if self.imp_rows.size >= self.max_impostors:
+            ratio = dists / self.search_radius[self.imp_rows] ** 2
+            self.capped = bool(ratio.max() < 1 / (1 + _IMPOSTOR_SLACK) ** 2)
         self.L_ref = L.copy()
         self.L_ref_inv = None
         if L.shape[0] == L.shape[1]:
@@ -159,8 +177,41 @@ class _GradientObjective:
                     self.L_ref_inv = inverse
             except np.linalg.LinAlgError:
                 pass
+        n_samples = self.X.shape[0]
+        self.keys = np.sort(self.imp_rows.astype(np.int64) * n_samples + self.imp_cols)
         self.n_refresh += 1
         self.calls_since_refresh = 0
+
+    def _missing(self, rows, cols):
+        """Whether some of the pairs ``(rows, cols)`` are not candidates."""
+        keys = rows.astype(np.int64) * self.X.shape[0] + cols
+        where = np.minimum(np.searchsorted(self.keys, keys), max(0, self.keys.size - 1))
+        return bool(keys.size) and (self.keys.size == 0 or bool(np.any(self.keys[where] != keys)))
+
+    def refresh_complete(self, L):
+        """Search again at ``L``; whether the old candidates held every impostor there."""
+        Z = self.X @ L.T
+        grid = _target_distance_grid(Z, self.targets, self.valid, self.rows, self.cols)
+        reach = np.sqrt(_margin_radii(grid))
+        old_keys = self.keys
+        self.refresh(L, Z, reach)
+        d_imp = pair_squared_distances(Z, self.imp_rows, self.imp_cols)
+        inside = d_imp < reach[self.imp_rows] ** 2
+        new_keys, self.keys = self.keys, old_keys
+        missing = self._missing(self.imp_rows[inside], self.imp_cols[inside])
+        self.keys = new_keys
+        return not missing
+
+    def sample_misses(self, Z, reach):
+        """Whether some impostor of a rotating sample of points is not a candidate."""
+        if self.n_sampled == self.X.shape[0]:
+            return True  # as dear as the full search: just search again
+        stop = self.sample_start + self.n_sampled
+        rows = np.take(self.sample_order, np.arange(self.sample_start, stop), mode="wrap")
+        self.sample_start = stop % self.X.shape[0]
+        rows = rows[reach[rows] > 0]
+        pair_rows, pair_cols = impostors_of_rows(Z, self.y, rows, reach**2)
+        return self._missing(pair_rows, pair_cols)
 
     def candidates_valid(self, L, reach):
         """Whether the candidates provably hold every impostor at ``L``."""
@@ -179,7 +230,9 @@ class _GradientObjective:
         mu, k = self.mu, self.targets.shape[1]
         grid = _target_distance_grid(Z, self.targets, self.valid, self.rows, self.cols)
         reach = np.sqrt(_margin_radii(grid))
-        if self.imp_rows is None or not self.candidates_valid(L, reach):
+        if self.imp_rows is None or (
+            not self.candidates_valid(L, reach) and self.sample_misses(Z, reach)
+        ):
             self.refresh(L, Z, reach)
         self.calls_since_refresh += 1
         d_imp = pair_squared_distances(Z, self.imp_rows, self.imp_cols)
@@ -196,7 +249,9 @@ class _GradientObjective:
         cols = np.concatenate([self.cols, self.imp_cols[used]])
         weights = np.concatenate([w_targets, w_impostors[used]])
         grad = 2 * Z.T @ _laplacian_product(rows, cols, weights, self.X)
-        self.last_loss = loss
+        if self.first_loss is None:
+            self.first_loss = loss * self.scale
+        self.last_loss = loss * self.scale
         self.last_active = int(np.count_nonzero(margins > 0))
         return loss * self.scale, grad.ravel() * self.scale
 
@@ -240,15 +295,18 @@ class LMNN(MetricLearnerMixin):
         smoothed on a width of 0.05 and impostors searched in blocks; it
         scales to tens of thousands of points. ``"auto"`` picks ``"sdp"`` for
         at most 200 samples and 6 features (and no ``n_components``), else
-        ``"lbfgs"``.
+        ``"lbfgs"``; if the SDP solver fails there, ``"auto"`` warns and
+        falls back to ``"lbfgs"``.
 
     max_iter : int, default=1000
         L-BFGS iterations (``"lbfgs"``), or active-set rounds (``"sdp"``), per pass.
 
     tol : float, default=1e-5
-        Convergence tolerance of L-BFGS-B on the loss per target pair: it
-        stops when an iteration lowers the loss by less than ``tol`` relative
-        (``ftol``) or the largest gradient entry is below ``tol`` (``gtol``).
+        Convergence tolerance of the gradient solver: it stops when an
+        iteration lowers the loss by less than ``tol`` times the loss (or
+        times a thousandth of the initial loss, once the loss is below that),
+        or when the largest entry of the gradient of the loss per target pair
+        is below ``tol``.
 
     n_passes : int, default=1
         Passes of the multi-pass variant: each pass after the first recomputes
@@ -418,8 +476,16 @@ class LMNN(MetricLearnerMixin):
             space = X if n_pass == 0 else X @ L.T
             targets = find_target_neighbors(space, y_enc, self.n_neighbors)
             if solver == "sdp":
-                L, iters = self._solve_sdp(X, y_enc, targets, L)
-            else:
+                try:
+                    L, iters = self._solve_sdp(X, y_enc, targets, L)
+                except SolverFailedError as exc:
+                    if self.solver != "auto":
+                        raise
+                    warnings.warn(
+                        f"{exc} solver='auto' falls back to solver='lbfgs'.", ConvergenceWarning
+                    )
+                    solver = "lbfgs"
+            if solver == "lbfgs":
                 L, iters = self._solve_lbfgs(X, y_enc, targets, L, n_iter)
             n_iter += iters
 
@@ -447,13 +513,15 @@ class LMNN(MetricLearnerMixin):
             header = f"{'Iteration':>10} {'Objective Value':>20} {'Active triplets':>16} {'Candidates':>11} {'Time(s)':>10}"
             print(f"[LMNN]\n[LMNN] {header}\n[LMNN] {'-' * len(header)}", file=sys.stdout)
 
+        previous_loss = None
+
         def on_iteration(xk):
-            nonlocal n_iter, last_time
+            nonlocal n_iter, last_time, previous_loss
             n_iter += 1
             if self.verbose:
                 now = time.perf_counter()
                 print(
-                    f"[LMNN] {n_iter_before + n_iter:>10} {objective.last_loss:>20.6e} "
+                    f"[LMNN] {n_iter_before + n_iter:>10} {objective.last_loss / objective.scale:>20.6e} "
                     f"{objective.last_active:>16} {objective.imp_rows.size:>11} "
                     f"{now - last_time:>10.2f}",
                     file=sys.stdout,
@@ -461,10 +529,21 @@ class LMNN(MetricLearnerMixin):
                 last_time = now
             if self.callback is not None:
                 self.callback(xk.reshape(L.shape), n_iter_before + n_iter)
+            # Stop when the loss falls by less than tol relative to itself (or to
+            # a thousandth of the first loss, once the loss is smaller than that).
+            loss = objective.last_loss
+            objective.last_rose = previous_loss is not None and loss > previous_loss
+            if previous_loss is not None:
+                floor = 1e-3 * objective.first_loss
+                # (A rise comes from new impostor candidates: not a sign of convergence.)
+                if 0 <= previous_loss - loss <= self.tol * max(abs(loss), floor):
+                    previous_loss = None
+                    raise StopIteration
+            previous_loss = loss
 
         n_threads = 1 if X.shape[0] <= _SINGLE_THREAD_MAX_SAMPLES else None
         with threadpool_limits(limits=n_threads, user_api="blas"):
-            result, L, n_iter = self._run_lbfgs(objective, L, on_iteration, lambda: n_iter)
+            result, L, converged = self._run_lbfgs(objective, L, on_iteration, lambda: n_iter)
         if objective.capped:
             warnings.warn(
                 f"More than max_impostors={self.max_impostors} impostor pairs: only the most "
@@ -472,7 +551,7 @@ class LMNN(MetricLearnerMixin):
                 "for the exact loss.",
                 UserWarning,
             )
-        if result.status == 1:
+        if not converged:
             warnings.warn(
                 f"LMNN (lbfgs) stopped after max_iter={self.max_iter} iterations without "
                 "converging; increase max_iter or tol.",
@@ -487,32 +566,70 @@ class LMNN(MetricLearnerMixin):
         return L, n_iter
 
     def _run_lbfgs(self, objective, L, on_iteration, iterations_done):
-        """L-BFGS-B from ``L``, restarted after failed line searches."""
+        """L-BFGS-B from ``L`` until the loss over every impostor is stationary.
+
+        Between full searches the candidates are checked by a bound and, when
+        it fails, on a sample of points, so a few missing impostors can go
+        unseen; when L-BFGS converges, a full search checks the candidates
+        and, if it finds an impostor they missed, the run goes on with it.
+        """
+        while True:
+            budget = self.max_iter - iterations_done()
+            iterations = iterations_done()
+            result, L, stalled = self._lbfgs_epoch(objective, L, on_iteration, iterations_done, budget)
+            # A line search that fails without moving L ends at a kink: nothing to gain.
+            # status 99: on_iteration saw the loss stop falling.
+            converged = result.status in (0, 99) or stalled
+            if converged and objective.last_rose and iterations_done() > iterations:
+                # The run stopped on a loss that rose with new impostor candidates
+                # (L-BFGS-B reads that as no progress): run again on the new set.
+                converged = False
+            elif converged:
+                converged = objective.refresh_complete(L)
+            if converged or iterations_done() >= self.max_iter:
+                break
+        return result, L, converged
+
+    def _lbfgs_epoch(self, objective, L, on_iteration, iterations_done, budget):
+        """Up to ``budget`` L-BFGS-B iterations, restarted after failed line searches."""
+        stop = iterations_done() + budget
         for _ in range(_MAX_RESTARTS + 1):
-            remaining = max(1, self.max_iter - iterations_done())
             result = minimize(
                 objective,
                 L.ravel(),
                 method="L-BFGS-B",
                 jac=True,
                 callback=on_iteration,
+                # The relative decrease is checked in on_iteration: scipy's ftol
+                # is absolute for losses below 1.
                 options={
-                    "maxiter": remaining,
+                    "maxiter": max(1, stop - iterations_done()),
                     "gtol": self.tol,
-                    "ftol": self.tol,
+                    "ftol": 0.0,
                 },
             )
             moved = not np.array_equal(result.x, L.ravel())
             L = result.x.reshape(L.shape)
             # A line search can fail at the hinge's kinks (status 2): restarting
             # from there with a fresh curvature memory usually goes on.
-            if result.status != 2 or not moved or iterations_done() >= self.max_iter:
+            if result.status != 2 or not moved or iterations_done() >= stop:
                 break
-        return result, L, iterations_done()
+        return result, L, result.status == 2 and not moved
 
     # -- solver="sdp" ---------------------------------------------------------------
 
     def _solve_sdp(self, X, y, targets, L):
+        # The problem in M for X equals the problem in s^2 M for X / s (same
+        # objective values): solving it for data of unit target distances
+        # keeps the SDP well scaled whatever the units of X.
+        rows, cols, _ = _target_pairs(targets)
+        scale = np.sqrt(np.mean(squared_distances_rows(X, rows, cols))) if rows.size else 0.0
+        if not np.isfinite(scale) or scale <= 0:
+            scale = 1.0
+        L_scaled, n_rounds = self._solve_sdp_scaled(X / scale, y, targets, L * scale)
+        return L_scaled / scale, n_rounds
+
+    def _solve_sdp_scaled(self, X, y, targets, L):
         rows, cols, valid = _target_pairs(targets)
         n_samples, k = targets.shape
         target_diffs = X[rows] - X[cols]
@@ -549,7 +666,7 @@ class LMNN(MetricLearnerMixin):
             active_keys = np.concatenate([active_keys, keys[new]])
             active = np.vstack([active, np.column_stack([pair_index[new], impostor[new]])])
             if active.shape[0] > _SDP_MAX_TRIPLETS:
-                raise ValueError(
+                raise SolverFailedError(
                     f"The SDP active set grew past {_SDP_MAX_TRIPLETS} triplets; this problem "
                     "is too large for solver='sdp'. Use solver='lbfgs'."
                 )

@@ -240,6 +240,7 @@ class MMC(MetricLearnerMixin):
             The fitted learner.
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        self._check_sdp_solver()
         n_pairs = self.n_constraints or 20 * classes.size**2
         index_pairs, labels = sample_pairs(y_enc, n_pairs, check_random_state(self.random_state))
         diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
@@ -262,7 +263,13 @@ class MMC(MetricLearnerMixin):
             The fitted learner.
         """
         pairs, y = validate_pairs(self, pairs, y)
+        self._check_sdp_solver()
         return self._fit(pairs[:, 0, :] - pairs[:, 1, :], y)
+
+    def _check_sdp_solver(self):
+        """A bad ``sdp_solver`` name fails before any work."""
+        if self.solver != "projected_gradient":
+            choose_sdp_solver(self.sdp_solver, 0)
 
     def _fit(self, diffs, y):
         diffs = diffs.astype(np.float64, copy=False)
@@ -294,6 +301,12 @@ class MMC(MetricLearnerMixin):
         if solver == "auto":
             small = n_features <= _AUTO_SDP_MAX_FEATURES and diffs.shape[0] <= _AUTO_SDP_MAX_PAIRS
             solver = "sdp" if small else "projected_gradient"
+        # The problem is the same for pairs in any unit (M scales by 1 / s^2, and
+        # _normalise below restores the constraint): solve it for similar pairs
+        # of unit mean squared length, so that the solvers see well-scaled data.
+        scale = np.sqrt(np.mean(np.sum(sub_similar**2, axis=1)))
+        if np.isfinite(scale) and scale > 0:
+            sub_similar, sub_dissimilar = sub_similar / scale, sub_dissimilar / scale
         if solver == "sdp":
             M, n_iter = self._solve_sdp(sub_similar, sub_dissimilar), 1
         else:

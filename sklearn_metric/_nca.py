@@ -204,6 +204,12 @@ class NCA(MetricLearnerMixin):
         X, y, _, y_enc = validate_labelled_data(self, X, y)
         X = X.astype(np.float64, copy=False)
         n_components = self._check_n_components(X.shape[1])
+        if np.bincount(y_enc).max() < 2:
+            warnings.warn(
+                "Every class has a single sample: no point has a same-class neighbour, so "
+                "the NCA objective is zero everywhere and components_ is the init.",
+                UserWarning,
+            )
         L0 = self._initial_components(X, y_enc, n_components)
 
         shape = L0.shape

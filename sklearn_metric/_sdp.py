@@ -57,14 +57,19 @@ def choose_sdp_solver(sdp_solver, n_variables):
     return name
 
 
+class SolverFailedError(ValueError):
+    """A cvxpy solver failed or ended without a usable solution."""
+
+
 def solve(problem, solver, solver_options=None, *, what="the problem", fallback=None):
     """Solve a cvxpy problem with a named solver and check its status.
 
     Raises
     ------
-    ValueError
-        When the solver fails or ends without an optimal (or inaccurate)
-        solution; the message names the solver, the status and what to try.
+    SolverFailedError
+        A ``ValueError`` raised when the solver fails or ends without an
+        optimal (or inaccurate) solution; the message names the solver, the
+        status and what to try.
 
     Warns
     -----
@@ -84,7 +89,7 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
             problem.solve(solver=solver, **options)
     except cp.error.SolverError as exc:
-        raise ValueError(f"The {solver} solver failed on {what}: {exc}. {advice}") from exc
+        raise SolverFailedError(f"The {solver} solver failed on {what}: {exc}. {advice}") from exc
     status = problem.status
     if status == cp.OPTIMAL:
         return problem
@@ -95,7 +100,7 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
             ConvergenceWarning,
         )
         return problem
-    raise ValueError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
+    raise SolverFailedError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
 
 
 def project_psd(M):

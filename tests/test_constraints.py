@@ -4,6 +4,7 @@ import pytest
 from sklearn_metric._constraints import (
     find_impostors,
     find_target_neighbors,
+    impostors_of_rows,
     pair_squared_distances,
     squared_distances_rows,
 )
@@ -49,6 +50,33 @@ def test_max_impostors_keeps_the_closest(data):
     r2, c2, d2 = find_impostors(X, y, radii_sq, max_impostors=50)
     assert r2.size == 50
     assert np.max(d2) <= np.sort(dists)[50] + 1e-12
+
+
+def test_max_impostors_trims_while_searching(data, monkeypatch):
+    # Many small blocks: the kept set is trimmed (and the radii tightened) many
+    # times, and must still be the max_impostors smallest ratios overall.
+    import sklearn_metric._constraints as constraints
+
+    X, y = data
+    radii_sq = np.random.RandomState(3).uniform(1, 8, size=120)
+    rows, cols, dists = find_impostors(X, y, radii_sq)
+    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 300)
+    r2, c2, d2 = find_impostors(X, y, radii_sq, max_impostors=40)
+    ratio = np.sort(dists / radii_sq[rows])
+    assert r2.size == 40
+    np.testing.assert_allclose(np.sort(d2 / radii_sq[r2]), ratio[:40])
+
+
+def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
+    import sklearn_metric._constraints as constraints
+
+    X, y = data
+    radii_sq = np.random.RandomState(4).uniform(0, 6, size=120)
+    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 700)
+    rows = np.array([5, 17, 3, 99, 64])
+    r, c = impostors_of_rows(X, y, rows, radii_sq)
+    expected = {(i, l) for i, l in _brute_force_impostors(X, y, radii_sq) if i in rows}
+    assert set(zip(r.tolist(), c.tolist())) == expected
 
 
 def test_target_neighbors_by_hand():

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 import sklearn_metric._sdp as sdp_module
 from sklearn_metric import LMNN
 from sklearn_metric._constraints import find_target_neighbors
+from sklearn_metric import _lmnn
 from sklearn_metric._lmnn import _GradientObjective, lmnn_loss
 
 # Two classes on a line: {0, 1} and {10, 11}, one target neighbour each. The
@@ -96,6 +97,27 @@ def test_cached_candidates_give_the_exact_loss():
         fresh = _GradientObjective(X, y, targets, 0.5, 3, 10**6)
         assert_allclose(cached(L_new.ravel())[0], fresh(L_new.ravel())[0], rtol=1e-10)
     assert cached.n_refresh < 6
+
+
+def test_sampled_checks_end_with_every_impostor_and_the_optimum(monkeypatch):
+    # Candidates checked on one sampled point at a time miss most new impostors:
+    # the full search at convergence must still end the run on a candidate set
+    # that holds every impostor, at the optimum of the full problem.
+    X, y = _standardised(load_iris)
+    completeness = []
+    original = _lmnn._GradientObjective.refresh_complete
+
+    def spy(self, L):
+        completeness.append(original(self, L))
+        return completeness[-1]
+
+    monkeypatch.setattr(_lmnn, "_SAMPLED_FRACTION", 0.0)
+    monkeypatch.setattr(_lmnn, "_MIN_SAMPLED", 1)
+    monkeypatch.setattr(_lmnn._GradientObjective, "refresh_complete", spy)
+    lbfgs = LMNN(3, solver="lbfgs", init="random", random_state=0).fit(X, y)
+    sdp = LMNN(3, solver="sdp").fit(X, y)
+    assert len(completeness) >= 2 and completeness[-1] and not all(completeness)
+    assert lbfgs.loss_ <= sdp.loss_ * 1.02
 
 
 def test_improves_knn_on_wine():

@@ -1,0 +1,304 @@
+"""One table of bad inputs for every estimator, each with its exact error.
+
+Every error must be raised before any heavy work: the ``unreachable_solvers``
+fixture replaces each learner's solver, search and decomposition by a function
+that raises :class:`SolverReached` (neither a ``ValueError`` nor a
+``TypeError``), so a check that runs too late fails the test instead of
+passing by accident.
+
+``KNNClassifier(metric_learner=None)`` is exempt: ``test_neighbors.py`` checks
+that it accepts and rejects exactly what ``KNeighborsClassifier`` does.
+"""
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+import sklearn_metric._covariance as covariance_module
+import sklearn_metric._lmnn as lmnn_module
+import sklearn_metric._mmc as mmc_module
+import sklearn_metric._nca as nca_module
+import sklearn_metric._pola as pola_module
+import sklearn_metric._rca as rca_module
+from sklearn_metric import (
+    LMNN,
+    MMC,
+    NCA,
+    POLA,
+    RCA,
+    EnergyClassifier,
+    KNNClassifier,
+    MahalanobisTransformer,
+)
+
+
+class SolverReached(Exception):
+    """Heavy work started although the input was bad."""
+
+
+def _unreachable(*args, **kwargs):
+    raise SolverReached("the input should have been rejected before this point")
+
+
+@pytest.fixture
+def unreachable_solvers(monkeypatch):
+    for module, name in [
+        (lmnn_module, "find_target_neighbors"),
+        (lmnn_module, "find_impostors"),
+        (lmnn_module, "minimize"),
+        (lmnn_module, "solve"),
+        (nca_module, "minimize"),
+        (nca_module, "nca_objective"),
+        (rca_module, "sample_chunklets"),
+        (rca_module, "within_chunklet_covariance"),
+        (rca_module, "eigh"),
+        (mmc_module, "sample_pairs"),
+        (mmc_module, "_bounded_subspace"),
+        (mmc_module, "solve"),
+        (pola_module, "sample_pairs"),
+        (covariance_module, "inverse_sqrt_psd"),
+    ]:
+        monkeypatch.setattr(module, name, _unreachable)
+    monkeypatch.setattr(mmc_module.MMC, "_solve_projected_gradient", _unreachable)
+    monkeypatch.setattr(pola_module.POLA, "_learn", _unreachable)
+
+
+ESTIMATORS = {
+    "MahalanobisTransformer": MahalanobisTransformer,
+    "LMNN": LMNN,
+    "LMNN-sdp": lambda **kw: LMNN(solver="sdp", **kw),
+    "NCA": NCA,
+    "RCA": RCA,
+    "MMC": MMC,
+    "POLA": POLA,
+    "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
+    "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
+}
+UNSUPERVISED = {"MahalanobisTransformer"}
+
+RNG = np.random.RandomState(0)
+X = RNG.randn(30, 4)
+Y = np.repeat([0, 1, 2], 10)
+
+
+def _with(value, dtype=None):
+    X_bad = X.astype(dtype if dtype is not None else X.dtype)
+    X_bad[3, 1] = value
+    return X_bad
+
+
+# name: (X, y, exception, message fragment, applies to unsupervised learners)
+BAD_DATA = {
+    "NaN in X": (_with(np.nan), Y, ValueError, "Input X contains NaN", True),
+    "inf in X": (_with(np.inf), Y, ValueError, "Input X contains infinity", True),
+    "empty X": (np.empty((0, 4)), np.empty(0), ValueError, "Found array with 0 sample", True),
+    "one sample": (X[:1], Y[:1], ValueError, "Found array with 1 sample", True),
+    "no feature": (np.empty((30, 0)), Y, ValueError, "0 feature(s)", True),
+    "1-D X": (X[:, 0], Y, ValueError, "Expected 2D array, got 1D array", True),
+    "3-D X": (X.reshape(30, 2, 2), Y, ValueError, "Found array with dim 3", True),
+    "string in X": (_with("a", object), Y, ValueError, "could not convert string to float", True),
+    "complex X": (_with(1j, complex), Y, ValueError, "Complex data not supported", True),
+    "X and y lengths differ": (X, Y[:-1], ValueError, "inconsistent numbers of samples", False),
+    "NaN in y": (X, np.where(np.arange(30) == 0, np.nan, Y), ValueError, "Input y contains NaN", False),
+    "continuous y": (X, RNG.randn(30), ValueError, "Unknown label type: continuous", False),
+    "single class": (X, np.zeros(30), ValueError, "needs samples of at least 2 classes", False),
+    "2-D y": (X, np.c_[Y, Y], ValueError, "y should be a 1d array", False),
+}
+
+
+def _data_cases():
+    for est_name in ESTIMATORS:
+        for case, (X_bad, y_bad, exc, match, unsupervised_too) in BAD_DATA.items():
+            if est_name in UNSUPERVISED and not unsupervised_too:
+                continue
+            yield pytest.param(est_name, X_bad, y_bad, exc, match, id=f"{est_name}-{case}")
+
+
+@pytest.mark.parametrize("est_name, X_bad, y_bad, exc, match", list(_data_cases()))
+def test_bad_data(unreachable_solvers, est_name, X_bad, y_bad, exc, match):
+    estimator = ESTIMATORS[est_name]()
+    with pytest.raises(exc, match=match.replace("(", r"\(").replace(")", r"\)")):
+        estimator.fit(X_bad, y_bad)
+
+
+def test_unsupervised_learner_ignores_y():
+    # y is not used by MahalanobisTransformer: any y (even continuous) is accepted.
+    fitted = MahalanobisTransformer().fit(X, RNG.randn(30))
+    np.testing.assert_allclose(fitted.transform(X), MahalanobisTransformer().fit(X).transform(X))
+
+
+# name: (factory, exception, message fragment)
+BAD_PARAMS = {
+    "LMNN n_neighbors=0": (lambda: LMNN(n_neighbors=0), "'n_neighbors' parameter of LMNN must be"),
+    "LMNN n_neighbors=-1": (lambda: LMNN(n_neighbors=-1), "'n_neighbors' parameter of LMNN must be"),
+    "LMNN n_neighbors=2.5": (lambda: LMNN(n_neighbors=2.5), "'n_neighbors' parameter of LMNN must be"),
+    "LMNN mu=1.5": (lambda: LMNN(mu=1.5), "'mu' parameter of LMNN must be"),
+    "LMNN mu='a'": (lambda: LMNN(mu="a"), "'mu' parameter of LMNN must be"),
+    "LMNN max_iter=0": (lambda: LMNN(max_iter=0), "'max_iter' parameter of LMNN must be"),
+    "LMNN tol=-1": (lambda: LMNN(tol=-1), "'tol' parameter of LMNN must be"),
+    "LMNN solver": (lambda: LMNN(solver="newton"), "'solver' parameter of LMNN must be"),
+    "LMNN init": (lambda: LMNN(init="zeros"), "'init' parameter of LMNN must be"),
+    "LMNN n_passes=0": (lambda: LMNN(n_passes=0), "'n_passes' parameter of LMNN must be"),
+    "LMNN max_impostors=0": (lambda: LMNN(max_impostors=0), "'max_impostors' parameter of LMNN must be"),
+    "LMNN n_components=0": (lambda: LMNN(n_components=0), "'n_components' parameter of LMNN must be"),
+    "LMNN callback": (lambda: LMNN(callback=3), "'callback' parameter of LMNN must be"),
+    "LMNN solver_options": (lambda: LMNN(solver_options=[1]), "'solver_options' parameter of LMNN must be"),
+    "NCA max_iter=0": (lambda: NCA(max_iter=0), "'max_iter' parameter of NCA must be"),
+    "NCA tol=-1": (lambda: NCA(tol=-1), "'tol' parameter of NCA must be"),
+    "NCA n_components=0": (lambda: NCA(n_components=0), "'n_components' parameter of NCA must be"),
+    "NCA init": (lambda: NCA(init="zeros"), "'init' parameter of NCA must be"),
+    "RCA chunk_size=1": (lambda: RCA(chunk_size=1), "'chunk_size' parameter of RCA must be"),
+    "RCA n_chunks=0": (lambda: RCA(n_chunks=0), "'n_chunks' parameter of RCA must be"),
+    "RCA shrinkage=0": (lambda: RCA(shrinkage=0), "'shrinkage' parameter of RCA must be"),
+    "RCA shrinkage='x'": (lambda: RCA(shrinkage="x"), "'shrinkage' parameter of RCA must be"),
+    "MMC max_iter=0": (lambda: MMC(max_iter=0), "'max_iter' parameter of MMC must be"),
+    "MMC n_constraints=-3": (lambda: MMC(n_constraints=-3), "'n_constraints' parameter of MMC must be"),
+    "MMC solver": (lambda: MMC(solver="newton"), "'solver' parameter of MMC must be"),
+    "MMC diagonal='yes'": (lambda: MMC(diagonal="yes"), "'diagonal' parameter of MMC must be"),
+    "POLA n_pairs=0": (lambda: POLA(n_pairs=0), "'n_pairs' parameter of POLA must be"),
+    "POLA shuffle='no'": (lambda: POLA(shuffle="no"), "'shuffle' parameter of POLA must be"),
+    "Mahalanobis covariance": (
+        lambda: MahalanobisTransformer(covariance="bogus"),
+        "'covariance' parameter of MahalanobisTransformer must be",
+    ),
+    "Mahalanobis n_components=0": (
+        lambda: MahalanobisTransformer(n_components=0),
+        "'n_components' parameter of MahalanobisTransformer must be",
+    ),
+    "Mahalanobis tol=-1": (
+        lambda: MahalanobisTransformer(tol=-1),
+        "'tol' parameter of MahalanobisTransformer must be",
+    ),
+    "KNN n_neighbors=0": (
+        lambda: KNNClassifier(n_neighbors=0, metric_learner=LMNN()),
+        "'n_neighbors' parameter of KNNClassifier must be",
+    ),
+    "KNN metric_learner='lmnn'": (
+        lambda: KNNClassifier(metric_learner="lmnn"),
+        "'metric_learner' parameter of KNNClassifier must be",
+    ),
+    "KNN learner's own parameter": (
+        lambda: KNNClassifier(metric_learner=LMNN(mu=-1)),
+        "'mu' parameter of LMNN must be",
+    ),
+    "Energy metric_learner=3": (
+        lambda: EnergyClassifier(metric_learner=3),
+        "'metric_learner' parameter of EnergyClassifier must be",
+    ),
+}
+
+
+@pytest.mark.parametrize("factory, match", list(BAD_PARAMS.values()), ids=list(BAD_PARAMS))
+def test_bad_parameters(unreachable_solvers, factory, match):
+    # InvalidParameterError is both a ValueError and a TypeError.
+    with pytest.raises(InvalidParameterError, match=match):
+        factory().fit(X, Y)
+
+
+# Bad values that depend on the data.
+DATA_DEPENDENT = {
+    "LMNN n_components > n_features": (
+        lambda: LMNN(n_components=5),
+        ValueError,
+        r"n_components=5 must be at most the number of features \(4\)",
+    ),
+    "NCA n_components > n_features": (
+        lambda: NCA(n_components=5),
+        ValueError,
+        r"n_components=5 must be at most the number of features \(4\)",
+    ),
+    "RCA n_components > n_features": (
+        lambda: RCA(n_components=5),
+        ValueError,
+        r"n_components=5 must be at most the number of features \(4\)",
+    ),
+    "Mahalanobis n_components > n_features": (
+        lambda: MahalanobisTransformer(n_components=5),
+        ValueError,
+        r"n_components=5 must be at most the number of features \(4\)",
+    ),
+    "LMNN sdp with n_components": (
+        lambda: LMNN(solver="sdp", n_components=2),
+        ValueError,
+        "n_components=2 < n_features=4 needs solver='lbfgs'",
+    ),
+    "LMNN unknown sdp_solver": (
+        lambda: LMNN(solver="sdp", sdp_solver="NOPE"),
+        ValueError,
+        "NOPE",
+    ),
+    "LMNN init of the wrong shape": (lambda: LMNN(init=np.eye(3)), ValueError, "init"),
+    "NCA init of the wrong shape": (lambda: NCA(init=np.eye(3)), ValueError, "init"),
+    "MMC unknown sdp_solver": (
+        lambda: MMC(solver="sdp", sdp_solver="NOPE"),
+        ValueError,
+        "NOPE",
+    ),
+}
+
+
+@pytest.mark.parametrize("factory, exc, match", list(DATA_DEPENDENT.values()), ids=list(DATA_DEPENDENT))
+def test_bad_values_for_the_data(unreachable_solvers, factory, exc, match):
+    with pytest.raises(exc, match=match):
+        factory().fit(X, Y)
+
+
+PAIRS = np.stack([X[:10], X[10:20]], axis=1)
+PAIR_LABELS = np.array([1, -1] * 5)
+
+BAD_PAIRS = {
+    "2-D pairs": (PAIRS[:, 0], PAIR_LABELS, ValueError, r"pairs must be an array of shape \(n_pairs, 2, n_features\)"),
+    "triples": (
+        np.stack([X[:10]] * 3, axis=1),
+        PAIR_LABELS,
+        ValueError,
+        r"pairs must be an array of shape \(n_pairs, 2, n_features\)",
+    ),
+    "NaN in pairs": (np.where(PAIRS == PAIRS[0, 0, 0], np.nan, PAIRS), PAIR_LABELS, ValueError, "Input pairs contains NaN"),
+    "labels of another length": (PAIRS, PAIR_LABELS[:-1], ValueError, "pairs and y have different lengths: 10 and 9"),
+    "labels not +1/-1": (PAIRS, np.arange(10) % 3, ValueError, "+1"),
+}
+
+
+@pytest.mark.parametrize("learner", [MMC, POLA])
+@pytest.mark.parametrize(
+    "pairs, labels, exc, match", list(BAD_PAIRS.values()), ids=list(BAD_PAIRS)
+)
+def test_bad_pairs(unreachable_solvers, learner, pairs, labels, exc, match):
+    with pytest.raises(exc, match=match.replace("+", r"\+")):
+        learner().fit_pairs(pairs, labels)
+
+
+def test_mmc_needs_both_kinds_of_pairs(unreachable_solvers):
+    # An online learner (POLA) may see a batch of one kind; MMC's problem needs both.
+    with pytest.raises(ValueError, match=r"MMC needs both similar \(\+1\) and dissimilar \(-1\) pairs"):
+        MMC().fit_pairs(PAIRS, np.ones(10))
+
+
+@pytest.mark.parametrize("learner", [LMNN, NCA, RCA, MMC, POLA, MahalanobisTransformer])
+def test_pairs_of_the_wrong_width_after_fit(learner):
+    fitted = learner().fit(X, Y)
+    wrong = np.stack([X[:5, :3], X[5:10, :3]], axis=1)
+    with pytest.raises(ValueError, match="pairs have 3 features, but the metric was fitted on 4"):
+        fitted.pair_distance(wrong)
+
+
+@pytest.mark.parametrize("learner", [LMNN, NCA, RCA, MMC, POLA, MahalanobisTransformer])
+def test_transform_checks_its_input(learner):
+    fitted = learner().fit(X, Y)
+    with pytest.raises(ValueError, match="X has 3 features, but"):
+        fitted.transform(X[:, :3])
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        fitted.transform(_with(np.nan))
+
+
+def test_n_neighbors_larger_than_a_class_shrinks_with_a_warning():
+    with pytest.warns(UserWarning, match="have n_neighbors=12 or fewer points"):
+        lmnn = LMNN(n_neighbors=12).fit(X, Y)
+    assert np.all(np.isfinite(lmnn.components_))
+
+
+def test_n_neighbors_larger_than_the_training_set_shrinks_with_a_warning():
+    with pytest.warns(UserWarning, match="have n_neighbors=50 or fewer points"):
+        energy = EnergyClassifier(LMNN(n_neighbors=50)).fit(X, Y)
+    assert energy.predict(X).shape == (30,)
