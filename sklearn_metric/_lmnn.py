@@ -626,7 +626,12 @@ class LMNN(MetricLearnerMixin):
         scale = np.sqrt(np.mean(squared_distances_rows(X, rows, cols))) if rows.size else 0.0
         if not np.isfinite(scale) or scale <= 0:
             scale = 1.0
-        L_scaled, n_rounds = self._solve_sdp_scaled(X / scale, y, targets, L * scale)
+        # The initial L only picks the first active set: it is also rescaled, to
+        # unit mean squared target distance, so the set is the same in any unit.
+        X_scaled = X / scale
+        start = np.sqrt(np.mean(squared_distances_rows(X_scaled @ L.T, rows, cols))) if rows.size else 0.0
+        L_start = L / start if np.isfinite(start) and start > 0 else L
+        L_scaled, n_rounds = self._solve_sdp_scaled(X_scaled, y, targets, L_start)
         return L_scaled / scale, n_rounds
 
     def _solve_sdp_scaled(self, X, y, targets, L):

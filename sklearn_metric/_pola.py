@@ -113,6 +113,8 @@ class POLA(MetricLearnerMixin):
     array([ 1, -1])
     """
 
+    _private_fitted_attributes = ("_M",)
+
     _parameter_constraints: dict = {
         "n_pairs": [Interval(Integral, 1, None, closed="left")],
         "shuffle": ["boolean"],

@@ -11,6 +11,8 @@ feature names and ``set_output`` support, and the input validation they share
 (:func:`validate_labelled_data`, :func:`check_pairs`).
 """
 
+import functools
+
 import numpy as np
 from sklearn.base import (
     BaseEstimator,
@@ -168,6 +170,23 @@ def validate_pairs(estimator, pairs, y, *, reset=True):
     return pairs, y.astype(int)
 
 
+# Methods that learn a model from scratch: when one raises, the learner forgets
+# any previous model (see MetricLearnerMixin.__init_subclass__).
+_FIT_METHODS = ("fit", "fit_pairs", "fit_chunklets")
+
+
+def _forget_on_failure(fit):
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self._forget_fit()
+            raise
+
+    return wrapper
+
+
 class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Base class of every Mahalanobis metric learner of the package.
 
@@ -180,6 +199,26 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
     - ``get_metric()``, a callable usable as ``metric=`` in scikit-learn;
     - ``get_feature_names_out()`` and ``set_output(transform="pandas")``.
     """
+
+    # Private state of a fitted model, forgotten with the public attributes.
+    _private_fitted_attributes = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in _FIT_METHODS:
+            if name in cls.__dict__:
+                setattr(cls, name, _forget_on_failure(cls.__dict__[name]))
+
+    def _forget_fit(self):
+        """Drop every fitted attribute: a fit that raised leaves the learner unfitted
+        rather than holding a previous model next to the failed fit's state."""
+        for name in list(vars(self)):
+            fitted = name.endswith("_") and not name.startswith("_")
+            if fitted or name in self._private_fitted_attributes:
+                delattr(self, name)
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "components_")
 
     # -- what the subclasses learn -------------------------------------------------
 

@@ -1,0 +1,277 @@
+"""Solver faults, persistence, determinism, threads, integration and memory, for every estimator."""
+
+import io
+import pickle
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_wine
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+import sklearn_metric._lmnn as lmnn_module
+from sklearn_metric import (
+    LMNN,
+    MMC,
+    NCA,
+    POLA,
+    RCA,
+    EnergyClassifier,
+    KNNClassifier,
+    MahalanobisTransformer,
+)
+
+LEARNERS = {
+    "MahalanobisTransformer": lambda: MahalanobisTransformer(),
+    "LMNN": lambda: LMNN(),
+    "LMNN-sdp": lambda: LMNN(solver="sdp"),
+    "NCA": lambda: NCA(random_state=0),
+    "RCA": lambda: RCA(random_state=0),
+    "MMC": lambda: MMC(random_state=0),
+    "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),
+    "POLA": lambda: POLA(random_state=0),
+}
+CLASSIFIERS = {
+    "KNNClassifier(LMNN)": lambda: KNNClassifier(3, metric_learner=LMNN()),
+    "KNNClassifier(NCA)": lambda: KNNClassifier(3, metric_learner=NCA(random_state=0)),
+    "EnergyClassifier": lambda: EnergyClassifier(),
+}
+# One parameter of each learner to tune in a grid search.
+LEARNER_GRIDS = {
+    "MahalanobisTransformer": {"learner__covariance": ["empirical", "ledoit_wolf"]},
+    "LMNN": {"learner__mu": [0.3, 0.5]},
+    "LMNN-sdp": {"learner__mu": [0.3, 0.5]},
+    "NCA": {"learner__max_iter": [5, 10]},
+    "RCA": {"learner__chunk_size": [None, 3]},
+    "MMC": {"learner__diagonal": [False, True]},
+    "MMC-sdp": {"learner__diagonal": [False, True]},
+    "POLA": {"learner__n_pairs": [200, 400]},
+}
+
+
+@pytest.fixture(scope="module")
+def wine():
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def wine5(wine):
+    # Five features keep the SDP variants quick.
+    X, y = wine
+    return X[::2, :5], y[::2]
+
+
+def _data_for(name, wine, wine5):
+    return wine5 if name.endswith("-sdp") else wine
+
+
+# -- solver faults ------------------------------------------------------------------
+
+
+def _fake_status(monkeypatch, status):
+    import cvxpy
+
+    real_solve = cvxpy.Problem.solve
+
+    def fake_solve(self, *args, **kwargs):
+        result = real_solve(self, *args, **kwargs)
+        self._status = status
+        return result
+
+    monkeypatch.setattr(cvxpy.Problem, "solve", fake_solve)
+
+
+@pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
+def test_inaccurate_sdp_warns(monkeypatch, wine5, name):
+    _fake_status(monkeypatch, "optimal_inaccurate")
+    with pytest.warns(ConvergenceWarning, match="ended .* with status 'optimal_inaccurate'"):
+        LEARNERS[name]().fit(*wine5)
+
+
+@pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
+@pytest.mark.parametrize("status", ["infeasible", "unbounded", "solver_error"])
+def test_failed_sdp_raises_and_leaves_no_fitted_state(monkeypatch, wine5, name, status):
+    _fake_status(monkeypatch, status)
+    learner = LEARNERS[name]()
+    with pytest.raises(ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"):
+        learner.fit(*wine5)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(learner)
+
+
+def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(monkeypatch, wine5):
+    _fake_status(monkeypatch, "infeasible")
+    X, y = wine5
+    with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='lbfgs'"):
+        lmnn = LMNN().fit(X[:100], y[:100])
+    assert lmnn.solver_ == "lbfgs"
+    assert np.all(np.isfinite(lmnn.components_))
+
+
+@pytest.mark.parametrize(
+    "learner, match",
+    [
+        (LMNN(solver="lbfgs", max_iter=2), "LMNN \\(lbfgs\\) stopped after max_iter=2"),
+        (NCA(max_iter=2), "max_iter=2"),
+        (MMC(solver="projected_gradient", max_iter=2), "max_iter=2"),
+    ],
+)
+def test_iteration_limit_warns(wine, learner, match):
+    with pytest.warns(ConvergenceWarning, match=match):
+        learner.fit(*wine)
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_a_failed_refit_does_not_leave_the_old_model(wine, wine5, name, monkeypatch):
+    # A first fit succeeds; a second one fails inside the solver. The learner
+    # must not keep looking fitted with the old components and new data's state.
+    learner = LEARNERS[name]().fit(*_data_for(name, wine, wine5))
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("injected fault")
+
+    for target in ("minimize", "solve", "find_target_neighbors"):
+        monkeypatch.setattr(lmnn_module, target, broken)
+    import sklearn_metric._covariance as covariance_module
+    import sklearn_metric._mmc as mmc_module
+    import sklearn_metric._nca as nca_module
+    import sklearn_metric._pola as pola_module
+    import sklearn_metric._rca as rca_module
+
+    monkeypatch.setattr(nca_module, "minimize", broken)
+    monkeypatch.setattr(mmc_module, "solve", broken)
+    monkeypatch.setattr(mmc_module.MMC, "_solve_projected_gradient", broken)
+    monkeypatch.setattr(rca_module, "within_chunklet_covariance", broken)
+    monkeypatch.setattr(pola_module.POLA, "_learn", broken)
+    monkeypatch.setattr(covariance_module, "inverse_sqrt_psd", broken)
+    X, y = _data_for(name, wine, wine5)
+    with pytest.raises(FloatingPointError, match="injected fault"):
+        learner.fit(X[:, :4], y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(learner)
+
+
+# -- persistence and determinism ----------------------------------------------------
+
+
+def _roundtrips(estimator):
+    yield pickle.loads(pickle.dumps(estimator))
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer)
+    buffer.seek(0)
+    yield joblib.load(buffer)
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_learner_persistence(wine, wine5, name):
+    X, y = _data_for(name, wine, wine5)
+    learner = LEARNERS[name]().fit(X, y)
+    for loaded in _roundtrips(learner):
+        np.testing.assert_array_equal(loaded.transform(X), learner.transform(X))
+        pairs = np.stack([X[:5], X[5:10]], axis=1)
+        np.testing.assert_array_equal(loaded.pair_distance(pairs), learner.pair_distance(pairs))
+        assert loaded.get_metric()(X[0], X[1]) == learner.get_metric()(X[0], X[1])
+
+
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_classifier_persistence(wine, name):
+    X, y = wine
+    classifier = CLASSIFIERS[name]().fit(X, y)
+    for loaded in _roundtrips(classifier):
+        np.testing.assert_array_equal(loaded.predict(X), classifier.predict(X))
+        np.testing.assert_array_equal(loaded.predict_proba(X), classifier.predict_proba(X))
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_same_random_state_gives_identical_components(wine, wine5, name):
+    X, y = _data_for(name, wine, wine5)
+    first = LEARNERS[name]().set_params(random_state=7).fit(X, y)
+    second = LEARNERS[name]().set_params(random_state=7).fit(X, y)
+    np.testing.assert_array_equal(first.components_, second.components_)
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_threads_give_the_serial_results(wine, wine5, name):
+    X, y = _data_for(name, wine, wine5)
+    template = LEARNERS[name]()
+    serial = [clone(template).fit(X, y).components_ for _ in range(3)]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        threaded = list(pool.map(lambda est: est.fit(X, y).components_, [clone(template) for _ in range(3)]))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
+# -- integration ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_pipeline_grid_search(wine, wine5, name):
+    X, y = _data_for(name, wine, wine5)
+    pipe = Pipeline([("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())])
+    grid = dict(LEARNER_GRIDS[name], knn__n_neighbors=[1, 3])
+    search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
+    assert search.best_score_ > 0.6
+    assert set(search.best_params_) == set(grid)
+    tuned = clone(pipe).set_params(**search.best_params_)
+    assert tuned.get_params()["knn__n_neighbors"] == search.best_params_["knn__n_neighbors"]
+
+
+@pytest.mark.parametrize("name", ["LMNN", "NCA", "MMC", "POLA"])
+def test_cross_val_score_in_parallel(wine, name):
+    X, y = wine
+    pipe = Pipeline([("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())])
+    parallel = cross_val_score(pipe, X, y, cv=3, n_jobs=2)
+    serial = cross_val_score(pipe, X, y, cv=3, n_jobs=1)
+    np.testing.assert_allclose(parallel, serial)
+
+
+@pytest.mark.parametrize("name", list(LEARNERS))
+def test_pandas_output_and_feature_names(wine, wine5, name):
+    pd = pytest.importorskip("pandas")
+    X, y = _data_for(name, wine, wine5)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    learner = LEARNERS[name]().set_output(transform="pandas").fit(frame, y)
+    out = learner.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    prefix = type(learner).__name__.lower()
+    assert list(out.columns) == [f"{prefix}{i}" for i in range(out.shape[1])]
+    np.testing.assert_array_equal(learner.feature_names_in_, frame.columns)
+    with pytest.warns(UserWarning, match="X does not have valid feature names"):
+        learner.transform(X)
+
+
+# -- memory -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "learner",
+    [LMNN(solver="lbfgs", max_iter=3), NCA(max_iter=2)],
+    ids=["LMNN", "NCA"],
+)
+def test_no_n_by_n_allocation(learner):
+    # 20000 points: one n x n float64 matrix would be 3.2 GB; the learners work
+    # in blocks, so their traced peak stays far below even a float32 one.
+    rng = np.random.RandomState(0)
+    n = 20000
+    y = rng.randint(10, size=n)
+    X = rng.randn(n, 8) + y[:, None] * 0.3
+    tracemalloc.start()
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            learner.fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < n * n * 4 / 4, f"peak {peak / 2**20:.0f} MiB"

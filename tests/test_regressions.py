@@ -1,0 +1,147 @@
+"""Regression tests for the bugs the property-based tests and the bad-input matrix found.
+
+Each test names the bug it pins down; see the closing note of the hardening issue.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris, load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_metric import LMNN, MMC, NCA
+from sklearn_metric._init import initial_components
+
+
+@pytest.fixture
+def iris():
+    X, y = load_iris(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e5])
+def test_lmnn_sdp_solves_data_in_any_unit(iris, scale):
+    # Bug: Clarabel failed on the LMNN SDP for data of scale 1e5 (squared
+    # distances ~1e11). The SDP is now solved on rescaled data; the problem for
+    # c X is the problem for X with M / c^2.
+    X, y = iris
+    reference = LMNN(3, solver="sdp").fit(X, y)
+    scaled = LMNN(3, solver="sdp").fit(X * scale, y)
+    np.testing.assert_allclose(
+        scaled.get_mahalanobis_matrix() * scale**2, reference.get_mahalanobis_matrix(), rtol=1e-3, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1e6])
+def test_mmc_sdp_solves_data_in_any_unit(iris, scale):
+    # Bug: Clarabel failed on the MMC SDP for data of scale 1e-6.
+    X, y = iris
+    reference = MMC(solver="sdp", random_state=0).fit(X, y)
+    scaled = MMC(solver="sdp", random_state=0).fit(X * scale, y)
+    np.testing.assert_allclose(
+        scaled.get_mahalanobis_matrix() * scale**2, reference.get_mahalanobis_matrix(), rtol=1e-3, atol=1e-6
+    )
+
+
+def test_auto_init_skips_lda_when_every_class_is_a_singleton():
+    # Bug: NCA() (init="auto" -> "lda") raised scikit-learn's LDA error "The number
+    # of samples must be more than the number of classes".
+    X = np.array([[4.5], [3.0]])
+    y = np.array([0, 1])
+    with pytest.warns(UserWarning, match="Every class has a single sample"):
+        nca = NCA().fit(X, y)
+    assert np.all(np.isfinite(nca.components_))
+    with pytest.raises(ValueError, match="init='lda' needs more samples than classes"):
+        initial_components("lda", X, y, 1)
+
+
+def test_lda_init_without_within_class_spread_falls_back_to_pca():
+    # Bug: an IndexError deep in scikit-learn's LDA when every class holds copies
+    # of one point.
+    X = np.array([[4.5, 1.0], [3.0, 2.0], [3.0, 2.0]])
+    y = np.array([0, 1, 1])
+    with pytest.warns(UserWarning, match="init='pca' is used instead"):
+        L = initial_components("lda", X, y, 1)
+    assert L.shape == (1, 2) and np.all(np.isfinite(L))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lmnn = LMNN(n_neighbors=1, solver="lbfgs", n_components=1).fit(X, y)
+    assert np.all(np.isfinite(lmnn.components_))
+
+
+# Found by the translation property: 21 points at scale ~500 (the last column is
+# three times the sixth).
+X_FAR = np.array([
+        [5.060884e+02, 2.269673e+02, 2.112423e+02, 4.859949e+02, 2.847330e+02, -3.935352e+02, -1.180606e+03],
+        [3.684454e+02, 2.030605e+02, 3.159856e+02, 4.094460e+02, 3.432813e+02, -3.003109e+02, -9.009326e+02],
+        [1.821834e+02, 2.751090e+02, 1.447824e+02, 4.043712e+02, 2.482321e+02, -1.177065e+02, -3.531196e+02],
+        [3.315364e+02, -9.515214e+00, 2.344378e+02, 3.970981e+02, 2.554484e+02, -1.982738e+02, -5.948214e+02],
+        [3.594622e+02, 1.102786e+02, 1.323154e+02, 4.119045e+02, 3.062656e+02, -2.314109e+02, -6.942327e+02],
+        [-2.028997e+02, -2.901156e+00, 4.194161e+01, -1.342111e+02, 3.371329e+02, 6.147771e+01, 1.844331e+02],
+        [4.263761e+01, -7.745479e+00, 1.960598e+02, -9.467387e+01, 3.310889e+02, 8.372654e+01, 2.511796e+02],
+        [-8.815641e+01, -5.179902e+01, 8.773623e+01, -8.770627e+01, 3.809373e+02, 1.987738e+02, 5.963214e+02],
+        [1.185538e+02, 1.689451e+02, 1.999977e+02, 1.081623e+01, 1.837794e+02, 2.576527e+02, 7.729582e+02],
+        [9.197307e+01, 1.837274e-01, 1.797836e+02, 6.444535e+01, 3.615120e+02, 1.532575e+02, 4.597726e+02],
+        [1.014639e+02, 1.069338e+02, 4.871309e+02, -1.758076e+02, -6.443496e+01, -7.387948e+01, -2.216384e+02],
+        [2.831348e+02, 2.537297e+01, 2.240703e+02, 1.512626e+02, 2.106650e+02, 1.593675e+01, 4.781024e+01],
+        [2.650078e+00, 2.577414e+02, 2.720155e+02, 3.921399e+01, 1.573387e+02, -1.863202e+02, -5.589605e+02],
+        [1.809933e+02, 1.043774e+02, 1.888757e+02, -1.120784e+01, 1.952521e+02, -2.402759e+02, -7.208278e+02],
+        [4.525729e+01, 2.516612e+02, 3.660453e+02, -2.854691e-01, -1.437807e+01, -1.168942e+02, -3.506827e+02],
+        [1.339068e+02, 1.093026e+02, -8.078967e+01, 5.116100e+02, -3.117030e+02, 4.875237e+01, 1.462571e+02],
+        [-1.840204e+01, 2.168264e+02, -1.317657e+02, 5.174541e+02, -5.255866e+01, 1.035997e+02, 3.107990e+02],
+        [2.424253e+02, 4.129650e+01, -1.945915e+02, 4.471268e+02, -1.195389e+02, -6.532378e+01, -1.959713e+02],
+        [1.208785e+02, 1.065394e+02, -3.576941e+01, 3.459578e+02, -4.056200e+02, -3.463030e+01, -1.038909e+02],
+        [3.236769e+02, 2.678293e+02, -1.396779e+02, 3.314074e+02, -2.064368e+02, -9.086983e+01, -2.726095e+02],
+        [2.495267e+02, 2.045815e+02, -5.634712e+01, 4.858237e+02, -2.051901e+02, -5.595086e+01, -1.678526e+02],
+])
+Y_FAR = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3])
+
+
+def test_lbfgs_does_not_stop_on_a_loss_raised_by_new_impostors():
+    # Bug: L-BFGS-B read a rise of the loss after an impostor refresh as "no
+    # progress" and stopped 12% above the SDP optimum; scipy's ftol is also
+    # absolute for a loss below 1. Now the stopping rule is relative and a run
+    # that ends on such a rise goes on.
+    shift = np.random.RandomState(0).randn(7) * np.abs(X_FAR).max()
+    sdp = LMNN(2, solver="sdp").fit(X_FAR, Y_FAR)
+    for X in (X_FAR, X_FAR + shift):
+        lbfgs = LMNN(2, solver="lbfgs", tol=1e-10).fit(X, Y_FAR)
+        assert lbfgs.loss_ <= sdp.loss_ * 1.02
+
+
+def test_mmc_checks_the_sdp_solver_name_before_sampling(monkeypatch):
+    # Bug (bad-input matrix): MMC(solver="sdp", sdp_solver="NOPE") drew its pairs
+    # before rejecting the name.
+    import sklearn_metric._mmc as mmc_module
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("pairs drawn before the solver name was checked")
+
+    monkeypatch.setattr(mmc_module, "sample_pairs", unreachable)
+    X, y = load_wine(return_X_y=True)
+    with pytest.raises(ValueError, match="sdp_solver='NOPE' is not an installed cvxpy solver"):
+        MMC(solver="sdp", sdp_solver="NOPE").fit(X, y)
+
+
+def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris):
+    # Bug: after a fit that raised, check_is_fitted passed (n_features_in_ was
+    # set, and a refit kept the previous components_).
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    import sklearn_metric._lmnn as lmnn_module
+
+    X, y = iris
+    lmnn = LMNN(solver="lbfgs").fit(X, y)
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("injected")
+
+    monkeypatch.setattr(lmnn_module, "minimize", broken)
+    with pytest.raises(FloatingPointError):
+        lmnn.fit(X, y)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(lmnn)
+    assert not hasattr(lmnn, "n_features_in_")
