@@ -170,6 +170,9 @@ def version_key(method, peers_python):
 
     import sklearn
 
+    if method.split(".")[0] in ("sklearn", "euclidean"):
+        return f"sklearn-{sklearn.__version__}"  # does not depend on our package
+
     import sklearn_metric
 
     # The package's source enters the key, so a changed learner is measured again.

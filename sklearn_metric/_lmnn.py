@@ -49,11 +49,14 @@ _IMPOSTOR_SLACK = 0.05
 # products are small, and waking threads for each one costs more than it saves
 # (digits: 3.3 s on one thread against 6.6 s on two).
 _SINGLE_THREAD_MAX_SAMPLES = 5000
-# When the bound cannot prove the candidates complete, the impostors of this
-# fraction of the points (at least _MIN_SAMPLED) are searched exactly; the full
-# search runs again only if one of them is missing from the candidates.
+# When the bound cannot prove the candidates complete, the impostors of a
+# sample of the points are searched exactly, and the full search runs again
+# only if one of them is missing from the candidates. The sample holds
+# _SAMPLED_FRACTION of the points, or n / 20 clipped to [_MIN_SAMPLED,
+# _MAX_SMALL_SAMPLE] if more: on small sets a full search costs little more.
 _SAMPLED_FRACTION = 0.01
-_MIN_SAMPLED = 256
+_MIN_SAMPLED = 64
+_MAX_SMALL_SAMPLE = 256
 # L-BFGS restarts after a failed line search.
 _MAX_RESTARTS = 10
 
@@ -133,8 +136,13 @@ class _GradientObjective:
     they still contain every impostor: for any ``v``,
     ``||L v|| >= ||L_ref v|| - ||(L - L_ref) L_ref^-1|| ||L_ref v||`` (square
     invertible ``L_ref``) and ``||L v|| >= ||L_ref v|| - ||L - L_ref|| ||v||``
-    (any ``L``). So the loss L-BFGS sees is exact at every evaluation, and the
-    blocked O(n^2) search runs only when ``L`` has moved far enough.
+    (any ``L``). When the bound fails (in high dimensions it soon does), the
+    impostors of a rotating sample of the points are searched exactly and the
+    full O(n^2) search, in blocks, runs again only if the sample finds one
+    missing. Impostors of unsampled points can then be missed for a while, so
+    the solver ends every run with a full search (:meth:`refresh_complete`)
+    and goes on if it finds a missed impostor: the final ``L`` is a
+    stationary point of the loss over every impostor.
     """
 
     def __init__(self, X, y, targets, mu, n_components, max_impostors):
@@ -152,7 +160,8 @@ class _GradientObjective:
         self.last_rose = False
         self.imp_rows = self.imp_cols = None
         n_samples = X.shape[0]
-        self.n_sampled = min(n_samples, max(_MIN_SAMPLED, int(_SAMPLED_FRACTION * n_samples)))
+        small_sample = min(max(n_samples // 20, _MIN_SAMPLED), _MAX_SMALL_SAMPLE)
+        self.n_sampled = min(n_samples, max(small_sample, int(_SAMPLED_FRACTION * n_samples)))
         self.sample_order = np.random.RandomState(0).permutation(n_samples)
         self.sample_start = 0
 

@@ -113,6 +113,7 @@ def test_sampled_checks_end_with_every_impostor_and_the_optimum(monkeypatch):
 
     monkeypatch.setattr(_lmnn, "_SAMPLED_FRACTION", 0.0)
     monkeypatch.setattr(_lmnn, "_MIN_SAMPLED", 1)
+    monkeypatch.setattr(_lmnn, "_MAX_SMALL_SAMPLE", 1)
     monkeypatch.setattr(_lmnn._GradientObjective, "refresh_complete", spy)
     lbfgs = LMNN(3, solver="lbfgs", init="random", random_state=0).fit(X, y)
     sdp = LMNN(3, solver="sdp").fit(X, y)

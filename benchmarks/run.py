@@ -1,0 +1,334 @@
+"""Every learner of the package against the peers, in one command: RESULTS.md and plots.
+
+    python benchmarks/run.py [--quick] [--data-dir DIR] [--out DIR] [--timeout 600]
+        [--max-memory 16] [--peers-python PATH] [--fresh]
+
+Our learners run in this environment; metric-learn 0.7.0 (LMNN, NCA, RCA_Supervised,
+MMC_Supervised, ITML_Supervised, Covariance) and PyLMNN 1.6.4 run in the pinned peers'
+environment (``benchmarks/requirements-peers.txt``, see benchmarks/README.md), and
+scikit-learn's NCA in both. Each fit is a subprocess under ``--timeout`` seconds and
+``--max-memory`` GiB; a fit past either is reported as "timeout" or "out of memory", one that
+raises as "failed: reason". Results are cached in ``benchmarks/cache/results_run.json`` by
+(dataset, method, version), so a run resumes and re-runs only what changed.
+
+``--quick`` uses scikit-learn's bundled sets (iris, wine, breast_cancer, digits) and skips the
+MNIST scaling plot. Without it, the ``.npz`` files of ``--data-dir`` (or
+``$SKLEARN_METRIC_DATA``) are added: letter, isolet, usps, mnist, segment, satimage, vowel,
+balance_scale and the face sets, with the preprocessing of ``common.prepare``.
+
+Writes ``OUT/RESULTS.md`` (default ``benchmarks/``) and PNGs beside it: ``embeddings_digits.png``
+(PCA, NCA, LMNN in 2-D), ``error_vs_time.png`` (one panel per dataset) and, in the full run,
+``lmnn_scaling_mnist.png`` (LMNN fit time against 1000-60000 MNIST training points).
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_PEERS_PYTHON,
+    HERE,
+    ResultCache,
+    markdown_table,
+    prepare,
+    python_for,
+    run_fit,
+    version_key,
+)
+
+QUICK_DATASETS = ["iris", "wine", "breast_cancer", "digits"]
+FILE_DATASETS = [
+    "letter",
+    "isolet",
+    "usps",
+    "mnist",
+    "segment",
+    "satimage",
+    "vowel",
+    "balance_scale",
+    "olivetti_faces",
+    "yale_faces",
+    "yaleb_faces",
+]
+# algorithm: (our methods, peer methods)
+ALGORITHMS = {
+    "LMNN": (["sklearn_metric.LMNN", "sklearn_metric.LMNN_energy"], ["pylmnn.LMNN", "metric_learn.LMNN"]),
+    "NCA": (["sklearn_metric.NCA"], ["sklearn.NCA", "metric_learn.NCA"]),
+    "RCA": (["sklearn_metric.RCA"], ["metric_learn.RCA_Supervised"]),
+    "MMC": (["sklearn_metric.MMC"], ["metric_learn.MMC_Supervised"]),
+    "Covariance": (["sklearn_metric.MahalanobisTransformer"], ["metric_learn.Covariance"]),
+    "POLA": (["sklearn_metric.POLA"], []),
+    "ITML (peer only)": ([], ["metric_learn.ITML_Supervised"]),
+}
+METHODS = ["euclidean"] + [m for ours, peers in ALGORITHMS.values() for m in ours + peers]
+RATIOS = {
+    ours[0]: [("fastest peer of the algorithm", peers)] for ours, peers in ALGORITHMS.values() if ours and peers
+}
+SCALING_SIZES = [1000, 2000, 5000, 10000, 20000, 60000]
+SCALING_METHODS = ["sklearn_metric.LMNN", "pylmnn.LMNN", "metric_learn.LMNN"]
+
+
+def parse(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="bundled datasets only (a few minutes)")
+    parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
+    parser.add_argument("--out", default=HERE, help="folder of RESULTS.md and the plots")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per fit")
+    parser.add_argument("--max-memory", type=float, default=16, help="GiB per fit")
+    parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
+    parser.add_argument("--fresh", action="store_true", help="ignore cached results")
+    return parser.parse_args(argv)
+
+
+def available_datasets(args):
+    names = list(QUICK_DATASETS)
+    if not args.quick:
+        names += [name for name in FILE_DATASETS if (Path(args.data_dir) / f"{name}.npz").is_file()]
+    return names
+
+
+def fit_all(datasets, methods, args, cache, n_train=None):
+    """{dataset: {method: result}}, from the cache or from a subprocess fit each."""
+    table = {}
+    for dataset in datasets:
+        path = prepare(dataset, args.data_dir, n_train=n_train)
+        label = dataset if n_train is None else f"{dataset}_n{n_train}"
+        table[label] = {}
+        for method in methods:
+            version = version_key(method, args.peers_python)
+            result = None if args.fresh else cache.get(label, method, version)
+            if result is None:
+                python = python_for(method, args.peers_python)
+                if not Path(python).exists():
+                    result = {"status": "failed", "detail": f"no interpreter at {python} (see benchmarks/README.md)"}
+                else:
+                    result = run_fit(python, method, path, timeout=args.timeout, max_memory_gib=args.max_memory)
+                cache.put(label, method, version, result)
+            table[label][method] = result
+            print(f"{label:<20} {method:<40} {result['status']}", flush=True)
+    return table
+
+
+def _ok(result):
+    return result is not None and result.get("status") == "ok"
+
+
+def _error(result):
+    return 100 * (1 - result["accuracy"])
+
+
+def algorithm_paragraphs(table):
+    """One paragraph per algorithm: where we stand against the peers and Euclidean k-NN."""
+    paragraphs = []
+    for algorithm, (ours, peers) in ALGORITHMS.items():
+        sentences = []
+        for dataset, results in table.items():
+            base = results.get("euclidean")
+            parts = []
+            for method in ours + peers:
+                result = results.get(method)
+                if _ok(result):
+                    parts.append(f"{method} {result['fit_seconds']:.2f} s, {_error(result):.2f}%")
+                elif result is not None:
+                    parts.append(f"{method} {result['status']}")
+            if not parts:
+                continue
+            euclid = f" (Euclidean 3-NN {_error(base):.2f}%)" if _ok(base) else ""
+            verdict = ""
+            if ours and peers and _ok(results.get(ours[0])):
+                mine = results[ours[0]]
+                finished = [results[p] for p in peers if _ok(results.get(p))]
+                if finished:
+                    fastest = min(finished, key=lambda r: r["fit_seconds"])
+                    best_error = min(_error(r) for r in finished)
+                    verdict = (
+                        f": {mine['fit_seconds'] / fastest['fit_seconds']:.2f}x the fastest peer's time, "
+                        f"error {_error(mine) - best_error:+.2f} points against the best peer's"
+                    )
+                else:
+                    verdict = ": no peer finished"
+            sentences.append(f"{dataset}{euclid}{verdict} ({'; '.join(parts)}).")
+        if sentences:
+            paragraphs.append(f"**{algorithm}.** " + " ".join(sentences))
+    return "\n\n".join(paragraphs)
+
+
+def plot_error_vs_time(table, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(table)
+    cols = min(4, len(datasets))
+    rows = int(np.ceil(len(datasets) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    for ax, dataset in zip(axes.ravel(), datasets):
+        for method, result in table[dataset].items():
+            if not _ok(result) or method == "euclidean":
+                continue
+            ours = method.startswith("sklearn_metric")
+            ax.scatter(max(result["fit_seconds"], 1e-3), _error(result), marker="o" if ours else "x",
+                       color="C0" if ours else "C3", s=30)
+            ax.annotate(method.split(".")[-1], (max(result["fit_seconds"], 1e-3), _error(result)), fontsize=6)
+        base = table[dataset].get("euclidean")
+        if _ok(base):
+            ax.axhline(_error(base), color="grey", linestyle="--", linewidth=1, label="Euclidean 3-NN")
+        ax.set_xscale("log")
+        ax.set_title(dataset)
+        ax.set_xlabel("fit seconds")
+        ax.set_ylabel("3-NN test error %")
+    for ax in axes.ravel()[len(datasets):]:
+        ax.axis("off")
+    fig.suptitle("3-NN test error against fit time (o: sklearn_metric, x: peers; dashed: Euclidean)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_embeddings(path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_metric import LMNN, NCA
+
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    embeddings = {}
+    for name, model in [
+        ("PCA", PCA(2, random_state=0)),
+        ("NCA", NCA(n_components=2, random_state=0)),
+        ("LMNN", LMNN(n_components=2, random_state=0)),
+    ]:
+        start = time.perf_counter()
+        embeddings[name] = (model.fit(X, y).transform(X), time.perf_counter() - start)
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
+    for ax, (name, (Z, seconds)) in zip(axes, embeddings.items()):
+        points = ax.scatter(Z[:, 0], Z[:, 1], c=y, cmap="tab10", s=6)
+        ax.set_title(f"{name} (fit {seconds:.1f} s)")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.colorbar(points, ax=axes, label="digit")
+    fig.suptitle("digits in two dimensions")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_scaling(scaling, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for i, method in enumerate(SCALING_METHODS):
+        sizes, seconds, failed = [], [], []
+        for label, results in scaling.items():
+            result = results.get(method)
+            n = int(label.rsplit("_n", 1)[1])
+            if _ok(result):
+                sizes.append(n)
+                seconds.append(result["fit_seconds"])
+            elif result is not None:
+                failed.append((n, result["status"]))
+        ax.plot(sizes, seconds, marker="o", color=f"C{i}", label=method)
+        for n, status in failed:
+            ax.annotate(status, (n, ax.get_ylim()[1] if seconds else 1), color=f"C{i}", fontsize=7, rotation=90)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("MNIST training points (PCA 164)")
+    ax.set_ylabel("LMNN fit seconds")
+    ax.legend()
+    ax.set_title("LMNN fit time against training size")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def headline(table):
+    """Per algorithm: our time and error against the best peer's, on digits and on the
+    largest dataset where a peer finished."""
+    lines = [
+        "| algorithm | dataset | ours: fit s, error % | best peer: fit s, error % |",
+        "|---|---|---|---|",
+    ]
+    for algorithm, (ours, peers) in ALGORITHMS.items():
+        if not ours or not peers:
+            continue
+        candidates = [d for d in table if any(_ok(table[d].get(p)) for p in peers) and _ok(table[d].get(ours[0]))]
+        if not candidates:
+            continue
+        largest = max(candidates, key=lambda d: table[d][ours[0]].get("n_train", 0))
+        for dataset in dict.fromkeys(["digits", largest]):
+            if dataset not in candidates:
+                continue
+            mine = table[dataset][ours[0]]
+            finished = {p: table[dataset][p] for p in peers if _ok(table[dataset].get(p))}
+            best = min(finished, key=lambda p: finished[p]["fit_seconds"])
+            lines.append(
+                f"| {algorithm} | {dataset} | {mine['fit_seconds']:.2f}, {_error(mine):.2f} | "
+                f"{best} {finished[best]['fit_seconds']:.2f}, {_error(finished[best]):.2f} |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cache = ResultCache(HERE / "cache" / "results_run.json")
+    started = time.perf_counter()
+    table = fit_all(available_datasets(args), METHODS, args, cache)
+
+    plots = ["embeddings_digits.png", "error_vs_time.png"]
+    plot_embeddings(out / plots[0])
+    plot_error_vs_time(table, out / plots[1])
+    scaling_section = ""
+    if not args.quick and (Path(args.data_dir) / "mnist.npz").is_file():
+        scaling = {}
+        for n in SCALING_SIZES:
+            scaling.update(fit_all(["mnist"], SCALING_METHODS, args, cache, n_train=n if n < 60000 else None))
+        scaling = {(k if "_n" in k else f"{k}_n60000"): v for k, v in scaling.items()}
+        plot_scaling(scaling, out / "lmnn_scaling_mnist.png")
+        plots.append("lmnn_scaling_mnist.png")
+        scaling_section = "\n## LMNN fit time against training size (MNIST)\n\n" + markdown_table(scaling, {}) + "\n"
+
+    report = [
+        "# Benchmark results",
+        "",
+        f"Generated by `python benchmarks/run.py{' --quick' if args.quick else ''}` "
+        f"({time.strftime('%Y-%m-%d')}, {time.perf_counter() - started:.0f} s, this machine's 2 cores). "
+        "Same preprocessing for every method (see `benchmarks/common.py`: standardised, pixels/255 for "
+        "MNIST, PCA 172 for isolet and 164 for MNIST; official test splits or a stratified 70/30 split "
+        "with seed 0); 3-NN test error in the learned metric (the energy rule for `LMNN_energy`). Peers run "
+        "in their pinned environment; a fit past the time limit or memory cap is reported as such.",
+        "",
+        "## Headline",
+        "",
+        headline(table),
+        "",
+        "## Where we stand, by algorithm",
+        "",
+        algorithm_paragraphs(table),
+        "",
+        "## All results",
+        "",
+        markdown_table(table, RATIOS),
+        scaling_section,
+        "## Plots",
+        "",
+    ] + [f"![{name}]({name})" for name in plots]
+    (out / "RESULTS.md").write_text("\n".join(report) + "\n")
+    print(f"wrote {out / 'RESULTS.md'} and {', '.join(plots)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
