@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._constraints import sample_pairs
-from ._sdp import choose_sdp_solver, components_from_psd, project_psd, solve
+from ._sdp import SolverFailedError, choose_sdp_solver, components_from_psd, project_psd, solve
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
@@ -132,7 +132,8 @@ class MMC(MetricLearnerMixin):
         scalable iterative solver: a gradient step on the scale-normalised
         objective, projection onto the PSD cone (or the non-negative orthant),
         and rescaling onto the constraint, with a backtracking step size.
-        ``"auto"`` uses the SDP up to 5 features and 500 pairs.
+        ``"auto"`` uses the SDP up to 5 features and 500 pairs, and falls back
+        to the projected gradient (with a warning) if the SDP solver fails.
 
     n_constraints : int, default=None
         Pairs of each kind drawn by ``fit``; ``None`` means
@@ -308,8 +309,17 @@ class MMC(MetricLearnerMixin):
         if np.isfinite(scale) and scale > 0:
             sub_similar, sub_dissimilar = sub_similar / scale, sub_dissimilar / scale
         if solver == "sdp":
-            M, n_iter = self._solve_sdp(sub_similar, sub_dissimilar), 1
-        else:
+            try:
+                M, n_iter = self._solve_sdp(sub_similar, sub_dissimilar), 1
+            except SolverFailedError as exc:
+                if self.solver != "auto":
+                    raise
+                warnings.warn(
+                    f"{exc} solver='auto' falls back to solver='projected_gradient'.",
+                    ConvergenceWarning,
+                )
+                solver = "projected_gradient"
+        if solver == "projected_gradient":
             M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
         if subspace is not None and self.diagonal:
             full = np.zeros(n_features)

@@ -108,6 +108,14 @@ def test_failed_sdp_raises_and_leaves_no_fitted_state(monkeypatch, wine5, name, 
         check_is_fitted(learner)
 
 
+def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(monkeypatch, wine5):
+    _fake_status(monkeypatch, "infeasible")
+    with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='projected_gradient'"):
+        mmc = MMC(random_state=0).fit(*wine5)
+    assert mmc.solver_ == "projected_gradient"
+    assert np.all(np.isfinite(mmc.components_))
+
+
 def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(monkeypatch, wine5):
     _fake_status(monkeypatch, "infeasible")
     X, y = wine5
