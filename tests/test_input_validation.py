@@ -302,3 +302,21 @@ def test_n_neighbors_larger_than_the_training_set_shrinks_with_a_warning():
     with pytest.warns(UserWarning, match="have n_neighbors=50 or fewer points"):
         energy = EnergyClassifier(LMNN(n_neighbors=50)).fit(X, Y)
     assert energy.predict(X).shape == (30,)
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda p: p.partial_fit(_with(np.nan), Y, classes=[0, 1, 2]), ValueError, "Input X contains NaN"),
+        (lambda p: p.partial_fit(X, RNG.randn(30)), ValueError, "Unknown label type: continuous"),
+        (lambda p: p.partial_fit(X[:, :3], Y), ValueError, "X has 3 features, but POLA is expecting 4"),
+        (lambda p: p.partial_fit(X, Y + 7), ValueError, r"y holds labels \[7, 8, 9\] not in classes"),
+        (lambda p: p.partial_fit_pairs(PAIRS[:, :, :3], PAIR_LABELS), ValueError, "pairs have 3 features"),
+        (lambda p: p.predict_pairs(PAIRS[:, 0]), ValueError, r"pairs must be an array of shape"),
+    ],
+    ids=["NaN", "continuous y", "features", "unknown labels", "pair features", "pair shape"],
+)
+def test_pola_online_calls_check_their_input(call, exc, match):
+    pola = POLA(random_state=0).partial_fit(X, Y, classes=[0, 1, 2])
+    with pytest.raises(exc, match=match):
+        call(pola)
