@@ -1,0 +1,68 @@
+"""The report of benchmarks/run.py, built from a hand-made table of results (no fits)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+run = pytest.importorskip("run")
+
+
+def _ok(seconds, accuracy, n_train=100):
+    return {"status": "ok", "fit_seconds": seconds, "accuracy": accuracy, "peak_mib": 150.0, "n_train": n_train}
+
+
+@pytest.fixture
+def table():
+    return {
+        "digits": {
+            "euclidean": _ok(0.0, 0.98),
+            "sklearn_metric.LMNN": _ok(0.8, 0.985),
+            "pylmnn.LMNN": _ok(1.0, 0.985),
+            "metric_learn.LMNN": {"status": "timeout", "detail": "over 600 s"},
+            "sklearn_metric.RCA": _ok(0.01, 0.97),
+            "metric_learn.RCA_Supervised": {"status": "failed", "detail": "NaN or inf in components_"},
+        },
+        "letter": {
+            "euclidean": _ok(0.0, 0.94, 16000),
+            "sklearn_metric.LMNN": _ok(6.0, 0.958, 16000),
+            "pylmnn.LMNN": _ok(12.0, 0.96, 16000),
+        },
+    }
+
+
+def test_headline_compares_with_the_best_peer_on_digits_and_the_largest_set(table):
+    lines = run.headline(table).splitlines()
+    assert lines[2] == "| LMNN | digits | 0.80, 1.50 | pylmnn.LMNN 1.00, 1.50 |"
+    assert lines[3] == "| LMNN | letter | 6.00, 4.20 | pylmnn.LMNN 12.00, 4.00 |"
+    assert not any("RCA" in line for line in lines)  # no peer finished
+
+
+def test_paragraphs_report_failures_and_ratios(table):
+    text = run.algorithm_paragraphs(table)
+    assert "**LMNN.** digits (Euclidean 3-NN 2.00%): 0.80x the fastest peer's time" in text
+    assert "metric_learn.LMNN timeout" in text
+    assert "**RCA.** digits (Euclidean 3-NN 2.00%): no peer finished" in text
+    assert "metric_learn.RCA_Supervised failed" in text
+
+
+def test_error_vs_time_plot_is_written(table, tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "error_vs_time.png"
+    run.plot_error_vs_time(table, path)
+    assert path.stat().st_size > 1000
+
+
+def test_every_algorithm_of_the_issue_is_benchmarked():
+    assert set(run.METHODS) >= {
+        "euclidean",
+        "metric_learn.LMNN",
+        "metric_learn.NCA",
+        "metric_learn.RCA_Supervised",
+        "metric_learn.MMC_Supervised",
+        "metric_learn.ITML_Supervised",
+        "metric_learn.Covariance",
+        "pylmnn.LMNN",
+        "sklearn.NCA",
+    }
