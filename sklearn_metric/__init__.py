@@ -11,11 +11,12 @@ from ._mmc import MMC
 from ._nca import NCA
 from ._pola import POLA
 from ._rca import RCA
-from .neighbors import EnergyClassifier, KNNClassifier
+from .neighbors import ApproximateNeighborsTransformer, EnergyClassifier, KNNClassifier
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ApproximateNeighborsTransformer",
     "EnergyClassifier",
     "KNNClassifier",
     "LMNN",

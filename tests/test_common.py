@@ -11,7 +11,12 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_metric
-from sklearn_metric import LMNN, KNNClassifier, MahalanobisTransformer
+from sklearn_metric import (
+    LMNN,
+    ApproximateNeighborsTransformer,
+    KNNClassifier,
+    MahalanobisTransformer,
+)
 
 
 def _public_estimator_classes():
@@ -32,6 +37,9 @@ def _instances():
         LMNN(solver="lbfgs"),
         LMNN(solver="sdp", n_neighbors=1),
         KNNClassifier(metric_learner=LMNN(n_neighbors=2)),
+        KNNClassifier(algorithm="hnsw"),
+        KNNClassifier(algorithm="ivf", weights="distance", metric_learner=MahalanobisTransformer()),
+        ApproximateNeighborsTransformer(algorithm="ivf", mode="connectivity"),
     ]
     return instances
 

@@ -1,0 +1,323 @@
+"""Approximate nearest-neighbour indexes (faiss) for the Euclidean distance.
+
+:class:`KNNClassifier` and :class:`ApproximateNeighborsTransformer` transform
+their points by the learned metric first, so a plain Euclidean index serves
+every learner. Two index families, both from faiss (the ``ann`` extra):
+
+* ``"hnsw"``: a hierarchical navigable small-world graph (``IndexHNSWFlat``).
+  No training; memory about ``n * (4 * d + 8 * M)`` bytes.
+* ``"ivf"``: an inverted file (``IndexIVFFlat``), k-means cells of which
+  ``n_probe`` are scanned per query; with ``pq_m`` the vectors are compressed by
+  product quantisation (``IndexIVFPQ``, ``pq_m`` bytes per point) and the
+  ``refine`` best candidates per neighbour are re-ranked exactly.
+
+The index stores float32 vectors; distances are returned as Euclidean
+distances (the square root of faiss's squared ones).
+"""
+
+from contextlib import contextmanager
+
+import numpy as np
+
+ANN_ALGORITHMS = ("hnsw", "ivf")
+
+# Defaults reach recall@10 >= 0.95 on benchmarks/bench_ann.py's sets.
+_DEFAULT_PARAMS = {
+    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 64},
+    "ivf": {"n_lists": None, "n_probe": 24, "pq_m": None, "pq_bits": 8, "refine": 4, "seed": 0},
+}
+
+_INSTALL_HINT = "pip install 'sklearn_metric[ann]'"
+
+
+def import_faiss(algorithm):
+    """faiss, or an ImportError naming the extra that installs it."""
+    try:
+        import faiss
+    except ImportError as exc:
+        raise ImportError(
+            f"algorithm={algorithm!r} needs the faiss-cpu package, which is not "
+            f"installed; install the 'ann' extra: {_INSTALL_HINT}"
+        ) from exc
+    return faiss
+
+
+def resolve_params(algorithm, algorithm_params):
+    """The index parameters: defaults updated by the user's, unknown keys rejected."""
+    defaults = _DEFAULT_PARAMS[algorithm]
+    params = dict(defaults)
+    if algorithm_params is not None:
+        unknown = sorted(set(algorithm_params) - set(defaults))
+        if unknown:
+            raise ValueError(
+                f"Unknown algorithm_params for algorithm={algorithm!r}: {unknown}. "
+                f"Valid keys are {sorted(defaults)}."
+            )
+        params.update(algorithm_params)
+    for name, value in params.items():
+        if name in ("n_lists", "pq_m") and value is None:
+            continue
+        lowest = 0 if name == "seed" else 1
+        if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < lowest:
+            kind = "a non-negative" if lowest == 0 else "a positive"
+            raise ValueError(f"algorithm_params[{name!r}] must be {kind} integer, got {value!r}.")
+    if algorithm == "ivf" and params["pq_bits"] > 16:
+        raise ValueError(f"algorithm_params['pq_bits'] must be <= 16, got {params['pq_bits']}.")
+    return params
+
+
+def n_threads(n_jobs):
+    """faiss threads for scikit-learn's ``n_jobs`` (None and -1: every core)."""
+    import os
+
+    cores = os.cpu_count() or 1
+    if n_jobs is None:
+        return cores
+    if n_jobs < 0:
+        return max(1, cores + 1 + n_jobs)
+    return max(1, min(n_jobs, cores))
+
+
+@contextmanager
+def _faiss_threads(faiss, threads):
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(threads)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
+
+
+class EuclideanIndex:
+    """A faiss index over float32 points, picklable, with complete k-NN answers.
+
+    Parameters
+    ----------
+    algorithm : {"hnsw", "ivf"}
+    params : dict
+        Output of :func:`resolve_params`.
+    threads : int
+        faiss (OpenMP) threads for building and searching.
+    """
+
+    def __init__(self, algorithm, params, threads):
+        self.algorithm = algorithm
+        self.params = params
+        self.threads = threads
+        self._index = None
+        self.n_lists_ = None
+
+    def build(self, X):
+        """Index the rows of ``X`` (n_samples >= 1)."""
+        faiss = import_faiss(self.algorithm)
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        n, d = X.shape
+        with _faiss_threads(faiss, self.threads):
+            if self.algorithm == "hnsw":
+                index = faiss.IndexHNSWFlat(d, self.params["M"])
+                index.hnsw.efConstruction = self.params["ef_construction"]
+                index.add(X)
+            else:
+                index = self._build_ivf(faiss, X)
+        self._index = index
+        return self
+
+    def _build_ivf(self, faiss, X):
+        n, d = X.shape
+        p = self.params
+        n_lists = p["n_lists"] or int(np.clip(round(4 * np.sqrt(n)), 1, 65536))
+        n_lists = min(n_lists, n)
+        quantizer = faiss.IndexFlatL2(d)
+        if p["pq_m"] is None:
+            index = faiss.IndexIVFFlat(quantizer, d, n_lists)
+        else:
+            if d % p["pq_m"]:
+                raise ValueError(
+                    f"algorithm_params['pq_m']={p['pq_m']} must divide the number of "
+                    f"dimensions of the indexed points ({d})."
+                )
+            if n < 2 ** p["pq_bits"]:
+                raise ValueError(
+                    f"Product quantisation with pq_bits={p['pq_bits']} needs at least "
+                    f"{2 ** p['pq_bits']} points to train its codebooks; got {n}. "
+                    "Lower pq_bits or leave pq_m=None."
+                )
+            index = faiss.IndexIVFPQ(quantizer, d, n_lists, p["pq_m"], p["pq_bits"])
+            index.pq.cp.min_points_per_centroid = 1  # codebooks of small sets: no warning
+        index.cp.seed = p["seed"]
+        index.cp.min_points_per_centroid = 1  # small sets: no warning, still valid cells
+        # k-means on at most 64 points per cell (faiss's own guidance is 39-256).
+        n_train = min(n, max(64 * n_lists, 2 ** p["pq_bits"] * 64 if p["pq_m"] else 0))
+        rng = np.random.default_rng(p["seed"])
+        sample = X if n_train >= n else X[np.sort(rng.choice(n, n_train, replace=False))]
+        index.train(sample)
+        if p["pq_m"] is not None:
+            # Exact re-ranking of refine * k candidates; the flat copy costs 4 * d bytes a point.
+            index = faiss.IndexRefineFlat(index)
+            index.k_factor = float(p["refine"])
+        index.add(X)
+        self.n_lists_ = n_lists
+        return index
+
+    @property
+    def n_samples(self):
+        return 0 if self._index is None else int(self._index.ntotal)
+
+    def _set_breadth(self, breadth):
+        """ef_search (hnsw) or n_probe (ivf), clipped to what the index holds."""
+        if self.algorithm == "hnsw":
+            self._index.hnsw.efSearch = int(breadth)
+        else:
+            import faiss
+
+            index = self._index
+            if isinstance(index, faiss.IndexRefine):
+                index = index.base_index
+            faiss.extract_index_ivf(index).nprobe = int(min(breadth, self.n_lists_))
+
+    def _breadth(self):
+        return self.params["ef_search"] if self.algorithm == "hnsw" else self.params["n_probe"]
+
+    def _max_breadth(self):
+        return self.n_samples if self.algorithm == "hnsw" else self.n_lists_
+
+    def search(self, Q, k):
+        """Approximate ``k`` nearest indexed rows of each row of ``Q``.
+
+        Returns ``(distances, indices)``, Euclidean distances ascending, each of
+        shape ``(n_queries, k)``. ``k`` must not exceed the number of indexed
+        points. A query whose search visited fewer than ``k`` points (a too small
+        ``n_probe``) is searched again with a wider breadth, up to an exhaustive
+        one, so every answer holds ``k`` distinct points.
+        """
+        faiss = import_faiss(self.algorithm)
+        Q = np.ascontiguousarray(Q, dtype=np.float32)
+        breadth = max(self._breadth(), k) if self.algorithm == "hnsw" else self._breadth()
+        with _faiss_threads(faiss, self.threads):
+            self._set_breadth(breadth)
+            sq, ind = self._index.search(Q, k)
+            todo = np.flatnonzero((ind < 0).any(axis=1))
+            while todo.size and breadth < self._max_breadth():
+                breadth = min(4 * breadth, self._max_breadth())
+                self._set_breadth(breadth)
+                sq[todo], ind[todo] = self._index.search(Q[todo], k)
+                todo = todo[(ind[todo] < 0).any(axis=1)]
+        if todo.size:  # cannot happen with k <= n_samples; never hand back -1
+            raise RuntimeError(
+                f"The {self.algorithm} index returned fewer than {k} neighbours for "
+                f"{todo.size} queries even with an exhaustive search."
+            )
+        return np.sqrt(np.maximum(sq, 0)), ind.astype(np.intp)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        if self._index is not None:
+            import faiss
+
+            state["_index"] = faiss.serialize_index(self._index)
+        return state
+
+    def __setstate__(self, state):
+        index = state["_index"]
+        if index is not None:
+            faiss = import_faiss(state["algorithm"])
+            state["_index"] = faiss.deserialize_index(index)
+        self.__dict__.update(state)
+
+
+def drop_self(distances, indices):
+    """Remove each query's own index from ``k + 1`` neighbours (or the farthest)."""
+    m, k1 = indices.shape
+    is_self = indices == np.arange(m)[:, None]
+    # At most one match per row (indices are distinct); without one, drop the last.
+    no_self = ~is_self.any(axis=1)
+    is_self[no_self, k1 - 1] = True
+    keep = ~is_self
+    return distances[keep].reshape(m, k1 - 1), indices[keep].reshape(m, k1 - 1)
+
+
+def check_euclidean(estimator):
+    """ValueError unless the estimator's metric is the Euclidean distance."""
+    metric = getattr(estimator, "metric", "minkowski")
+    p = getattr(estimator, "p", 2)
+    euclidean = metric in ("euclidean", "l2") or (metric == "minkowski" and p == 2)
+    if not euclidean or getattr(estimator, "metric_params", None):
+        raise ValueError(
+            f"algorithm={estimator.algorithm!r} searches Euclidean distances only "
+            f"(metric='minkowski' with p=2, or 'euclidean'); got metric={metric!r}, "
+            f"p={p!r}, metric_params={getattr(estimator, 'metric_params', None)!r}. "
+            "A learned metric is applied by transforming first, so any Mahalanobis "
+            "metric is served through metric_learner."
+        )
+
+
+def check_n_neighbors(n_neighbors, n_samples_fit, n_queries, query_is_train):
+    """scikit-learn's checks (and messages) of a k-NN query's ``n_neighbors``."""
+    if not isinstance(n_neighbors, int | np.integer) or isinstance(n_neighbors, bool):
+        raise TypeError(f"n_neighbors does not take {type(n_neighbors)} value, enter integer value")
+    if n_neighbors <= 0:
+        raise ValueError(f"Expected n_neighbors > 0. Got {n_neighbors}")
+    available = n_samples_fit - 1 if query_is_train else n_samples_fit
+    if n_neighbors > available:
+        inequality = (
+            "n_neighbors < n_samples_fit" if query_is_train else "n_neighbors <= n_samples_fit"
+        )
+        raise ValueError(
+            f"Expected {inequality}, but n_neighbors = {n_neighbors}, "
+            f"n_samples_fit = {n_samples_fit}, n_samples = {n_queries}"
+        )
+
+
+def query(index, fit_X, Q, n_neighbors, return_distance, dtype=np.float64):
+    """k-NN of the rows of ``Q`` (``None``: the indexed points, each without itself)."""
+    query_is_train = Q is None
+    n_queries = index.n_samples if query_is_train else Q.shape[0]
+    check_n_neighbors(n_neighbors, index.n_samples, n_queries, query_is_train)
+    if query_is_train:
+        dist, ind = drop_self(*index.search(fit_X, n_neighbors + 1))
+    else:
+        dist, ind = index.search(Q, n_neighbors)
+    if return_distance:
+        return dist.astype(dtype, copy=False), ind
+    return ind
+
+
+def graph(dist, ind, n_samples_fit, mode):
+    """CSR k-NN graph in scikit-learn's layout (one row per query, nearest first)."""
+    from scipy.sparse import csr_matrix
+
+    if mode not in ("connectivity", "distance"):
+        raise ValueError(
+            'Unsupported mode, must be one of "connectivity", or "distance" but got '
+            f'"{mode}" instead'
+        )
+    n_queries, k = ind.shape
+    data = np.ones(ind.size, dtype=dist.dtype) if mode == "connectivity" else dist.ravel()
+    indptr = np.arange(0, n_queries * k + 1, k)
+    return csr_matrix((data, ind.ravel(), indptr), shape=(n_queries, n_samples_fit))
+
+
+def vote_weights(dist, weights):
+    """scikit-learn's neighbour weights: uniform, inverse distance, or a callable."""
+    if weights in (None, "uniform"):
+        return np.ones_like(dist)
+    if weights == "distance":
+        with np.errstate(divide="ignore"):
+            w = 1.0 / dist
+        exact = np.isinf(w)
+        rows = exact.any(axis=1)
+        w[rows] = exact[rows]  # a query on an indexed point: only the exact matches vote
+        return w
+    return np.asarray(weights(dist), dtype=np.float64)
+
+
+def class_proba(ind, weights, y_encoded, n_classes):
+    """Weighted class frequencies among the neighbours, rows summing to 1."""
+    n_queries, k = ind.shape
+    proba = np.zeros((n_queries, n_classes))
+    rows = np.arange(n_queries)
+    for j in range(k):  # k columns, each vectorised over the queries (rows distinct)
+        proba[rows, y_encoded[ind[:, j]]] += weights[:, j]
+    total = proba.sum(axis=1, keepdims=True)
+    total[total == 0] = 1
+    return proba / total

@@ -1,0 +1,287 @@
+"""Approximate neighbour search: KNNClassifier(algorithm="hnsw"/"ivf") and
+ApproximateNeighborsTransformer, checked against scikit-learn's exact search."""
+
+import pickle
+import sys
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.datasets import make_blobs
+from sklearn.manifold import TSNE, Isomap
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsTransformer
+from sklearn.pipeline import make_pipeline
+
+from sklearn_metric import (
+    ApproximateNeighborsTransformer,
+    KNNClassifier,
+    MahalanobisTransformer,
+)
+from sklearn_metric import _ann
+
+faiss = pytest.importorskip("faiss")
+
+ANN_CONFIGS = [
+    ("hnsw", None),
+    ("ivf", None),
+    ("ivf", {"pq_m": 4, "refine": 8}),
+]
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    # Continuous features: no tied distances, so exact answers are unique.
+    X, y = make_blobs(n_samples=1200, n_features=8, centers=6, cluster_std=2.0, random_state=0)
+    return X[:1000], y[:1000], X[1000:], y[1000:]
+
+
+def _recall(approx, exact):
+    hits = [np.intersect1d(a, e).size for a, e in zip(approx, exact, strict=True)]
+    return np.sum(hits) / exact.size
+
+
+@pytest.mark.parametrize("algorithm, params", ANN_CONFIGS)
+def test_knn_classifier_matches_exact_search(blobs, algorithm, params):
+    X, y, Xq, _ = blobs
+    exact = KNeighborsClassifier(n_neighbors=10).fit(X, y)
+    approx = KNNClassifier(n_neighbors=10, algorithm=algorithm, algorithm_params=params).fit(X, y)
+    _, exact_ind = exact.kneighbors(Xq)
+    dist, ind = approx.kneighbors(Xq)
+    assert _recall(ind, exact_ind) >= 0.95
+    assert np.all(np.diff(dist, axis=1) >= -1e-5)  # nearest first
+    found = ind == exact_ind
+    exact_dist = exact.kneighbors(Xq)[0]
+    np.testing.assert_allclose(dist[found], exact_dist[found], rtol=1e-4)
+    assert np.mean(approx.predict(Xq) == exact.predict(Xq)) >= 0.99
+    np.testing.assert_allclose(approx.predict_proba(Xq).sum(axis=1), 1)
+
+
+def test_knn_classifier_fitted_attributes(blobs):
+    X, y, Xq, _ = blobs
+    clf = KNNClassifier(algorithm="hnsw").fit(X, y.astype(str))
+    assert clf.classes_.tolist() == [str(c) for c in range(6)]
+    assert clf.n_samples_fit_ == 1000 and clf.n_features_in_ == 8
+    assert clf.effective_metric_ == "euclidean" and clf.outputs_2d_ is False
+    assert clf.predict(Xq).dtype.kind == "U"
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance", lambda d: np.exp(-d)])
+def test_weights_agree_with_exact_search(blobs, weights):
+    X, y, Xq, _ = blobs
+    exact = KNeighborsClassifier(n_neighbors=7, weights=weights).fit(X, y)
+    approx = KNNClassifier(n_neighbors=7, weights=weights, algorithm="hnsw").fit(X, y)
+    same_neighbours = np.all(approx.kneighbors(Xq)[1] == exact.kneighbors(Xq)[1], axis=1)
+    assert same_neighbours.mean() > 0.9
+    np.testing.assert_allclose(
+        approx.predict_proba(Xq)[same_neighbours],
+        exact.predict_proba(Xq)[same_neighbours],
+        atol=1e-5,
+    )
+
+
+def test_distance_weights_on_an_indexed_point():
+    # A query equal to an indexed point: only the exact matches vote, as in scikit-learn.
+    X = np.array([[0.0], [1.0], [1.1], [5.0]])
+    y = np.array([0, 1, 1, 1])
+    clf = KNNClassifier(n_neighbors=3, weights="distance", algorithm="hnsw").fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba([[0.0]]), [[1.0, 0.0]])
+
+
+def test_query_none_leaves_each_point_out(blobs):
+    X, y, _, _ = blobs
+    exact = KNeighborsClassifier(n_neighbors=5).fit(X, y)
+    approx = KNNClassifier(n_neighbors=5, algorithm="hnsw").fit(X, y)
+    ind = approx.kneighbors(return_distance=False)
+    assert not np.any(ind == np.arange(X.shape[0])[:, None])
+    assert _recall(ind, exact.kneighbors(return_distance=False)) >= 0.95
+    assert np.mean(approx.predict(None) == exact.predict(None)) >= 0.99
+    graph = approx.kneighbors_graph(None, mode="distance")
+    assert graph.shape == (1000, 1000) and graph.nnz == 5000
+
+
+def test_drop_self_without_self_in_the_answer():
+    dist = np.array([[0.0, 1.0, 2.0], [0.5, 0.6, 0.7]])
+    ind = np.array([[0, 3, 4], [2, 3, 4]])  # row 1 did not find itself (a duplicate did)
+    d, i = _ann.drop_self(dist, ind)
+    np.testing.assert_array_equal(i, [[3, 4], [2, 3]])
+    np.testing.assert_array_equal(d, [[1.0, 2.0], [0.5, 0.6]])
+
+
+def test_learned_metric_is_applied_before_the_index(blobs):
+    X, y, Xq, _ = blobs
+    X = X * np.array([1, 1, 1, 1, 1, 1, 1, 50.0])  # one feature in huge units
+    Xq = Xq * np.array([1, 1, 1, 1, 1, 1, 1, 50.0])
+    learner = MahalanobisTransformer()
+    exact = KNNClassifier(n_neighbors=5, algorithm="brute", metric_learner=learner).fit(X, y)
+    approx = KNNClassifier(n_neighbors=5, algorithm="hnsw", metric_learner=learner).fit(X, y)
+    assert _recall(approx.kneighbors(Xq)[1], exact.kneighbors(Xq)[1]) >= 0.97
+    assert np.mean(approx.predict(Xq) == exact.predict(Xq)) >= 0.99
+    assert approx.metric_learner_ is not learner
+
+
+def test_ivf_widens_a_search_that_found_too_few_points():
+    # 64 cells of ~3 points, one probed: 40 neighbours need more cells, found by a retry.
+    X, y = make_blobs(n_samples=200, n_features=4, centers=3, random_state=1)
+    params = {"n_lists": 64, "n_probe": 1}
+    clf = KNNClassifier(n_neighbors=40, algorithm="ivf", algorithm_params=params).fit(X, y)
+    dist, ind = clf.kneighbors(X[:20])
+    assert np.all(ind >= 0)
+    assert np.all([np.unique(row).size == 40 for row in ind])
+
+
+def test_pickle_round_trip(blobs):
+    X, y, Xq, _ = blobs
+    for algorithm, params in ANN_CONFIGS:
+        clf = KNNClassifier(algorithm=algorithm, algorithm_params=params).fit(X, y)
+        clone = pickle.loads(pickle.dumps(clf))
+        np.testing.assert_array_equal(clone.kneighbors(Xq)[1], clf.kneighbors(Xq)[1])
+    graph = ApproximateNeighborsTransformer().fit(X)
+    clone = pickle.loads(pickle.dumps(graph))
+    assert (clone.transform(Xq) != graph.transform(Xq)).nnz == 0
+
+
+def test_n_jobs_sets_faiss_threads_and_restores_them(blobs):
+    X, y, Xq, _ = blobs
+    before = faiss.omp_get_max_threads()
+    clf = KNNClassifier(algorithm="hnsw", n_jobs=1).fit(X, y)
+    assert clf._ann_index.threads == 1
+    clf.predict(Xq)
+    assert faiss.omp_get_max_threads() == before
+    assert _ann.n_threads(None) == _ann.n_threads(-1) >= 1
+
+
+def test_transformer_graph_matches_kneighbors_transformer(blobs):
+    X, _, Xq, _ = blobs
+    for mode in ("distance", "connectivity"):
+        exact = KNeighborsTransformer(n_neighbors=6, mode=mode).fit(X)
+        approx = ApproximateNeighborsTransformer(n_neighbors=6, mode=mode).fit(X)
+        G, E = approx.transform(Xq), exact.transform(Xq)
+        assert sparse.issparse(G) and G.format == "csr" and G.shape == E.shape
+        assert np.all(np.diff(G.indptr) == np.diff(E.indptr))  # same entries per row
+        rows = np.repeat(np.arange(Xq.shape[0]), np.diff(G.indptr))
+        shared = np.asarray(E[rows, G.indices]).ravel() != 0
+        assert shared.mean() >= 0.95
+    train_graph = ApproximateNeighborsTransformer(n_neighbors=6).fit_transform(X)
+    assert train_graph.nnz == 7 * X.shape[0]
+    np.testing.assert_allclose(train_graph.diagonal(), 0)  # each point its own first neighbour
+
+
+def test_transformer_composes_with_precomputed_estimators(blobs):
+    X, y, Xq, yq = blobs
+    pipe = make_pipeline(
+        ApproximateNeighborsTransformer(n_neighbors=5),
+        KNeighborsClassifier(n_neighbors=5, metric="precomputed"),
+    )
+    exact = KNeighborsClassifier(n_neighbors=5).fit(X, y)
+    assert np.mean(pipe.fit(X, y).predict(Xq) == exact.predict(Xq)) >= 0.99
+    one_blob = X[y == 0]
+    iso = make_pipeline(
+        ApproximateNeighborsTransformer(n_neighbors=10), Isomap(n_neighbors=10, metric="precomputed")
+    )
+    assert iso.fit_transform(one_blob).shape == (one_blob.shape[0], 2)
+    graph = ApproximateNeighborsTransformer(n_neighbors=31).fit_transform(X[:300])
+    tsne = TSNE(metric="precomputed", perplexity=10, init="random", random_state=0, max_iter=250)
+    embedding = tsne.fit_transform(graph)
+    assert embedding.shape == (300, 2) and np.all(np.isfinite(embedding))
+
+
+def test_transformer_feature_names_out(blobs):
+    X = blobs[0][:20]
+    names = ApproximateNeighborsTransformer(n_neighbors=3).fit(X).get_feature_names_out()
+    assert names[0] == "approximateneighborstransformer0" and names.shape == (20,)
+
+
+# ---------------------------------------------------------------- bad input
+
+
+def _fitted(algorithm="hnsw"):
+    X, y = make_blobs(n_samples=50, n_features=3, centers=2, random_state=0)
+    return KNNClassifier(n_neighbors=3, algorithm=algorithm).fit(X, y), X, y
+
+
+@pytest.mark.parametrize("algorithm", ["hnsw", "ivf"])
+def test_query_with_wrong_number_of_features(algorithm):
+    clf, X, _ = _fitted(algorithm)
+    with pytest.raises(ValueError, match="X has 2 features, but KNNClassifier is expecting 3"):
+        clf.predict(X[:, :2])
+    graph = ApproximateNeighborsTransformer(algorithm=algorithm).fit(X)
+    with pytest.raises(ValueError, match="expecting 3 features"):
+        graph.transform(X[:, :2])
+
+
+def test_nan_query():
+    clf, X, _ = _fitted()
+    Xq = X[:3].copy()
+    Xq[1, 0] = np.nan
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        clf.predict(Xq)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        ApproximateNeighborsTransformer().fit(X).kneighbors(Xq)
+
+
+def test_n_neighbors_larger_than_the_index():
+    clf, X, y = _fitted()
+    msg = "Expected n_neighbors <= n_samples_fit, but n_neighbors = 51, n_samples_fit = 50"
+    with pytest.raises(ValueError, match=msg):
+        clf.kneighbors(X[:2], n_neighbors=51)
+    with pytest.raises(ValueError, match="Expected n_neighbors < n_samples_fit"):
+        clf.kneighbors(None, n_neighbors=50)
+    with pytest.raises(ValueError, match="Expected n_neighbors <= n_samples_fit"):
+        KNNClassifier(n_neighbors=60, algorithm="ivf").fit(X, y).predict(X)
+    with pytest.raises(ValueError, match="Expected n_neighbors > 0"):
+        clf.kneighbors(X[:2], n_neighbors=0)
+
+
+def test_index_built_on_an_empty_set():
+    with pytest.raises(ValueError, match="Found array with 0 sample"):
+        KNNClassifier(algorithm="hnsw").fit(np.empty((0, 3)), np.empty(0))
+    with pytest.raises(ValueError, match="Found array with 0 sample"):
+        ApproximateNeighborsTransformer().fit(np.empty((0, 3)))
+
+
+def test_sparse_input_is_refused():
+    X = sparse.random(20, 4, density=0.5, format="csr", random_state=0)
+    with pytest.raises(TypeError, match="Sparse data was passed"):
+        KNNClassifier(algorithm="hnsw").fit(X, np.arange(20) % 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"metric": "manhattan"}, "searches Euclidean distances only"),
+        ({"p": 1}, "searches Euclidean distances only"),
+        ({"metric_params": {"w": 1}}, "searches Euclidean distances only"),
+        ({"algorithm_params": {"efSearch": 10}}, r"Unknown algorithm_params .*\['efSearch'\]"),
+        ({"algorithm_params": {"M": 0}}, r"algorithm_params\['M'\] must be a positive integer"),
+        ({"algorithm_params": {"M": 2.5}}, r"algorithm_params\['M'\] must be a positive integer"),
+    ],
+)
+def test_bad_hnsw_parameters(kwargs, message):
+    X, y = make_blobs(n_samples=30, n_features=4, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        KNNClassifier(algorithm="hnsw", **kwargs).fit(X, y)
+
+
+def test_bad_ivf_parameters():
+    X, y = make_blobs(n_samples=300, n_features=6, random_state=0)
+    with pytest.raises(ValueError, match=r"pq_m'\]=4 must divide the number of dimensions"):
+        KNNClassifier(algorithm="ivf", algorithm_params={"pq_m": 4}).fit(X, y)
+    with pytest.raises(ValueError, match="needs at least 4096 points"):
+        KNNClassifier(algorithm="ivf", algorithm_params={"pq_m": 3, "pq_bits": 12}).fit(X, y)
+    with pytest.raises(ValueError, match=r"pq_bits'\] must be <= 16"):
+        KNNClassifier(algorithm="ivf", algorithm_params={"pq_bits": 20}).fit(X, y)
+    with pytest.raises(ValueError, match="only used by the approximate algorithms"):
+        KNNClassifier(algorithm="brute", algorithm_params={"M": 8}).fit(X, y)
+    with pytest.raises(ValueError, match="'algorithm' parameter of KNNClassifier must be"):
+        KNNClassifier(algorithm="annoy").fit(X, y)
+
+
+def test_missing_faiss_names_the_extra(monkeypatch):
+    X, y = make_blobs(n_samples=30, n_features=4, random_state=0)
+    monkeypatch.setitem(sys.modules, "faiss", None)  # import faiss now raises ImportError
+    with pytest.raises(ImportError, match=r"pip install 'sklearn_metric\[ann\]'"):
+        KNNClassifier(algorithm="hnsw").fit(X, y)
+    with pytest.raises(ImportError, match=r"algorithm='ivf' needs the faiss-cpu package"):
+        ApproximateNeighborsTransformer(algorithm="ivf").fit(X)
+    # The exact algorithms never need it.
+    KNNClassifier(algorithm="brute").fit(X, y).predict(X)
