@@ -16,8 +16,8 @@ from sklearn_metric import (
     ApproximateNeighborsTransformer,
     KNNClassifier,
     MahalanobisTransformer,
+    _ann,
 )
-from sklearn_metric import _ann
 
 faiss = pytest.importorskip("faiss")
 
@@ -176,7 +176,8 @@ def test_transformer_composes_with_precomputed_estimators(blobs):
     assert np.mean(pipe.fit(X, y).predict(Xq) == exact.predict(Xq)) >= 0.99
     one_blob = X[y == 0]
     iso = make_pipeline(
-        ApproximateNeighborsTransformer(n_neighbors=10), Isomap(n_neighbors=10, metric="precomputed")
+        ApproximateNeighborsTransformer(n_neighbors=10),
+        Isomap(n_neighbors=10, metric="precomputed"),
     )
     assert iso.fit_transform(one_blob).shape == (one_blob.shape[0], 2)
     graph = ApproximateNeighborsTransformer(n_neighbors=31).fit_transform(X[:300])

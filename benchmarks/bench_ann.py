@@ -1,0 +1,262 @@
+"""Approximate neighbour search against exact search, in one run.
+
+    python benchmarks/bench_ann.py [--n-points 1000000] [--n-queries 10000]
+        [--data-dir DIR] [--skip-mnist] [--out benchmarks/results_ann.md]
+
+Two parts:
+
+1. **Synthetic retrieval**: ``n_points`` x 32 float32 points drawn around 1000
+   seeded centres (spreads 0.5-2), ``n_queries`` fresh queries from the same
+   mixture. Exact 10-NN by scikit-learn's brute force (``NearestNeighbors(
+   algorithm="brute", n_jobs=-1)``, every core) and by faiss's ``IndexFlatL2``;
+   approximate 10-NN by our indexes (faiss HNSW and IVF, IVF-PQ) and by usearch's
+   HNSW with the same graph degree and search breadth. Index build time, query
+   time for all queries, recall@10 against the exact answer, query speed-up over
+   scikit-learn's brute force.
+2. **MNIST after LMNN**: LMNN (PCA 164, as in bench_lmnn.py) fitted once on the
+   60000 training points (the embedding is cached in benchmarks/cache), then 3-NN
+   on the 10000 test points with ``KNNClassifier(algorithm=...)`` in the learned
+   space: accuracy against exact k-NN, recall@10, query time.
+
+Every search uses both cores. The table goes to stdout and to ``--out``.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+K = 10
+
+
+def clustered(n_points, n_queries, dim=32, n_centres=1000, seed=0):
+    """Points and queries from one seeded Gaussian mixture, float32."""
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-10, 10, size=(n_centres, dim)).astype(np.float32)
+    spreads = rng.uniform(0.5, 2.0, size=n_centres).astype(np.float32)
+
+    def draw(n):
+        label = rng.integers(n_centres, size=n)
+        noise = rng.standard_normal((n, dim), dtype=np.float32)
+        return centres[label] + spreads[label, None] * noise, label
+
+    X, y = draw(n_points)
+    Q, yq = draw(n_queries)
+    return X, y, Q, yq
+
+
+def recall(found, exact):
+    """Fraction of the exact k nearest found (order ignored), over all queries."""
+    found, exact = np.sort(found, axis=1), np.sort(exact, axis=1)
+    hits = sum(np.intersect1d(f, e, assume_unique=True).size for f, e in zip(found, exact))
+    return hits / exact.size
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def sklearn_brute(X, Q, k):
+    from sklearn.neighbors import NearestNeighbors
+
+    nn, build = timed(lambda: NearestNeighbors(n_neighbors=k, algorithm="brute", n_jobs=-1).fit(X))
+    ind, query = timed(lambda: nn.kneighbors(Q, return_distance=False))
+    return ind, build, query
+
+
+def faiss_flat(X, Q, k):
+    import faiss
+
+    def build():
+        index = faiss.IndexFlatL2(X.shape[1])
+        index.add(X)
+        return index
+
+    index, build_s = timed(build)
+    (_, ind), query = timed(lambda: index.search(Q, k))
+    return ind, build_s, query
+
+
+def ours(algorithm, params):
+    def run(X, Q, k):
+        from sklearn_metric import ApproximateNeighborsTransformer
+
+        est = ApproximateNeighborsTransformer(k, algorithm=algorithm, algorithm_params=params)
+        _, build = timed(lambda: est.fit(X))
+        ind, query = timed(lambda: est.kneighbors(Q, return_distance=False))
+        return ind, build, query
+
+    return run
+
+
+def usearch_hnsw(connectivity, expansion_add, expansion_search):
+    def run(X, Q, k):
+        from usearch.index import Index
+
+        def build():
+            index = Index(
+                ndim=X.shape[1],
+                metric="l2sq",
+                dtype="f32",
+                connectivity=connectivity,
+                expansion_add=expansion_add,
+                expansion_search=expansion_search,
+            )
+            index.add(np.arange(X.shape[0]), X, threads=0)
+            return index
+
+        index, build_s = timed(build)
+        matches, query = timed(lambda: index.search(Q, k, threads=0))
+        return np.asarray(matches.keys, dtype=np.int64), build_s, query
+
+    return run
+
+
+def synthetic_rows(n_points, n_queries):
+    X, _, Q, _ = clustered(n_points, n_queries)
+    print(f"synthetic: {n_points} x {X.shape[1]} points, {n_queries} queries", flush=True)
+    methods = [
+        ("exact: sklearn brute (n_jobs=-1)", sklearn_brute),
+        ("exact: faiss IndexFlatL2", faiss_flat),
+        ("ours hnsw (defaults: M=32, ef_search=64)", ours("hnsw", None)),
+        ("ours hnsw (ef_search=128)", ours("hnsw", {"ef_search": 128})),
+        ("usearch hnsw (connectivity=32, expansion 80/64)", usearch_hnsw(32, 80, 64)),
+        ("usearch hnsw (expansion_search=128)", usearch_hnsw(32, 80, 128)),
+        ("ours ivf (defaults: 4 sqrt(n) lists, n_probe=24)", ours("ivf", None)),
+        ("ours ivf + pq (pq_m=8, refine=4)", ours("ivf", {"pq_m": 8})),
+    ]
+    rows, exact, brute_query = [], None, None
+    for name, run in methods:
+        ind, build, query = run(X, Q, K)
+        if exact is None:
+            exact, brute_query = ind, query
+        rows.append(
+            {
+                "method": name,
+                "build_s": build,
+                "query_s": query,
+                "recall": recall(ind, exact),
+                "speedup": brute_query / query,
+            }
+        )
+        print(f"  {name:52s} build {build:8.2f} s  query {query:7.3f} s  "
+              f"recall@10 {rows[-1]['recall']:.4f}  x{rows[-1]['speedup']:.1f}", flush=True)
+    return rows
+
+
+def mnist_embedding(data_dir, cache):
+    """LMNN-embedded MNIST (train, y, test, y_test), fitted once and cached."""
+    path = cache / "mnist_lmnn_embedding.npz"
+    if path.exists():
+        data = np.load(path)
+        return data["Z"], data["y"], data["Z_test"], data["y_test"], float(data["fit_s"])
+    from common import prepare
+
+    from sklearn_metric import LMNN
+
+    data = np.load(prepare("mnist", data_dir=Path(data_dir)))
+    lmnn, fit_s = timed(lambda: LMNN(n_neighbors=3).fit(data["X"], data["y"]))
+    Z, Z_test = lmnn.transform(data["X"]), lmnn.transform(data["X_test"])
+    np.savez(path, Z=Z, y=data["y"], Z_test=Z_test, y_test=data["y_test"], fit_s=fit_s)
+    return Z, data["y"], Z_test, data["y_test"], fit_s
+
+
+def mnist_rows(data_dir):
+    from sklearn_metric import KNNClassifier
+
+    Z, y, Z_test, y_test, fit_s = mnist_embedding(data_dir, HERE / "cache")
+    print(f"MNIST after LMNN ({fit_s:.0f} s fit): {Z.shape} train, {Z_test.shape[0]} test", flush=True)
+    configs = [
+        ("exact: brute", "brute", None),
+        ("ours hnsw (defaults)", "hnsw", None),
+        ("ours ivf (defaults)", "ivf", None),
+    ]
+    rows, exact_ind, exact_acc, brute_query = [], None, None, None
+    for name, algorithm, params in configs:
+        clf, build = timed(
+            lambda a=algorithm, p=params: KNNClassifier(
+                3, algorithm=a, algorithm_params=p, n_jobs=-1
+            ).fit(Z, y)
+        )
+        pred, query = timed(lambda c=clf: c.predict(Z_test))
+        ind = clf.kneighbors(Z_test, n_neighbors=K, return_distance=False)
+        acc = np.mean(pred == y_test)
+        if exact_ind is None:
+            exact_ind, exact_acc, brute_query = ind, acc, query
+        rows.append(
+            {
+                "method": name,
+                "build_s": build,
+                "query_s": query,
+                "recall": recall(ind, exact_ind),
+                "speedup": brute_query / query,
+                "accuracy": acc,
+                "delta": 100 * (acc - exact_acc),
+            }
+        )
+        print(f"  {name:40s} build {build:6.2f} s  predict {query:6.3f} s  "
+              f"recall@10 {rows[-1]['recall']:.4f}  accuracy {100 * acc:.2f}%", flush=True)
+    return rows
+
+
+def table(rows, with_accuracy=False):
+    head = "| method | build (s) | query (s) | recall@10 | query speed-up vs sklearn brute |"
+    sep = "|---|---:|---:|---:|---:|"
+    if with_accuracy:
+        head += " 3-NN accuracy | vs exact (points) |"
+        sep += "---:|---:|"
+    lines = [head, sep]
+    for r in rows:
+        line = (f"| {r['method']} | {r['build_s']:.2f} | {r['query_s']:.3f} | "
+                f"{r['recall']:.4f} | {r['speedup']:.1f}x |")
+        if with_accuracy:
+            line += f" {100 * r['accuracy']:.2f}% | {r['delta']:+.2f} |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-points", type=int, default=1_000_000)
+    parser.add_argument("--n-queries", type=int, default=10_000)
+    parser.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "datasets"))
+    parser.add_argument("--skip-mnist", action="store_true")
+    parser.add_argument("--out", default=str(HERE / "results_ann.md"))
+    args = parser.parse_args(argv)
+    import faiss
+    import sklearn
+    import usearch
+
+    import sklearn_metric
+
+    report = [
+        "# Approximate neighbours (`benchmarks/bench_ann.py`)",
+        "",
+        f"sklearn_metric {sklearn_metric.__version__}, faiss {faiss.__version__}, "
+        f"usearch {usearch.__version__}, scikit-learn {sklearn.__version__}; "
+        "2 cores, every search on both.",
+        "",
+        f"## Synthetic: {args.n_points} x 32 float32, {args.n_queries} queries, 10-NN",
+        "",
+        table(synthetic_rows(args.n_points, args.n_queries)),
+    ]
+    if not args.skip_mnist:
+        report += [
+            "",
+            "## MNIST (PCA 164) after LMNN: 3-NN on the 10000 test points",
+            "",
+            table(mnist_rows(args.data_dir), with_accuracy=True),
+        ]
+    Path(args.out).write_text("\n".join(report) + "\n")
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
