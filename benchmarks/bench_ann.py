@@ -130,7 +130,7 @@ def synthetic_rows(n_points, n_queries):
         ("usearch hnsw (connectivity=32, expansion 80/64)", usearch_hnsw(32, 80, 64)),
         ("usearch hnsw (expansion_search=128)", usearch_hnsw(32, 80, 128)),
         ("ours ivf (defaults: 4 sqrt(n) lists, n_probe=24)", ours("ivf", None)),
-        ("ours ivf + pq (pq_m=8, refine=4)", ours("ivf", {"pq_m": 8})),
+        ("ours ivf + pq (pq_m=8, refine=16)", ours("ivf", {"pq_m": 8})),
     ]
     rows, exact, brute_query = [], None, None
     for name, run in methods:

@@ -9,7 +9,8 @@ every learner. Two index families, both from faiss (the ``ann`` extra):
 * ``"ivf"``: an inverted file (``IndexIVFFlat``), k-means cells of which
   ``n_probe`` are scanned per query; with ``pq_m`` the vectors are compressed by
   product quantisation (``IndexIVFPQ``, ``pq_m`` bytes per point) and the
-  ``refine`` best candidates per neighbour are re-ranked exactly.
+  ``refine`` best candidates per neighbour are re-ranked exactly (which keeps an
+  exact copy of the vectors; ``refine=0`` keeps only the codes).
 
 The index stores float32 vectors; distances are returned as Euclidean
 distances (the square root of faiss's squared ones).
@@ -24,7 +25,7 @@ ANN_ALGORITHMS = ("hnsw", "ivf")
 # Defaults reach recall@10 >= 0.95 on benchmarks/bench_ann.py's sets.
 _DEFAULT_PARAMS = {
     "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 64},
-    "ivf": {"n_lists": None, "n_probe": 24, "pq_m": None, "pq_bits": 8, "refine": 4, "seed": 0},
+    "ivf": {"n_lists": None, "n_probe": 24, "pq_m": None, "pq_bits": 8, "refine": 16, "seed": 0},
 }
 
 _INSTALL_HINT = "pip install 'sklearn_metric[ann]'"
@@ -57,7 +58,7 @@ def resolve_params(algorithm, algorithm_params):
     for name, value in params.items():
         if name in ("n_lists", "pq_m") and value is None:
             continue
-        lowest = 0 if name == "seed" else 1
+        lowest = 0 if name in ("seed", "refine") else 1
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < lowest:
             kind = "a non-negative" if lowest == 0 else "a positive"
             raise ValueError(f"algorithm_params[{name!r}] must be {kind} integer, got {value!r}.")
@@ -151,7 +152,7 @@ class EuclideanIndex:
         rng = np.random.default_rng(p["seed"])
         sample = X if n_train >= n else X[np.sort(rng.choice(n, n_train, replace=False))]
         index.train(sample)
-        if p["pq_m"] is not None:
+        if p["pq_m"] is not None and p["refine"] > 0:
             # Exact re-ranking of refine * k candidates; the flat copy costs 4 * d bytes a point.
             index = faiss.IndexRefineFlat(index)
             index.k_factor = float(p["refine"])

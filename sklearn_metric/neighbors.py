@@ -92,8 +92,10 @@ class KNNClassifier(KNeighborsClassifier):
         ``4 * sqrt(n_samples)`` cells), ``n_probe`` (24 cells scanned per
         query), ``pq_m`` (``None``: vectors stored exactly; an integer
         dividing the dimension: bytes per compressed vector), ``pq_bits``
-        (8), ``refine`` (4: exact re-ranking of ``refine * n_neighbors``
-        candidates when ``pq_m`` is set) and ``seed`` (0, k-means).
+        (8), ``refine`` (16: exact re-ranking of ``refine * n_neighbors``
+        candidates when ``pq_m`` is set, from an exact copy of the points;
+        0: only the ``pq_m``-byte codes are kept, distances approximate) and
+        ``seed`` (0, k-means).
         Must be ``None`` for the exact algorithms.
 
     leaf_size : int, default=30

@@ -28,6 +28,17 @@ ANN_CONFIGS = [
 ]
 
 
+def test_pq_without_refinement_keeps_only_codes(blobs):
+    X, y, Xq, _ = blobs
+    refined = KNNClassifier(10, algorithm="ivf", algorithm_params={"pq_m": 4}).fit(X, y)
+    codes = KNNClassifier(10, algorithm="ivf", algorithm_params={"pq_m": 4, "refine": 0}).fit(X, y)
+    assert isinstance(refined._ann_index._index, faiss.IndexRefine)
+    assert isinstance(codes._ann_index._index, faiss.IndexIVFPQ)
+    exact = KNeighborsClassifier(10).fit(X, y).kneighbors(Xq, return_distance=False)
+    assert _recall(codes.kneighbors(Xq)[1], exact) >= 0.5  # approximate distances
+    assert _recall(refined.kneighbors(Xq)[1], exact) >= 0.95
+
+
 @pytest.fixture(scope="module")
 def blobs():
     # Continuous features: no tied distances, so exact answers are unique.
