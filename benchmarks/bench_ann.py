@@ -132,6 +132,11 @@ def synthetic_rows(n_points, n_queries):
         ("ours ivf (defaults: 4 sqrt(n) lists, n_probe=24)", ours("ivf", None)),
         ("ours ivf + pq (pq_m=8, refine=16)", ours("ivf", {"pq_m": 8})),
     ]
+    try:
+        import usearch  # noqa: F401  (only for the comparison: pip install usearch)
+    except ImportError:
+        print("  usearch is not installed (pip install usearch): its rows are skipped")
+        methods = [m for m in methods if not m[0].startswith("usearch")]
     rows, exact, brute_query = [], None, None
     for name, run in methods:
         ind, build, query = run(X, Q, K)
@@ -232,15 +237,21 @@ def main(argv=None):
     args = parser.parse_args(argv)
     import faiss
     import sklearn
-    import usearch
 
     import sklearn_metric
+
+    try:
+        import usearch
+
+        usearch_version = usearch.__version__
+    except ImportError:
+        usearch_version = "not installed"
 
     report = [
         "# Approximate neighbours (`benchmarks/bench_ann.py`)",
         "",
         f"sklearn_metric {sklearn_metric.__version__}, faiss {faiss.__version__}, "
-        f"usearch {usearch.__version__}, scikit-learn {sklearn.__version__}; "
+        f"usearch {usearch_version}, scikit-learn {sklearn.__version__}; "
         "2 cores, every search on both.",
         "",
         f"## Synthetic: {args.n_points} x 32 float32, {args.n_queries} queries, 10-NN",

@@ -134,7 +134,6 @@ DIST_QUERY = np.sqrt(((X_TEST[:, None] - X_TRAIN[None]) ** 2).sum(-1))
         ({"n_neighbors": 0}, X_TRAIN, Y_TRAIN, X_TEST),
         ({"n_neighbors": 2.5}, X_TRAIN, Y_TRAIN, X_TEST),
         ({"weights": "bad"}, X_TRAIN, Y_TRAIN, X_TEST),
-        ({"algorithm": "bad"}, X_TRAIN, Y_TRAIN, X_TEST),
         ({"p": -1}, X_TRAIN, Y_TRAIN, X_TEST),
         ({"p": 0.5}, X_TRAIN, Y_TRAIN, X_TEST),
         ({"metric": "no_such_metric"}, X_TRAIN, Y_TRAIN, X_TEST),
@@ -158,9 +157,23 @@ def test_matches_kneighbors_classifier_on_special_input(params, X, y, X_query):
     _assert_same(params, X, y, X_query)
 
 
+def test_unknown_algorithm_is_refused_like_scikit_learn():
+    # The same error type; the message lists scikit-learn's options and the two
+    # approximate ones this class adds ("hnsw", "ivf").
+    with pytest.raises(ValueError) as theirs:
+        KNeighborsClassifier(algorithm="bad").fit(X_TRAIN, Y_TRAIN)
+    with pytest.raises(type(theirs.value)) as ours:
+        KNNClassifier(algorithm="bad").fit(X_TRAIN, Y_TRAIN)
+    message = str(ours.value)
+    assert "The 'algorithm' parameter of KNNClassifier must be a str among" in message
+    assert "Got 'bad' instead." in message
+    for option in ("auto", "ball_tree", "kd_tree", "brute", "hnsw", "ivf"):
+        assert f"'{option}'" in message
+
+
 def test_is_a_kneighbors_classifier():
     assert isinstance(KNNClassifier(), KNeighborsClassifier)
-    ours = set(KNNClassifier().get_params()) - {"metric_learner"}
+    ours = set(KNNClassifier().get_params()) - {"metric_learner", "algorithm_params"}
     assert ours == set(KNeighborsClassifier().get_params())
 
 
