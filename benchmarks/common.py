@@ -101,6 +101,7 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
     """Fit one method in a subprocess; return a dict of results or of the failure."""
     cmd = [str(python), str(HERE / "_fit_one.py"), method, str(data_path), str(n_neighbors)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
+    load_before = os.getloadavg()[0]  # 1-minute load: a busy machine inflates fit times
     start = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -117,7 +118,7 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
         return {"status": "failed", "detail": f"cannot run {python}: {exc}"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode == 0 and lines:
-        return json.loads(lines[-1])
+        return {**json.loads(lines[-1]), "load_before": load_before}
     err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode == -9:
         return {"status": "out of memory", "detail": err[:200]}
@@ -139,9 +140,14 @@ class ResultCache:
         return self.data.get(self.key(dataset, method, version))
 
     def put(self, dataset, method, version, result):
+        # Merge with the file first: another run may have added results meanwhile.
+        if self.path.exists():
+            self.data = {**json.loads(self.path.read_text()), **self.data}
         self.data[self.key(dataset, method, version)] = result
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+        tmp.replace(self.path)
 
 
 def python_for(method, peers_python=DEFAULT_PEERS_PYTHON):

@@ -1,7 +1,7 @@
 """Every learner of the package against the peers, in one command: RESULTS.md and plots.
 
     python benchmarks/run.py [--quick] [--data-dir DIR] [--out DIR] [--timeout 600]
-        [--max-memory 16] [--peers-python PATH] [--fresh]
+        [--max-memory 16] [--peers-python PATH] [--fresh] [--refit DATASET:METHOD ...]
 
 Our learners run in this environment; metric-learn 0.7.0 (LMNN, NCA, RCA_Supervised,
 MMC_Supervised, ITML_Supervised, Covariance) and PyLMNN 1.6.4 run in the pinned peers'
@@ -80,7 +80,23 @@ def parse(argv):
     parser.add_argument("--max-memory", type=float, default=16, help="GiB per fit")
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
     parser.add_argument("--fresh", action="store_true", help="ignore cached results")
+    parser.add_argument(
+        "--refit",
+        action="append",
+        default=[],
+        metavar="DATASET:METHOD",
+        help="fit again what matches (shell patterns, e.g. 'isolet:sklearn_metric.*'); repeatable",
+    )
     return parser.parse_args(argv)
+
+
+def _refit(args, dataset, method):
+    from fnmatch import fnmatchcase
+
+    return any(
+        fnmatchcase(dataset, pattern.partition(":")[0]) and fnmatchcase(method, pattern.partition(":")[2] or "*")
+        for pattern in args.refit
+    )
 
 
 def available_datasets(args):
@@ -99,7 +115,8 @@ def fit_all(datasets, methods, args, cache, n_train=None):
         table[label] = {}
         for method in methods:
             version = version_key(method, args.peers_python)
-            result = None if args.fresh else cache.get(label, method, version)
+            refit = args.fresh or _refit(args, label, method)
+            result = None if refit else cache.get(label, method, version)
             if result is None:
                 python = python_for(method, args.peers_python)
                 if not Path(python).exists():
