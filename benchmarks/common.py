@@ -165,6 +165,13 @@ def add_arguments(parser, datasets, methods, out):
     parser.add_argument("--max-memory", type=float, default=16, help="GiB per fit")
     parser.add_argument("--n-neighbors", type=int, default=3)
     parser.add_argument("--fresh", action="store_true", help="ignore cached results")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="fit each method this many times, the methods taking turns, and keep the fastest "
+        "(a fairer comparison on a machine shared with other jobs); implies --fresh",
+    )
     parser.add_argument("--out", default=out)
 
 
@@ -195,21 +202,31 @@ def run_all(datasets, args, cache_name):
     for dataset in datasets:
         path = prepare(dataset, args.data_dir)
         table[dataset] = {}
-        for method in args.methods:
-            version = version_key(method, args.peers_python)
-            result = None if args.fresh else cache.get(dataset, method, version)
-            if result is None:
-                result = run_fit(
-                    python_for(method, args.peers_python),
-                    method,
-                    path,
-                    timeout=args.timeout,
-                    max_memory_gib=args.max_memory,
-                    n_neighbors=args.n_neighbors,
-                )
-                cache.put(dataset, method, version, result)
-            table[dataset][method] = result
-            print(f"{dataset:<16} {method:<32} {_cells(result)}", flush=True)
+        repeat = getattr(args, "repeat", 1)
+        for turn in range(repeat):
+            for method in args.methods:
+                version = version_key(method, args.peers_python)
+                fresh = args.fresh or repeat > 1
+                result = None if fresh else cache.get(dataset, method, version)
+                if result is None:
+                    result = run_fit(
+                        python_for(method, args.peers_python),
+                        method,
+                        path,
+                        timeout=args.timeout,
+                        max_memory_gib=args.max_memory,
+                        n_neighbors=args.n_neighbors,
+                    )
+                    best = table[dataset].get(method)
+                    if best is not None and best["status"] == "ok" and (
+                        result["status"] != "ok" or result["fit_seconds"] >= best["fit_seconds"]
+                    ):
+                        result = best
+                    if repeat > 1:
+                        result = {**result, "repeats": turn + 1}  # the fastest of these turns
+                    cache.put(dataset, method, version, result)
+                table[dataset][method] = result
+                print(f"{dataset:<16} {method:<32} {_cells(result)}", flush=True)
     return table
 
 

@@ -101,8 +101,10 @@ def pair_squared_distances(Z, rows, cols):
     n_pairs, n_samples = rows.size, Z.shape[0]
     if n_pairs * 32 < n_samples * n_samples:
         return squared_distances_rows(Z, rows, cols)
-    order = np.argsort(rows, kind="stable")
-    rows, cols = rows[order], cols[order]
+    presorted = bool(np.all(rows[1:] >= rows[:-1]))  # impostor lists come sorted by row
+    order = None if presorted else np.argsort(rows, kind="stable")
+    if order is not None:
+        rows, cols = rows[order], cols[order]
     sq_norms = np.einsum("ij,ij->i", Z, Z)
     out = np.empty(n_pairs, dtype=Z.dtype)
     step = _block_size(n_samples)
@@ -115,6 +117,8 @@ def pair_squared_distances(Z, rows, cols):
         r, c = rows[lo:hi], cols[lo:hi]
         out[lo:hi] = sq_norms[r] + sq_norms[c] - 2 * gram[r - start, c]
     np.maximum(out, 0, out=out)
+    if order is None:
+        return out
     result = np.empty_like(out)
     result[order] = out
     return result

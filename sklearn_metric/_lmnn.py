@@ -95,10 +95,10 @@ def _smoothed_hinge(z, width):
 def _laplacian_product(rows, cols, weights, X):
     """``Lap @ X`` with ``X.T @ Lap @ X = sum_p w_p (x_a - x_b)(x_a - x_b)^T``."""
     n_samples = X.shape[0]
-    W = sparse.coo_matrix((weights, (rows, cols)), shape=(n_samples, n_samples)).tocsr()
-    S = W + W.T
-    degree = np.asarray(S.sum(axis=1)).ravel()
-    return degree[:, None] * X - S @ X
+    # COO products run straight off the pair lists: no conversion to CSR, no W + W.T.
+    W = sparse.coo_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
+    degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
+    return degree[:, None] * X - (W @ X + W.T @ X)
 
 
 def lmnn_loss(L, X, y, targets, mu):
