@@ -53,7 +53,9 @@ def clustered(n_points, n_queries, dim=32, n_centres=1000, seed=0):
 def recall(found, exact):
     """Fraction of the exact k nearest found (order ignored), over all queries."""
     found, exact = np.sort(found, axis=1), np.sort(exact, axis=1)
-    hits = sum(np.intersect1d(f, e, assume_unique=True).size for f, e in zip(found, exact))
+    hits = sum(
+        np.intersect1d(f, e, assume_unique=True).size for f, e in zip(found, exact, strict=True)
+    )
     return hits / exact.size
 
 
@@ -151,8 +153,11 @@ def synthetic_rows(n_points, n_queries):
                 "speedup": brute_query / query,
             }
         )
-        print(f"  {name:52s} build {build:8.2f} s  query {query:7.3f} s  "
-              f"recall@10 {rows[-1]['recall']:.4f}  x{rows[-1]['speedup']:.1f}", flush=True)
+        print(
+            f"  {name:52s} build {build:8.2f} s  query {query:7.3f} s  "
+            f"recall@10 {rows[-1]['recall']:.4f}  x{rows[-1]['speedup']:.1f}",
+            flush=True,
+        )
     return rows
 
 
@@ -177,7 +182,7 @@ def mnist_rows(data_dir):
     from sklearn_metric import KNNClassifier
 
     Z, y, Z_test, y_test, fit_s = mnist_embedding(data_dir, HERE / "cache")
-    print(f"MNIST after LMNN ({fit_s:.0f} s fit): {Z.shape} train, {Z_test.shape[0]} test", flush=True)
+    print(f"MNIST after LMNN ({fit_s:.0f} s fit): {Z.shape} train, {Z_test.shape[0]} test")
     configs = [
         ("exact: brute", "brute", None),
         ("ours hnsw (defaults)", "hnsw", None),
@@ -206,8 +211,11 @@ def mnist_rows(data_dir):
                 "delta": 100 * (acc - exact_acc),
             }
         )
-        print(f"  {name:40s} build {build:6.2f} s  predict {query:6.3f} s  "
-              f"recall@10 {rows[-1]['recall']:.4f}  accuracy {100 * acc:.2f}%", flush=True)
+        print(
+            f"  {name:40s} build {build:6.2f} s  predict {query:6.3f} s  "
+            f"recall@10 {rows[-1]['recall']:.4f}  accuracy {100 * acc:.2f}%",
+            flush=True,
+        )
     return rows
 
 
@@ -219,8 +227,10 @@ def table(rows, with_accuracy=False):
         sep += "---:|---:|"
     lines = [head, sep]
     for r in rows:
-        line = (f"| {r['method']} | {r['build_s']:.2f} | {r['query_s']:.3f} | "
-                f"{r['recall']:.4f} | {r['speedup']:.1f}x |")
+        line = (
+            f"| {r['method']} | {r['build_s']:.2f} | {r['query_s']:.3f} | "
+            f"{r['recall']:.4f} | {r['speedup']:.1f}x |"
+        )
         if with_accuracy:
             line += f" {100 * r['accuracy']:.2f}% | {r['delta']:+.2f} |"
         lines.append(line)
