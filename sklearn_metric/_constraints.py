@@ -7,6 +7,7 @@ O(block * n) rather than O(n^2).
 import warnings
 
 import numpy as np
+from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
 __all__ = [
@@ -64,10 +65,37 @@ def find_target_neighbors(Z, y, n_neighbors):
         k_class = min(k, count - 1)
         if k_class < 1:
             continue
-        nn = NearestNeighbors(n_neighbors=k_class).fit(Z[members])
-        neigh = nn.kneighbors(return_distance=False)
+        if count <= _SMALL_CLASS:
+            neigh = _nearest_others(Z[members], k_class)
+        else:
+            nn = NearestNeighbors(n_neighbors=k_class).fit(Z[members])
+            neigh = nn.kneighbors(return_distance=False)
         targets[members, :k_class] = members[neigh]
     return targets
+
+
+# Classes up to this size search their target neighbours with plain numpy: at that
+# size the per-call start-up of scikit-learn's threaded search costs more than the search.
+_SMALL_CLASS = 512
+
+
+def _nearest_others(Z, k):
+    """Indices of each row's ``k`` nearest other rows of ``Z``, nearest first.
+
+    For small sets (``n <= _SMALL_CLASS``): exact squared differences (no
+    Gram-matrix cancellation, so the answer does not depend on the unit or the
+    origin), ties among the k kept going to the lower index.
+    """
+    n_samples = Z.shape[0]
+    D = cdist(Z, Z, "sqeuclidean")
+    np.fill_diagonal(D, np.inf)  # not its own neighbour
+    if k < n_samples - 1:
+        columns = np.argpartition(D, k - 1, axis=1)[:, :k]
+    else:  # every other row is a neighbour; self (inf) sorts last
+        columns = np.broadcast_to(np.arange(n_samples), D.shape)
+    dists = np.take_along_axis(D, columns, axis=1)
+    order = np.lexsort((columns, dists), axis=1)[:, :k]
+    return np.take_along_axis(columns, order, axis=1)
 
 
 # Pairs gathered at once by squared_distances_rows (bounds its temporary memory).

@@ -168,9 +168,16 @@ class _GradientObjective:
     def refresh(self, L, Z, reach):
         """New candidates at ``L``: every other-class point within ``(1 + slack) reach``."""
         self.search_radius = (1 + _IMPOSTOR_SLACK) * reach
-        self.imp_rows, self.imp_cols, dists = find_impostors(
+        rows, cols, dists = find_impostors(
             Z, self.y, self.search_radius**2, max_impostors=self.max_impostors, dtype=np.float32
         )
+        # Sorted by (row, column): membership tests by binary search, and the Gram
+        # path of pair_squared_distances needs no sort per evaluation.
+        n_samples = self.X.shape[0]
+        keys = rows.astype(np.int64) * n_samples + cols
+        order = np.argsort(keys)
+        self.imp_rows, self.imp_cols = rows[order], cols[order]
+        dists, self.keys = dists[order], keys[order]
         # The cap only changes the loss when it cuts pairs inside the margin
         # itself, not just in the slack shell around it.
         self.capped = False
@@ -186,8 +193,6 @@ class _GradientObjective:
                     self.L_ref_inv = inverse
             except np.linalg.LinAlgError:
                 pass
-        n_samples = self.X.shape[0]
-        self.keys = np.sort(self.imp_rows.astype(np.int64) * n_samples + self.imp_cols)
         self.n_refresh += 1
         self.calls_since_refresh = 0
 
