@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from common import (
+    BUSY_LOAD,
     DEFAULT_DATA_DIR,
     DEFAULT_PEERS_PYTHON,
     HERE,
@@ -326,7 +327,10 @@ def main(argv=None):
         "Same preprocessing for every method (see `benchmarks/common.py`: standardised, pixels/255 for "
         "MNIST, PCA 172 for isolet and 164 for MNIST; official test splits or a stratified 70/30 split "
         "with seed 0); 3-NN test error in the learned metric (the energy rule for `LMNN_energy`). Peers run "
-        "in their pinned environment; a fit past the time limit or memory cap is reported as such.",
+        "in their pinned environment; a fit past the time limit or memory cap is reported as such. "
+        "A fit that started while other work loaded the machine (1-minute load above "
+        f"{BUSY_LOAD}) says so in its notes: its time is inflated and worth a rerun "
+        "(`--refit DATASET:METHOD`).",
         "",
         "## Headline",
         "",
