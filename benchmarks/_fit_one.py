@@ -24,6 +24,8 @@ def make(method, n_neighbors):
         version = sm.__version__
         if name == "LMNN":
             return sm.LMNN(n_neighbors), version, "transformer"
+        if name == "LMNN_iter50":  # PyLMNN's default budget: equal iterations, not convergence
+            return sm.LMNN(n_neighbors, max_iter=50), version, "transformer"
         if name == "LMNN_energy":
             return sm.EnergyClassifier(sm.LMNN(n_neighbors)), version, "classifier"
         if name == "MMC_diagonal":
