@@ -22,9 +22,20 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 DEFAULT_DATA_DIR = Path(os.environ.get("SKLEARN_METRIC_DATA", HERE.parents[1] / "shared" / "datasets"))
 DEFAULT_PEERS_PYTHON = Path(os.environ.get("SKLEARN_METRIC_PEERS_PYTHON", HERE.parent / ".venv-peers" / "bin" / "python"))
-# A fit that starts while the 1-minute load average is above this (2 cores) shared the
-# machine with other work; its fit time is flagged in the tables.
-BUSY_LOAD = 1.0
+# A fit during which other processes used more than this share of all cores' time shared
+# the machine with other work; its fit time is flagged in the tables.
+BUSY_SHARE = 0.25
+
+
+def _busy_cpu_seconds():
+    """CPU seconds all cores spent busy since boot (Linux /proc/stat; None elsewhere)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(f) for f in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 PCA_DIMS = {"isolet": 172, "mnist": 164}
 
 
@@ -104,7 +115,9 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
     """Fit one method in a subprocess; return a dict of results or of the failure."""
     cmd = [str(python), str(HERE / "_fit_one.py"), method, str(data_path), str(n_neighbors)]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
-    load_before = os.getloadavg()[0]  # 1-minute load: a busy machine inflates fit times
+    # CPU used by other processes during the fit: a busy machine inflates fit times.
+    busy_before = _busy_cpu_seconds()
+    child_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -121,7 +134,15 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
         return {"status": "failed", "detail": f"cannot run {python}: {exc}"}
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     if proc.returncode == 0 and lines:
-        return {**json.loads(lines[-1]), "load_before": load_before}
+        result = json.loads(lines[-1])
+        busy_after = _busy_cpu_seconds()
+        if busy_before is not None and busy_after is not None:
+            child = resource.getrusage(resource.RUSAGE_CHILDREN)
+            own = (child.ru_utime - child_before.ru_utime) + (child.ru_stime - child_before.ru_stime)
+            wall = time.perf_counter() - start
+            other = max(0.0, busy_after - busy_before - own)
+            result["other_cpu_share"] = other / (wall * (os.cpu_count() or 1))
+        return result
     err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode == -9:
         return {"status": "out of memory", "detail": err[:200]}
@@ -242,8 +263,9 @@ def _cells(result):
         extra.append(f"objective {result['objective']:.4g}")
     if "pair_accuracy" in result:
         extra.append(f"pair accuracy {result['pair_accuracy']:.3f}")
-    if result.get("load_before", 0) > BUSY_LOAD:
-        extra.append(f"busy machine (load {result['load_before']:.1f}): time inflated")
+    if result.get("other_cpu_share", 0) > BUSY_SHARE:
+        share = 100 * result["other_cpu_share"]
+        extra.append(f"busy machine (other work used {share:.0f}% of the cores): time inflated")
     return (
         f"{result['fit_seconds']:.2f} | {result['peak_mib']:.0f} | "
         f"{100 * (1 - result['accuracy']):.2f} | {result.get('n_iter', '')} | {', '.join(extra)}"

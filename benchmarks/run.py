@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from common import (
-    BUSY_LOAD,
+    BUSY_SHARE,
     DEFAULT_DATA_DIR,
     DEFAULT_PEERS_PYTHON,
     HERE,
@@ -330,8 +330,8 @@ def main(argv=None):
         "PyLMNN stops at its default max_iter=50 (iterations column: 51 at the cap) while our LMNN "
         "runs to convergence, so on hard sets its time buys less: compare errors too. Peers run "
         "in their pinned environment; a fit past the time limit or memory cap is reported as such. "
-        "A fit that started while other work loaded the machine (1-minute load above "
-        f"{BUSY_LOAD}) says so in its notes: its time is inflated and worth a rerun "
+        "A fit during which other processes used more than "
+        f"{BUSY_SHARE:.0%} of the cores says so in its notes: its time is inflated and worth a rerun "
         "(`--refit DATASET:METHOD`).",
         "",
         "## Headline",
