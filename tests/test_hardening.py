@@ -77,30 +77,17 @@ def _data_for(name, wine, wine5):
 # -- solver faults ------------------------------------------------------------------
 
 
-def _fake_status(monkeypatch, status):
-    import cvxpy
-
-    real_solve = cvxpy.Problem.solve
-
-    def fake_solve(self, *args, **kwargs):
-        result = real_solve(self, *args, **kwargs)
-        self._status = status
-        return result
-
-    monkeypatch.setattr(cvxpy.Problem, "solve", fake_solve)
-
-
 @pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
-def test_inaccurate_sdp_warns(monkeypatch, wine5, name):
-    _fake_status(monkeypatch, "optimal_inaccurate")
+def test_inaccurate_sdp_warns(fake_solver_status, wine5, name):
+    fake_solver_status("optimal_inaccurate")
     with pytest.warns(ConvergenceWarning, match="ended .* with status 'optimal_inaccurate'"):
         LEARNERS[name]().fit(*wine5)
 
 
 @pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
 @pytest.mark.parametrize("status", ["infeasible", "unbounded", "solver_error"])
-def test_failed_sdp_raises_and_leaves_no_fitted_state(monkeypatch, wine5, name, status):
-    _fake_status(monkeypatch, status)
+def test_failed_sdp_raises_and_leaves_no_fitted_state(fake_solver_status, wine5, name, status):
+    fake_solver_status(status)
     learner = LEARNERS[name]()
     with pytest.raises(ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"):
         learner.fit(*wine5)
@@ -108,16 +95,16 @@ def test_failed_sdp_raises_and_leaves_no_fitted_state(monkeypatch, wine5, name, 
         check_is_fitted(learner)
 
 
-def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(monkeypatch, wine5):
-    _fake_status(monkeypatch, "infeasible")
+def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(fake_solver_status, wine5):
+    fake_solver_status("infeasible")
     with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='projected_gradient'"):
         mmc = MMC(random_state=0).fit(*wine5)
     assert mmc.solver_ == "projected_gradient"
     assert np.all(np.isfinite(mmc.components_))
 
 
-def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(monkeypatch, wine5):
-    _fake_status(monkeypatch, "infeasible")
+def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(fake_solver_status, wine5):
+    fake_solver_status("infeasible")
     X, y = wine5
     with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='lbfgs'"):
         lmnn = LMNN().fit(X[:100], y[:100])

@@ -162,17 +162,8 @@ def test_bad_sdp_solver_name():
 
 
 @pytest.mark.parametrize("status, outcome", [("optimal_inaccurate", "warn"), ("infeasible", "raise")])
-def test_solver_status_is_reported(monkeypatch, status, outcome):
-    import cvxpy
-
-    real_solve = cvxpy.Problem.solve
-
-    def fake_solve(self, *args, **kwargs):
-        result = real_solve(self, *args, **kwargs)
-        self._status = status
-        return result
-
-    monkeypatch.setattr(cvxpy.Problem, "solve", fake_solve)
+def test_solver_status_is_reported(fake_solver_status, status, outcome):
+    fake_solver_status(status)
     X, y = _standardised(load_iris)
     if outcome == "warn":
         with pytest.warns(ConvergenceWarning, match="CLARABEL solver ended .* 'optimal_inaccurate'"):
