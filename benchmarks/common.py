@@ -145,7 +145,7 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
         return result
     err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode == -9:
-        return {"status": "out of memory", "detail": err[:200]}
+        return {"status": "out of memory", "detail": f"over {max_memory_gib:g} GiB", "error": err[:200]}
     return {"status": "failed", "detail": err[:200], "wall": time.perf_counter() - start}
 
 
@@ -256,7 +256,8 @@ def run_all(datasets, args, cache_name):
 
 def _cells(result):
     if result["status"] != "ok":
-        detail = f": {result.get('detail', '')}" if result["status"] == "failed" else ""
+        detail = f" ({result['detail']})" if result.get("detail") and result["status"] != "failed" else ""
+        detail = f": {result.get('detail', '')}" if result["status"] == "failed" else detail
         return f"{result['status']}{detail} | | | |"
     extra = []
     if "objective" in result:

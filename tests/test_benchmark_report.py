@@ -66,3 +66,27 @@ def test_every_algorithm_of_the_issue_is_benchmarked():
         "pylmnn.LMNN",
         "sklearn.NCA",
     }
+
+
+def test_scaling_skips_larger_sizes_after_a_timeout(monkeypatch, tmp_path):
+    fitted = []
+
+    def fake_fit(python, method, path, **kwargs):
+        n = int(path.rsplit("_", 1)[1])
+        fitted.append((method, n))
+        if method == "metric_learn.LMNN" and n >= 2000:
+            return {"status": "timeout", "detail": "over 600 s"}
+        return _ok(n / 1000, 0.97, n)
+
+    monkeypatch.setattr(run, "prepare", lambda name, data_dir, n_train=None: f"{name}_{n_train or 60000}")
+    monkeypatch.setattr(run, "run_fit", fake_fit)
+    args = run.parse(["--peers-python", sys.executable, "--data-dir", str(tmp_path)])
+    scaling = run.scaling_runs(args, run.ResultCache(tmp_path / "cache.json"))
+
+    assert [n for method, n in fitted if method == "metric_learn.LMNN"] == [1000, 2000]
+    assert [n for method, n in fitted if method == "pylmnn.LMNN"] == run.SCALING_SIZES
+    assert scaling["mnist_n5000"]["metric_learn.LMNN"] == {
+        "status": "timeout",
+        "detail": "not run: timeout at 2000 points",
+    }
+    assert scaling["mnist"]["sklearn_metric.LMNN"]["fit_seconds"] == 60.0
