@@ -95,3 +95,13 @@ def test_scaling_skips_larger_sizes_after_a_timeout(monkeypatch, tmp_path):
         "detail": "not run: timeout at 2000 points",
     }
     assert scaling["mnist"]["sklearn_metric.LMNN"]["fit_seconds"] == 60.0
+
+
+def test_timeout_for_patterns_override_the_time_limit():
+    args = run.parse(["--timeout", "300", "--timeout-for", "mnist:*LMNN*=900", "--timeout-for", "mnist:pylmnn.*=600"])
+    assert run._timeout(args, "mnist", "sklearn_metric.LMNN_energy") == 900
+    assert run._timeout(args, "mnist", "pylmnn.LMNN") == 600
+    assert run._timeout(args, "mnist", "sklearn_metric.NCA") == 300
+    assert run._timeout(args, "letter", "pylmnn.LMNN") == 300
+    with pytest.raises(SystemExit):
+        run.parse(["--timeout-for", "mnist:LMNN"])
