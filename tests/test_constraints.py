@@ -1,3 +1,4 @@
+import warnings
 import numpy as np
 import pytest
 
@@ -95,3 +96,23 @@ def test_pair_squared_distances_both_paths(data):
         np.testing.assert_allclose(
             pair_squared_distances(X, rows, cols), squared_distances_rows(X, rows, cols), atol=1e-10
         )
+
+
+@pytest.mark.parametrize("n_neighbors", [1, 3, 6])
+def test_small_class_search_equals_scikit_learns(monkeypatch, n_neighbors):
+    # Classes up to _SMALL_CLASS points use exact numpy distances, larger ones
+    # scikit-learn's NearestNeighbors: both must give the same targets, in order
+    # (a class of 5 points takes every other point when n_neighbors >= 4).
+    from sklearn_metric import _constraints
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4)
+    y = np.r_[np.zeros(30), np.ones(25), np.full(5, 2)].astype(int)
+    monkeypatch.setattr(_constraints, "_SMALL_CLASS", 10**6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        small = find_target_neighbors(X, y, n_neighbors)
+        monkeypatch.setattr(_constraints, "_SMALL_CLASS", 0)
+        large = find_target_neighbors(X, y, n_neighbors)
+    np.testing.assert_array_equal(small, large)
+    assert (small[y == 2] >= 0).sum(axis=1).max() == min(n_neighbors, 4)
