@@ -280,6 +280,51 @@ class _GradientObjective:
         return loss * self.scale, grad.ravel() * self.scale
 
 
+def _row_span(X):
+    """Orthonormal basis ``U`` (n_features, rank) of the span of the rows of ``X``.
+
+    ``None`` when the rows can span every direction (at least as many samples
+    as features): the reduction below then saves nothing.
+    """
+    n_samples, n_features = X.shape
+    if n_samples >= n_features:
+        return None
+    _, s, Vt = np.linalg.svd(X, full_matrices=False)
+    rank = int(np.count_nonzero(s > s[:1].max(initial=0) * max(X.shape) * np.finfo(X.dtype).eps))
+    return Vt[: max(rank, 1)].T
+
+
+class _ReducedProblem:
+    """The LMNN problem in ``L`` restricted to where its gradients live.
+
+    Every gradient of the loss is ``L S`` with ``S = X^T Lap X``, whose rows lie
+    in the span of the training points (``U``, orthonormal columns) and whose
+    columns lie in the span of ``L``'s own columns. L-BFGS iterates are the
+    initial ``L0`` plus combinations of gradients, so with ``L0 U = Q R``
+    (``Q`` orthonormal when ``L0`` has more rows than ``U`` has columns)
+    every iterate is ``L0 (I - U U^T) + Q R_k U^T``: the problem in ``R`` on
+    the data ``X U`` has the same losses, the same inner products and so the
+    same iterates, with ``rank x rank`` instead of ``n_components x
+    n_features`` unknowns (high-dimensional sets with few points: faces).
+    Points outside the span keep ``L0``'s action, as in the full problem.
+    """
+
+    def __init__(self, X, L0, U):
+        self.U = U
+        self.X = X @ U
+        L0U = L0 @ U
+        self.base = L0 - L0U @ U.T
+        if L0U.shape[0] > L0U.shape[1]:
+            self.Q, self.L0 = np.linalg.qr(L0U)
+        else:
+            self.Q, self.L0 = None, L0U
+
+    def lift(self, R):
+        """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R``."""
+        left = R if self.Q is None else self.Q @ R
+        return self.base + left @ self.U.T
+
+
 class LMNN(MetricLearnerMixin):
     """Large Margin Nearest Neighbour metric learning.
 
@@ -317,7 +362,10 @@ class LMNN(MetricLearnerMixin):
         active set of triplets grown until no other triplet is violated.
         ``"lbfgs"`` minimises the loss in ``L`` with L-BFGS-B, with a hinge
         smoothed on a width of 0.05 and impostors searched in blocks; it
-        scales to tens of thousands of points. ``"auto"`` picks ``"sdp"`` for
+        scales to tens of thousands of points. With fewer samples than
+        features it runs on the span of the training points (the same
+        iterates with ``rank x rank`` unknowns instead of ``n_components x
+        n_features``). ``"auto"`` picks ``"sdp"`` for
         at most 200 samples and 6 features (and no ``n_components``), else
         ``"lbfgs"``; if the SDP solver fails there, ``"auto"`` warns and
         falls back to ``"lbfgs"``.
@@ -528,6 +576,17 @@ class LMNN(MetricLearnerMixin):
     # -- solver="lbfgs" -------------------------------------------------------------
 
     def _solve_lbfgs(self, X, y, targets, L, n_iter_before):
+        U = _row_span(X)
+        if U is None or U.shape[1] == X.shape[1]:
+            return self._solve_lbfgs_in(X, y, targets, L, n_iter_before, lift=None)
+        reduced = _ReducedProblem(X, L, U)
+        R, n_iter = self._solve_lbfgs_in(
+            reduced.X, y, targets, reduced.L0, n_iter_before, lift=reduced.lift
+        )
+        return reduced.lift(R), n_iter
+
+    def _solve_lbfgs_in(self, X, y, targets, L, n_iter_before, lift):
+        """L-BFGS from ``L`` on ``X``; ``lift`` maps iterates to components_ for the callback."""
         objective = _GradientObjective(X, y, targets, self.mu, L.shape[0], self.max_impostors)
         n_iter = 0
         start = time.perf_counter()
@@ -552,7 +611,10 @@ class LMNN(MetricLearnerMixin):
                 )
                 last_time = now
             if self.callback is not None:
-                self.callback(xk.reshape(L.shape), n_iter_before + n_iter)
+                components = xk.reshape(L.shape)
+                if lift is not None:
+                    components = lift(components)
+                self.callback(components, n_iter_before + n_iter)
             # Stop when the loss falls by less than tol relative to itself (or to
             # a thousandth of the first loss, once the loss is smaller than that).
             loss = objective.last_loss

@@ -279,3 +279,45 @@ def test_singleton_class_is_left_out_of_the_pull_term():
     targets = find_target_neighbors(X, y, 3)
     assert np.all(targets[-1] == -1)
     assert np.all(np.isfinite(lmnn.components_))
+
+
+def _few_points_many_features(n=30, d=70, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, d)
+    y = np.arange(n) % 3
+    X[:, 0] += 2 * y
+    return X, y
+
+
+@pytest.mark.parametrize(
+    "n_components, init", [(None, "identity"), (12, "pca"), (50, "random"), (None, "random")]
+)
+def test_span_reduction_gives_the_full_problems_iterates(monkeypatch, n_components, init):
+    # With fewer points than features L-BFGS runs on the span of the points
+    # (and of L0's columns); the iterates must be those of the full problem.
+    X, y = _few_points_many_features()
+    params = dict(solver="lbfgs", n_components=n_components, init=init, random_state=0)
+    reduced_seen, full_seen = [], []
+    reduced = LMNN(callback=lambda L, n: reduced_seen.append(L.copy()), **params).fit(X, y)
+    monkeypatch.setattr(_lmnn, "_row_span", lambda X: None)
+    full = LMNN(callback=lambda L, n: full_seen.append(L.copy()), **params).fit(X, y)
+    assert reduced.n_iter_ == full.n_iter_ > 1
+    assert reduced.components_.shape == full.components_.shape
+    assert reduced_seen[0].shape == full.components_.shape
+    scale = np.abs(full.components_).max()
+    assert_allclose(reduced_seen[0], full_seen[0], atol=1e-9 * scale)
+    assert_allclose(reduced.components_, full.components_, atol=1e-8 * scale)
+    assert reduced.loss_ == pytest.approx(full.loss_, rel=1e-8)
+    # Points outside the training span are mapped as in the full problem too.
+    X_new = np.random.RandomState(1).randn(5, X.shape[1])
+    assert_allclose(reduced.transform(X_new), full.transform(X_new), atol=1e-8 * scale * 10)
+
+
+def test_row_span_is_an_orthonormal_basis_of_the_rows():
+    X, _ = _few_points_many_features(n=10, d=25)
+    X[9] = X[0] + X[1]  # rank 9
+    U = _lmnn._row_span(X)
+    assert U.shape == (25, 9)
+    assert_allclose(U.T @ U, np.eye(9), atol=1e-12)
+    assert_allclose(X @ U @ U.T, X, atol=1e-12)
+    assert _lmnn._row_span(np.ones((30, 4))) is None  # as many points as features: no reduction
