@@ -178,19 +178,18 @@ class _GradientObjective:
         rows, cols, dists = find_impostors(
             Z, self.y, self.search_radius**2, max_impostors=self.max_impostors, dtype=np.float32
         )
-        # Sorted by (row, column): membership tests by binary search, and the Gram
-        # path of pair_squared_distances needs no sort per evaluation.
-        n_samples = self.X.shape[0]
-        keys = rows.astype(np.int64) * n_samples + cols
-        order = np.argsort(keys)
-        self.imp_rows, self.imp_cols = rows[order], cols[order]
-        dists, self.keys = dists[order], keys[order]
         # The cap only changes the loss when it cuts pairs inside the margin
         # itself, not just in the slack shell around it.
         self.capped = False
-        if self.imp_rows.size >= self.max_impostors:
-            ratio = dists / self.search_radius[self.imp_rows] ** 2
+        if rows.size >= self.max_impostors:
+            ratio = dists / self.search_radius[rows] ** 2
             self.capped = bool(ratio.max() < 1 / (1 + _IMPOSTOR_SLACK) ** 2)
+        # Sorted by (row, column): membership tests by binary search, and the Gram
+        # path of pair_squared_distances needs no sort per evaluation. The keys
+        # are unique, so sorting them alone (faster than an argsort) gives the pairs.
+        n_samples = self.X.shape[0]
+        self.keys = np.sort(rows.astype(np.int64) * n_samples + cols)
+        self.imp_rows, self.imp_cols = np.divmod(self.keys, n_samples)
         self.L_ref = L.copy()
         self.L_ref_inv = None
         if self._whole_sample and L.shape[0] == L.shape[1]:
