@@ -310,6 +310,8 @@ class _ReducedProblem:
     same iterates, with ``rank x rank`` instead of ``n_components x
     n_features`` unknowns (high-dimensional sets with few points: faces).
     Points outside the span keep ``L0``'s action, as in the full problem.
+    (Only L-BFGS-B's own gradient test, on the largest entry, is not
+    rotation-invariant: it can stop the two runs at different iterations.)
     """
 
     def __init__(self, X, L0, U):
