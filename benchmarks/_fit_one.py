@@ -44,7 +44,11 @@ def make(method, n_neighbors):
 
         version = metric_learn.__version__
         if name == "LMNN":
-            return metric_learn.LMNN(n_neighbors=n_neighbors, random_state=0), version, "transformer"
+            return (
+                metric_learn.LMNN(n_neighbors=n_neighbors, random_state=0),
+                version,
+                "transformer",
+            )
         cls = getattr(metric_learn, name)
         params = cls().get_params()
         kwargs = {"random_state": 0} if "random_state" in params else {}
@@ -54,7 +58,11 @@ def make(method, n_neighbors):
         from pylmnn import LargeMarginNearestNeighbor
 
         version = getattr(pylmnn, "__version__", "1.6.4")
-        return LargeMarginNearestNeighbor(n_neighbors=n_neighbors, random_state=0), version, "transformer"
+        return (
+            LargeMarginNearestNeighbor(n_neighbors=n_neighbors, random_state=0),
+            version,
+            "transformer",
+        )
     if family == "euclidean":
         import sklearn
 
@@ -69,7 +77,9 @@ def fixed_pairs(y, n_pairs, seed=0):
     second = rng.randint(y.shape[0], size=20 * n_pairs)
     same = (y[first] == y[second]) & (first != second)
     similar = np.column_stack([first[same], second[same]])[:n_pairs]
-    dissimilar = np.column_stack([first[y[first] != y[second]], second[y[first] != y[second]]])[:n_pairs]
+    dissimilar = np.column_stack([first[y[first] != y[second]], second[y[first] != y[second]]])[
+        :n_pairs
+    ]
     return similar, dissimilar
 
 
@@ -94,7 +104,12 @@ def main():
     if estimator is not None:
         estimator.fit(X, y)
     fit_seconds = time.perf_counter() - start
-    result = {"status": "ok", "fit_seconds": fit_seconds, "version": version, "n_train": int(X.shape[0])}
+    result = {
+        "status": "ok",
+        "fit_seconds": fit_seconds,
+        "version": version,
+        "n_train": int(X.shape[0]),
+    }
     if kind == "classifier":
         accuracy = float(np.mean(estimator.predict(X_test) == y_test))
     else:
@@ -110,7 +125,9 @@ def main():
                 index_pairs = np.vstack([similar, dissimilar])
                 truth = np.r_[np.ones(len(similar)), -np.ones(len(dissimilar))]
                 pairs = np.stack([X_test[index_pairs[:, 0]], X_test[index_pairs[:, 1]]], axis=1)
-                result_extra = {"pair_accuracy": float(np.mean(estimator.predict_pairs(pairs) == truth))}
+                result_extra = {
+                    "pair_accuracy": float(np.mean(estimator.predict_pairs(pairs) == truth))
+                }
             X, X_test = estimator.transform(X), estimator.transform(X_test)
         knn = KNeighborsClassifier(n_neighbors).fit(X, y)
         accuracy = float(knn.score(X_test, y_test))

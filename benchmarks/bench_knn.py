@@ -89,21 +89,32 @@ def main(argv=None):
 
     agree_floor = np.mean(pred_ours == pred_floor)
     agree_maha = np.mean(pred_ours[:n_maha] == pred_maha)
-    print(f"{name}: {X_test.shape[0]} queries against {X_train.shape[0]} points, "
-          f"{k}-NN, best of {args.repeat}")
+    print(
+        f"{name}: {X_test.shape[0]} queries against {X_train.shape[0]} points, "
+        f"{k}-NN, best of {args.repeat}"
+    )
     print(f"{'route':<52} {'seconds':>9} {'ratio to ours':>14} {'accuracy':>9}")
     rows = [
         ("KNNClassifier(metric_learner=...)", t_ours, np.mean(pred_ours == y_test)),
         ("KNeighborsClassifier on transformed data", t_floor, np.mean(pred_floor == y_test)),
-        (f"KNeighborsClassifier(metric='mahalanobis')"
-         + ("" if n_maha == X_test.shape[0] else f" [{n_maha} q, x{X_test.shape[0] / n_maha:g}]"),
-         t_maha, np.mean(pred_maha == y_test[:n_maha])),
+        (
+            f"KNeighborsClassifier(metric='mahalanobis')"
+            + (
+                "" if n_maha == X_test.shape[0] else f" [{n_maha} q, x{X_test.shape[0] / n_maha:g}]"
+            ),
+            t_maha,
+            np.mean(pred_maha == y_test[:n_maha]),
+        ),
     ]
     for label, seconds, accuracy in rows:
         print(f"{label:<52} {seconds:>9.3f} {seconds / t_ours:>14.2f} {accuracy:>9.4f}")
-    print(f"ours / transformed floor = {t_ours / t_floor:.3f} (target <= 1.2); "
-          f"mahalanobis route / ours = {t_maha / t_ours:.1f} (target >= 10)")
-    print(f"predictions identical: to floor {agree_floor:.4f}, to mahalanobis route {agree_maha:.4f}")
+    print(
+        f"ours / transformed floor = {t_ours / t_floor:.3f} (target <= 1.2); "
+        f"mahalanobis route / ours = {t_maha / t_ours:.1f} (target >= 10)"
+    )
+    print(
+        f"predictions identical: to floor {agree_floor:.4f}, to mahalanobis route {agree_maha:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -28,7 +28,10 @@ METHODS = [
     "sklearn_metric.POLA",
 ]
 RATIOS = {
-    "sklearn_metric.NCA": [("sklearn NCA", ["sklearn.NCA"]), ("metric-learn", ["metric_learn.NCA"])],
+    "sklearn_metric.NCA": [
+        ("sklearn NCA", ["sklearn.NCA"]),
+        ("metric-learn", ["metric_learn.NCA"]),
+    ],
     "sklearn_metric.RCA": [("metric-learn", ["metric_learn.RCA_Supervised"])],
     "sklearn_metric.MMC": [("metric-learn", ["metric_learn.MMC_Supervised"])],
 }
@@ -36,7 +39,9 @@ RATIOS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser, ["digits", "letter", "isolet", "segment"], METHODS, HERE / "results_learners.md")
+    add_arguments(
+        parser, ["digits", "letter", "isolet", "segment"], METHODS, HERE / "results_learners.md"
+    )
     args = parser.parse_args(argv)
     table = markdown_table(run_all(args.datasets, args, "results_learners.json"), RATIOS)
     Path(args.out).write_text(

@@ -43,7 +43,12 @@ RATIOS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser, ["digits", "letter", "isolet", "mnist", "synthetic"], METHODS, HERE / "results_lmnn.md")
+    add_arguments(
+        parser,
+        ["digits", "letter", "isolet", "mnist", "synthetic"],
+        METHODS,
+        HERE / "results_lmnn.md",
+    )
     args = parser.parse_args(argv)
     datasets = []
     for name in args.datasets:
@@ -57,8 +62,7 @@ def main(argv=None):
         "scikit-learn 1.7.2's NCA in the peers' environment (a yardstick for the older stack). "
         "PyLMNN stops at its default max_iter=50 (its iterations column reads 51 when it hit the "
         "cap); our `LMNN` runs to convergence, and `LMNN_iter50` is ours with the same budget "
-        "(max_iter=50), for a like-for-like time and error.\n\n"
-        + table + "\n" + growth
+        "(max_iter=50), for a like-for-like time and error.\n\n" + table + "\n" + growth
     )
     print(table)
     print(growth)
@@ -76,7 +80,8 @@ def growth_table(results):
     lines = [
         "\n## Growth with the training size (synthetic sets)\n",
         "Exponent `a` of a least-squares fit of `log(fit seconds) = a log(n_train) + b`.\n",
-        "| method | " + " | ".join(f"n_train {_n_train(results[name])}" for name in sets)
+        "| method | "
+        + " | ".join(f"n_train {_n_train(results[name])}" for name in sets)
         + " | exponent |",
         "|---" * (len(sets) + 2) + "|",
     ]

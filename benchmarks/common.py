@@ -20,8 +20,12 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_DATA_DIR = Path(os.environ.get("SKLEARN_METRIC_DATA", HERE.parents[1] / "shared" / "datasets"))
-DEFAULT_PEERS_PYTHON = Path(os.environ.get("SKLEARN_METRIC_PEERS_PYTHON", HERE.parent / ".venv-peers" / "bin" / "python"))
+DEFAULT_DATA_DIR = Path(
+    os.environ.get("SKLEARN_METRIC_DATA", HERE.parents[1] / "shared" / "datasets")
+)
+DEFAULT_PEERS_PYTHON = Path(
+    os.environ.get("SKLEARN_METRIC_PEERS_PYTHON", HERE.parent / ".venv-peers" / "bin" / "python")
+)
 # A fit during which other processes used more than this share of all cores' time shared
 # the machine with other work; its fit time is flagged in the tables.
 BUSY_SHARE = 0.25
@@ -36,6 +40,8 @@ def _busy_cpu_seconds():
     ticks = [int(f) for f in fields]
     idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 PCA_DIMS = {"isolet": 172, "mnist": 164}
 
 
@@ -138,14 +144,20 @@ def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neig
         busy_after = _busy_cpu_seconds()
         if busy_before is not None and busy_after is not None:
             child = resource.getrusage(resource.RUSAGE_CHILDREN)
-            own = (child.ru_utime - child_before.ru_utime) + (child.ru_stime - child_before.ru_stime)
+            own = (child.ru_utime - child_before.ru_utime) + (
+                child.ru_stime - child_before.ru_stime
+            )
             wall = time.perf_counter() - start
             other = max(0.0, busy_after - busy_before - own)
             result["other_cpu_share"] = other / (wall * (os.cpu_count() or 1))
         return result
     err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
     if "MemoryError" in proc.stderr or "Unable to allocate" in proc.stderr or proc.returncode == -9:
-        return {"status": "out of memory", "detail": f"over {max_memory_gib:g} GiB", "error": err[:200]}
+        return {
+            "status": "out of memory",
+            "detail": f"over {max_memory_gib:g} GiB",
+            "error": err[:200],
+        }
     return {"status": "failed", "detail": err[:200], "wall": time.perf_counter() - start}
 
 
@@ -176,7 +188,11 @@ class ResultCache:
 
 def python_for(method, peers_python=DEFAULT_PEERS_PYTHON):
     """Our interpreter for our methods and scikit-learn's, the peers' for theirs."""
-    return peers_python if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn") else sys.executable
+    return (
+        peers_python
+        if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn")
+        else sys.executable
+    )
 
 
 def add_arguments(parser, datasets, methods, out):
@@ -216,7 +232,9 @@ def version_key(method, peers_python):
     digest = hashlib.sha256()
     for path in sorted(Path(sklearn_metric.__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())
-    return f"ours-{sklearn_metric.__version__}-{digest.hexdigest()[:12]}-sklearn-{sklearn.__version__}"
+    return (
+        f"ours-{sklearn_metric.__version__}-{digest.hexdigest()[:12]}-sklearn-{sklearn.__version__}"
+    )
 
 
 def run_all(datasets, args, cache_name):
@@ -242,8 +260,12 @@ def run_all(datasets, args, cache_name):
                         n_neighbors=args.n_neighbors,
                     )
                     best = table[dataset].get(method)
-                    if best is not None and best["status"] == "ok" and (
-                        result["status"] != "ok" or result["fit_seconds"] >= best["fit_seconds"]
+                    if (
+                        best is not None
+                        and best["status"] == "ok"
+                        and (
+                            result["status"] != "ok" or result["fit_seconds"] >= best["fit_seconds"]
+                        )
                     ):
                         result = best
                     if repeat > 1:
@@ -256,7 +278,11 @@ def run_all(datasets, args, cache_name):
 
 def _cells(result):
     if result["status"] != "ok":
-        detail = f" ({result['detail']})" if result.get("detail") and result["status"] != "failed" else ""
+        detail = (
+            f" ({result['detail']})"
+            if result.get("detail") and result["status"] != "failed"
+            else ""
+        )
         detail = f": {result.get('detail', '')}" if result["status"] == "failed" else detail
         return f"{result['status']}{detail} | | | |"
     extra = []
@@ -287,8 +313,14 @@ def markdown_table(table, ratios):
             cells = {t: "" for t in titles}
             if result["status"] == "ok":
                 for title, refs in ratios.get(method, []):
-                    times = [results[r]["fit_seconds"] for r in refs if results.get(r, {}).get("status") == "ok"]
+                    times = [
+                        results[r]["fit_seconds"]
+                        for r in refs
+                        if results.get(r, {}).get("status") == "ok"
+                    ]
                     if times:
                         cells[title] = f"{result['fit_seconds'] / min(times):.2f}"
-            lines.append(f"| {dataset} | {method} | {_cells(result)} | " + " | ".join(cells.values()) + " |")
+            lines.append(
+                f"| {dataset} | {method} | {_cells(result)} | " + " | ".join(cells.values()) + " |"
+            )
     return "\n".join(lines)

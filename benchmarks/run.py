@@ -56,7 +56,10 @@ FILE_DATASETS = [
 ]
 # algorithm: (our methods, peer methods)
 ALGORITHMS = {
-    "LMNN": (["sklearn_metric.LMNN", "sklearn_metric.LMNN_energy"], ["pylmnn.LMNN", "metric_learn.LMNN"]),
+    "LMNN": (
+        ["sklearn_metric.LMNN", "sklearn_metric.LMNN_energy"],
+        ["pylmnn.LMNN", "metric_learn.LMNN"],
+    ),
     "NCA": (["sklearn_metric.NCA"], ["sklearn.NCA", "metric_learn.NCA"]),
     "RCA": (["sklearn_metric.RCA"], ["metric_learn.RCA_Supervised"]),
     "MMC": (["sklearn_metric.MMC"], ["metric_learn.MMC_Supervised"]),
@@ -66,7 +69,9 @@ ALGORITHMS = {
 }
 METHODS = ["euclidean"] + [m for ours, peers in ALGORITHMS.values() for m in ours + peers]
 RATIOS = {
-    ours[0]: [("fastest peer of the algorithm", peers)] for ours, peers in ALGORITHMS.values() if ours and peers
+    ours[0]: [("fastest peer of the algorithm", peers)]
+    for ours, peers in ALGORITHMS.values()
+    if ours and peers
 }
 SCALING_SIZES = [1000, 2000, 5000, 10000, 20000, 60000]
 SCALING_METHODS = ["sklearn_metric.LMNN", "pylmnn.LMNN", "metric_learn.LMNN"]
@@ -74,7 +79,9 @@ SCALING_METHODS = ["sklearn_metric.LMNN", "pylmnn.LMNN", "metric_learn.LMNN"]
 
 def parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="bundled datasets only (a few minutes)")
+    parser.add_argument(
+        "--quick", action="store_true", help="bundled datasets only (a few minutes)"
+    )
     parser.add_argument("--data-dir", default=DEFAULT_DATA_DIR)
     parser.add_argument("--out", default=HERE, help="folder of RESULTS.md and the plots")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per fit")
@@ -154,9 +161,18 @@ def fit_all(datasets, methods, args, cache, n_train=None, skip=None):
             if result is None:
                 python = python_for(method, args.peers_python)
                 if not Path(python).exists():
-                    result = {"status": "failed", "detail": f"no interpreter at {python} (see benchmarks/README.md)"}
+                    result = {
+                        "status": "failed",
+                        "detail": f"no interpreter at {python} (see benchmarks/README.md)",
+                    }
                 else:
-                    result = run_fit(python, method, path, timeout=_timeout(args, label, method), max_memory_gib=args.max_memory)
+                    result = run_fit(
+                        python,
+                        method,
+                        path,
+                        timeout=_timeout(args, label, method),
+                        max_memory_gib=args.max_memory,
+                    )
                 cache.put(label, method, version, result)
             table[label][method] = result
             print(f"{label:<20} {method:<40} {result['status']}", flush=True)
@@ -168,10 +184,17 @@ def scaling_runs(args, cache):
     not run at the larger ones (its fit time only grows) and is reported with the same status."""
     scaling, skip = {}, {}
     for n in SCALING_SIZES:
-        scaling.update(fit_all(["mnist"], SCALING_METHODS, args, cache, n_train=n if n < 60000 else None, skip=skip))
+        scaling.update(
+            fit_all(
+                ["mnist"], SCALING_METHODS, args, cache, n_train=n if n < 60000 else None, skip=skip
+            )
+        )
         for method, result in list(scaling.values())[-1].items():
             if method not in skip and result["status"] in ("timeout", "out of memory"):
-                skip[method] = {"status": result["status"], "detail": f"not run: {result['status']} at {n} points"}
+                skip[method] = {
+                    "status": result["status"],
+                    "detail": f"not run: {result['status']} at {n} points",
+                }
     return scaling
 
 
@@ -263,19 +286,32 @@ def plot_error_vs_time(table, path):
             if not _ok(result) or method == "euclidean":
                 continue
             ours = method.startswith("sklearn_metric")
-            ax.scatter(max(result["fit_seconds"], 1e-3), _error(result), marker="o" if ours else "x",
-                       color="C0" if ours else "C3", s=30)
-            ax.annotate(method.split(".")[-1], (max(result["fit_seconds"], 1e-3), _error(result)), fontsize=6)
+            ax.scatter(
+                max(result["fit_seconds"], 1e-3),
+                _error(result),
+                marker="o" if ours else "x",
+                color="C0" if ours else "C3",
+                s=30,
+            )
+            ax.annotate(
+                method.split(".")[-1],
+                (max(result["fit_seconds"], 1e-3), _error(result)),
+                fontsize=6,
+            )
         base = table[dataset].get("euclidean")
         if _ok(base):
-            ax.axhline(_error(base), color="grey", linestyle="--", linewidth=1, label="Euclidean 3-NN")
+            ax.axhline(
+                _error(base), color="grey", linestyle="--", linewidth=1, label="Euclidean 3-NN"
+            )
         ax.set_xscale("log")
         ax.set_title(dataset)
         ax.set_xlabel("fit seconds")
         ax.set_ylabel("3-NN test error %")
-    for ax in axes.ravel()[len(datasets):]:
+    for ax in axes.ravel()[len(datasets) :]:
         ax.axis("off")
-    fig.suptitle("3-NN test error against fit time (o: sklearn_metric, x: peers; dashed: Euclidean)")
+    fig.suptitle(
+        "3-NN test error against fit time (o: sklearn_metric, x: peers; dashed: Euclidean)"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -333,7 +369,13 @@ def plot_scaling(scaling, path):
                 failed.append((n, result["status"]))
         ax.plot(sizes, seconds, marker="o", color=f"C{i}", label=method)
         for n, status in failed:
-            ax.annotate(status, (n, ax.get_ylim()[1] if seconds else 1), color=f"C{i}", fontsize=7, rotation=90)
+            ax.annotate(
+                status,
+                (n, ax.get_ylim()[1] if seconds else 1),
+                color=f"C{i}",
+                fontsize=7,
+                rotation=90,
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("MNIST training points (PCA 164)")
@@ -355,7 +397,11 @@ def headline(table):
     for algorithm, (ours, peers) in ALGORITHMS.items():
         if not ours or not peers:
             continue
-        candidates = [d for d in table if any(_ok(table[d].get(p)) for p in peers) and _ok(table[d].get(ours[0]))]
+        candidates = [
+            d
+            for d in table
+            if any(_ok(table[d].get(p)) for p in peers) and _ok(table[d].get(ours[0]))
+        ]
         if not candidates:
             continue
         largest = max(candidates, key=lambda d: table[d][ours[0]].get("n_train", 0))
@@ -377,7 +423,9 @@ def _commit():
     import subprocess
 
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        )
     except OSError:
         return "unknown"
     return out.stdout.strip() or "unknown"
@@ -400,7 +448,11 @@ def main(argv=None):
         scaling = {(k if "_n" in k else f"{k}_n60000"): v for k, v in scaling.items()}
         plot_scaling(scaling, out / "lmnn_scaling_mnist.png")
         plots.append("lmnn_scaling_mnist.png")
-        scaling_section = "\n## LMNN fit time against training size (MNIST)\n\n" + markdown_table(scaling, {}) + "\n"
+        scaling_section = (
+            "\n## LMNN fit time against training size (MNIST)\n\n"
+            + markdown_table(scaling, {})
+            + "\n"
+        )
 
     report = [
         "# Benchmark results",
@@ -415,7 +467,10 @@ def main(argv=None):
         "PyLMNN stops at its default max_iter=50 (iterations column: 51 at the cap) while our LMNN "
         "runs to convergence, so on hard sets its time buys less: compare errors too. Peers run "
         f"in their pinned environment; a fit past the time limit ({args.timeout:.0f} s in this run"
-        + "".join(f", {spec.rpartition('=')[2]} s for {spec.rpartition('=')[0]}" for spec in args.timeout_for)
+        + "".join(
+            f", {spec.rpartition('=')[2]} s for {spec.rpartition('=')[0]}"
+            for spec in args.timeout_for
+        )
         + "; "
         "a result kept from an earlier run of the same versions may have had a longer one) or the memory "
         f"cap ({args.max_memory:g} GiB) is reported as such. "

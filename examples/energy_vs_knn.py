@@ -30,7 +30,9 @@ def main(argv=None):
     print(f"{'data':>14} {'Euclidean 3-NN':>15} {'LMNN 3-NN':>10} {'LMNN energy':>12}")
     for loader in loaders:
         X, y = loader(return_X_y=True)
-        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.3, stratify=y, random_state=0
+        )
         scaler = StandardScaler().fit(X_train)
         X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
         lmnn = LMNN(n_neighbors=3).fit(X_train, y_train)
@@ -39,8 +41,10 @@ def main(argv=None):
         energy = EnergyClassifier(FrozenEstimator(lmnn)).fit(X_train, y_train)
         euclidean = KNeighborsClassifier(3).fit(X_train, y_train)
         name = loader.__name__.removeprefix("load_")
-        print(f"{name:>14} {euclidean.score(X_test, y_test):>15.3f} {knn.score(X_test, y_test):>10.3f} "
-              f"{energy.score(X_test, y_test):>12.3f}")
+        print(
+            f"{name:>14} {euclidean.score(X_test, y_test):>15.3f} {knn.score(X_test, y_test):>10.3f} "
+            f"{energy.score(X_test, y_test):>12.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -25,16 +25,26 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X, y = load_wine(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
     pipe = Pipeline([("scale", StandardScaler()), ("lmnn", LMNN()), ("knn", KNNClassifier())])
-    grid = {"lmnn__mu": [0.3, 0.5] if args.small else [0.2, 0.4, 0.5, 0.6, 0.8],
-            "knn__n_neighbors": [1, 3] if args.small else [1, 3, 5, 7]}
+    grid = {
+        "lmnn__mu": [0.3, 0.5] if args.small else [0.2, 0.4, 0.5, 0.6, 0.8],
+        "knn__n_neighbors": [1, 3] if args.small else [1, 3, 5, 7],
+    }
     search = GridSearchCV(pipe, grid, cv=3 if args.small else 5, n_jobs=1).fit(X_train, y_train)
-    print(f"best parameters {search.best_params_}, cross-validated accuracy {search.best_score_:.3f}")
+    print(
+        f"best parameters {search.best_params_}, cross-validated accuracy {search.best_score_:.3f}"
+    )
 
-    baseline = Pipeline([("scale", StandardScaler()), ("knn", KNNClassifier(3))]).fit(X_train, y_train)
-    print(f"test accuracy: Euclidean 3-NN {baseline.score(X_test, y_test):.3f}, "
-          f"tuned LMNN + k-NN {search.score(X_test, y_test):.3f}")
+    baseline = Pipeline([("scale", StandardScaler()), ("knn", KNNClassifier(3))]).fit(
+        X_train, y_train
+    )
+    print(
+        f"test accuracy: Euclidean 3-NN {baseline.score(X_test, y_test):.3f}, "
+        f"tuned LMNN + k-NN {search.score(X_test, y_test):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def main(argv=None):
     X, y = load_digits(return_X_y=True)
     if args.small:
         X, y = X[:500], y[:500]
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
     scaler = StandardScaler().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
 
@@ -52,7 +54,9 @@ def main(argv=None):
     for name, (A, B) in {"Euclidean": (X_train, X_test), "LMNN": (Z_train, Z_test)}.items():
         accuracy = KNeighborsClassifier(3).fit(A, y_train).score(B, y_test)
         agreement = nearest_neighbour_agreement(A, y_train)
-        print(f"{name:>9}: 3-NN test accuracy {accuracy:.3f}, nearest neighbour of the same class {agreement:.3f}")
+        print(
+            f"{name:>9}: 3-NN test accuracy {accuracy:.3f}, nearest neighbour of the same class {agreement:.3f}"
+        )
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
     for ax, (title, data) in zip(axes, [("PCA of the pixels", X_test), ("PCA after LMNN", Z_test)]):

@@ -35,7 +35,9 @@ def main(argv=None):
     X, y = load_digits(return_X_y=True)
     if args.small:
         X, y = X[:400], y[:400]
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, stratify=y, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
     reducers = {
         "PCA": PCA(n_components=2, random_state=0),
         "LDA": LinearDiscriminantAnalysis(n_components=2),

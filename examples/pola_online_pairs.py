@@ -33,7 +33,12 @@ def draw_pairs(X, y, n_pairs, rng):
     same = (y[first] == y[second]) & (first != second)
     different = y[first] != y[second]
     half = n_pairs // 2
-    idx = np.vstack([np.column_stack([first, second])[same][:half], np.column_stack([first, second])[different][:half]])
+    idx = np.vstack(
+        [
+            np.column_stack([first, second])[same][:half],
+            np.column_stack([first, second])[different][:half],
+        ]
+    )
     labels = np.r_[np.ones(half), -np.ones(half)]
     order = rng.permutation(len(labels))
     return np.stack([X[idx[order, 0]], X[idx[order, 1]]], axis=1), labels[order]
@@ -46,10 +51,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.3, stratify=y, random_state=0
+    )
     scaler = StandardScaler().fit(X_train)
     pca = PCA(20, random_state=0).fit(scaler.transform(X_train))
-    X_train, X_test = pca.transform(scaler.transform(X_train)), pca.transform(scaler.transform(X_test))
+    X_train, X_test = (
+        pca.transform(scaler.transform(X_train)),
+        pca.transform(scaler.transform(X_test)),
+    )
 
     rng = np.random.RandomState(0)
     test_pairs, test_labels = draw_pairs(X_test, y_test, 2000, rng)
@@ -61,8 +71,10 @@ def main(argv=None):
         pola.partial_fit_pairs(pairs, labels)
         seen.append(pola.n_pairs_seen_)
         accuracy.append(float(np.mean(pola.predict_pairs(test_pairs) == test_labels)))
-        print(f"{seen[-1]:>6} pairs seen: held-out pair accuracy {accuracy[-1]:.3f}, "
-              f"threshold {pola.threshold_:.2f}, mistakes so far {pola.n_mistakes_}")
+        print(
+            f"{seen[-1]:>6} pairs seen: held-out pair accuracy {accuracy[-1]:.3f}, "
+            f"threshold {pola.threshold_:.2f}, mistakes so far {pola.n_mistakes_}"
+        )
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(seen, accuracy, marker="o")

@@ -65,7 +65,10 @@ def _build_parser():
         help="neighbours of the k-NN vote (default: %(default)s)",
     )
     compare.add_argument(
-        "--seed", type=int, default=0, help="seed of the split and of the learners (default: %(default)s)"
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the split and of the learners (default: %(default)s)",
     )
     compare.add_argument(
         "--max-train",
@@ -118,7 +121,9 @@ def load_dataset(name):
     data_dir = os.environ.get(DATA_ENV)
     if data_dir and (Path(data_dir) / f"{name}.npz").is_file():
         return _load_npz(Path(data_dir) / f"{name}.npz")
-    where = f" or {DATA_ENV}={data_dir}" if data_dir else f" (set {DATA_ENV} to a folder of .npz files)"
+    where = (
+        f" or {DATA_ENV}={data_dir}" if data_dir else f" (set {DATA_ENV} to a folder of .npz files)"
+    )
     raise UsageError(
         f"unknown dataset {name!r}: use one of {', '.join(BUNDLED)}, a .npz path{where}"
     )

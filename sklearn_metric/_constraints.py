@@ -314,7 +314,9 @@ def sample_chunklets(y, chunk_size, n_chunks, random_state):
         Chunklet id of each point, ``-1`` for points in no chunklet.
     """
     chunks = np.full(y.shape[0], -1, dtype=np.intp)
-    pools = {label: list(random_state.permutation(np.flatnonzero(y == label))) for label in np.unique(y)}
+    pools = {
+        label: list(random_state.permutation(np.flatnonzero(y == label))) for label in np.unique(y)
+    }
     for chunk in range(n_chunks):
         ready = [label for label, pool in pools.items() if len(pool) >= chunk_size]
         if not ready:

@@ -668,7 +668,9 @@ class LMNN(MetricLearnerMixin):
         while True:
             budget = self.max_iter - iterations_done()
             iterations = iterations_done()
-            result, L, stalled = self._lbfgs_epoch(objective, L, on_iteration, iterations_done, budget)
+            result, L, stalled = self._lbfgs_epoch(
+                objective, L, on_iteration, iterations_done, budget
+            )
             # A line search that fails without moving L ends at a kink: nothing to gain.
             # status 99: on_iteration saw the loss stop falling.
             converged = result.status in (0, 99) or stalled
@@ -721,7 +723,11 @@ class LMNN(MetricLearnerMixin):
         # The initial L only picks the first active set: it is also rescaled, to
         # unit mean squared target distance, so the set is the same in any unit.
         X_scaled = X / scale
-        start = np.sqrt(np.mean(squared_distances_rows(X_scaled @ L.T, rows, cols))) if rows.size else 0.0
+        start = (
+            np.sqrt(np.mean(squared_distances_rows(X_scaled @ L.T, rows, cols)))
+            if rows.size
+            else 0.0
+        )
         L_start = L / start if np.isfinite(start) and start > 0 else L
         L_scaled, n_rounds = self._solve_sdp_scaled(X_scaled, y, targets, L_start)
         return L_scaled / scale, n_rounds

@@ -387,7 +387,10 @@ class MMC(MetricLearnerMixin):
                 M, value = candidate, new_value
                 step *= 1.5
             if self.verbose:
-                print(f"[MMC] iteration {n_iter:4d} objective {value:.8e} step {step:.3e}", file=sys.stdout)
+                print(
+                    f"[MMC] iteration {n_iter:4d} objective {value:.8e} step {step:.3e}",
+                    file=sys.stdout,
+                )
             if 0 <= improvement < self.tol or step < 1e-20:
                 converged = True
                 break

@@ -229,7 +229,9 @@ class NCA(MetricLearnerMixin):
             n_iter += 1
             if self.verbose:
                 now = time.perf_counter()
-                print(f"[NCA] {n_iter:>10} {loss.value:>20.6e} {now - last:>10.2f}", file=sys.stdout)
+                print(
+                    f"[NCA] {n_iter:>10} {loss.value:>20.6e} {now - last:>10.2f}", file=sys.stdout
+                )
                 last = now
             if self.callback is not None:
                 self.callback(xk.reshape(shape), n_iter)

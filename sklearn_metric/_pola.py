@@ -145,7 +145,9 @@ class POLA(MetricLearnerMixin):
         return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels
 
     def _learn(self, diffs, labels):
-        order = self._rng.permutation(labels.shape[0]) if self.shuffle else np.arange(labels.shape[0])
+        order = (
+            self._rng.permutation(labels.shape[0]) if self.shuffle else np.arange(labels.shape[0])
+        )
         M, b = self._M, self.threshold_
         mistakes = 0
         for v, label in zip(diffs[order], labels[order]):
@@ -205,7 +207,9 @@ class POLA(MetricLearnerMixin):
             del self.classes_
         y_enc = self._check_labels(y, np.unique(y), True)
         if self.classes_.size < 2:
-            raise ValueError(f"POLA needs samples of at least 2 classes; got {self.classes_.tolist()}.")
+            raise ValueError(
+                f"POLA needs samples of at least 2 classes; got {self.classes_.tolist()}."
+            )
         self._reset(X.shape[1])
         return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))
 
@@ -235,7 +239,9 @@ class POLA(MetricLearnerMixin):
         )
         y_enc = self._check_labels(y, classes, first_call)
         if np.unique(y_enc).size < 2:
-            raise ValueError("A partial_fit batch needs samples of at least 2 classes to draw pairs.")
+            raise ValueError(
+                "A partial_fit batch needs samples of at least 2 classes to draw pairs."
+            )
         if first_call:
             self._reset(X.shape[1])
         return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))

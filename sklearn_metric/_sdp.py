@@ -78,9 +78,8 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
     """
     cp = _cvxpy()
     options = dict(solver_options or {})
-    advice = (
-        "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL') or other solver_options"
-        + (f", or {fallback}." if fallback else ".")
+    advice = "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL') or other solver_options" + (
+        f", or {fallback}." if fallback else "."
     )
     try:
         with warnings.catch_warnings():

@@ -138,8 +138,7 @@ def check_pairs(pairs, n_features=None, *, dtype=(np.float64, np.float32)):
     )
     if pairs.ndim != 3 or pairs.shape[1] != 2:
         raise ValueError(
-            "pairs must be an array of shape (n_pairs, 2, n_features); "
-            f"got shape {pairs.shape}."
+            f"pairs must be an array of shape (n_pairs, 2, n_features); got shape {pairs.shape}."
         )
     if n_features is not None and pairs.shape[2] != n_features:
         raise ValueError(
@@ -345,4 +344,3 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-

@@ -92,11 +92,17 @@ def test_unfitted_learner_raises():
 
 
 def test_feature_names_out(learner):
-    assert list(learner.get_feature_names_out()) == ["fixedlearner0", "fixedlearner1", "fixedlearner2"]
+    assert list(learner.get_feature_names_out()) == [
+        "fixedlearner0",
+        "fixedlearner1",
+        "fixedlearner2",
+    ]
 
 
 def test_validate_labelled_data_rejects_one_class():
-    with pytest.raises(ValueError, match=r"needs samples of at least 2 classes; got 1 class: \['a'\]"):
+    with pytest.raises(
+        ValueError, match=r"needs samples of at least 2 classes; got 1 class: \['a'\]"
+    ):
         validate_labelled_data(FixedLearner(), X, ["a", "a", "a"])
 
 

@@ -10,7 +10,13 @@ run = pytest.importorskip("run")
 
 
 def _ok(seconds, accuracy, n_train=100):
-    return {"status": "ok", "fit_seconds": seconds, "accuracy": accuracy, "peak_mib": 150.0, "n_train": n_train}
+    return {
+        "status": "ok",
+        "fit_seconds": seconds,
+        "accuracy": accuracy,
+        "peak_mib": 150.0,
+        "n_train": n_train,
+    }
 
 
 @pytest.fixture
@@ -22,7 +28,10 @@ def table():
             "pylmnn.LMNN": _ok(1.0, 0.985),
             "metric_learn.LMNN": {"status": "timeout", "detail": "over 600 s"},
             "sklearn_metric.RCA": _ok(0.01, 0.97),
-            "metric_learn.RCA_Supervised": {"status": "failed", "detail": "NaN or inf in components_"},
+            "metric_learn.RCA_Supervised": {
+                "status": "failed",
+                "detail": "NaN or inf in components_",
+            },
         },
         "letter": {
             "euclidean": _ok(0.0, 0.94, 16000),
@@ -83,7 +92,9 @@ def test_scaling_skips_larger_sizes_after_a_timeout(monkeypatch, tmp_path):
             return {"status": "timeout", "detail": "over 600 s"}
         return _ok(n / 1000, 0.97, n)
 
-    monkeypatch.setattr(run, "prepare", lambda name, data_dir, n_train=None: f"{name}_{n_train or 60000}")
+    monkeypatch.setattr(
+        run, "prepare", lambda name, data_dir, n_train=None: f"{name}_{n_train or 60000}"
+    )
     monkeypatch.setattr(run, "run_fit", fake_fit)
     args = run.parse(["--peers-python", sys.executable, "--data-dir", str(tmp_path)])
     scaling = run.scaling_runs(args, run.ResultCache(tmp_path / "cache.json"))
@@ -98,7 +109,16 @@ def test_scaling_skips_larger_sizes_after_a_timeout(monkeypatch, tmp_path):
 
 
 def test_timeout_for_patterns_override_the_time_limit():
-    args = run.parse(["--timeout", "300", "--timeout-for", "mnist:*LMNN*=900", "--timeout-for", "mnist:pylmnn.*=600"])
+    args = run.parse(
+        [
+            "--timeout",
+            "300",
+            "--timeout-for",
+            "mnist:*LMNN*=900",
+            "--timeout-for",
+            "mnist:pylmnn.*=600",
+        ]
+    )
     assert run._timeout(args, "mnist", "sklearn_metric.LMNN_energy") == 900
     assert run._timeout(args, "mnist", "pylmnn.LMNN") == 600
     assert run._timeout(args, "mnist", "sklearn_metric.NCA") == 300

@@ -11,7 +11,9 @@ from sklearn_metric.__main__ import compare, learners, main
 def test_compare_prints_baseline_first_and_every_learner(capsys):
     assert main(["compare", "--dataset", "iris", "--n-neighbors", "5"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("dataset iris: 105 train / 45 test points, 4 features, 3 classes; 5-NN")
+    assert lines[0].startswith(
+        "dataset iris: 105 train / 45 test points, 4 features, 3 classes; 5-NN"
+    )
     assert lines[2].startswith("Euclidean k-NN")
     names = [line.split()[0] for line in lines[3:]]
     assert names == [name for name, _ in learners()]
@@ -24,7 +26,9 @@ def test_compare_reads_npz_with_and_without_split(tmp_path):
     rng = np.random.RandomState(0)
     X, y = rng.randn(60, 3), np.repeat([0, 1, 2], 20)
     np.savez(tmp_path / "plain.npz", X=X, y=y)
-    np.savez(tmp_path / "split.npz", X_train=X[:40], y_train=y[:40] % 2, X_test=X[40:], y_test=y[40:] % 2)
+    np.savez(
+        tmp_path / "split.npz", X_train=X[:40], y_train=y[:40] % 2, X_test=X[40:], y_test=y[40:] % 2
+    )
     out = io.StringIO()
     compare(str(tmp_path / "plain.npz"), 3, out=out)
     assert "42 train / 18 test points" in out.getvalue()
@@ -68,7 +72,9 @@ def test_npz_without_arrays(tmp_path, capsys):
 
 def test_module_entry_point_runs():
     result = subprocess.run(
-        [sys.executable, "-m", "sklearn_metric", "compare", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "sklearn_metric", "compare", "--help"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0
     assert "--n-neighbors" in result.stdout

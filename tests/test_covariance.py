@@ -104,7 +104,9 @@ def test_singular_covariance_gives_pseudo_inverse_and_warns(case):
     assert np.all(np.isfinite(est.components_))
     assert np.all(np.isfinite(est.transform(X)))
     cov = np.cov(X, rowvar=False, bias=True)
-    assert_allclose(est.get_mahalanobis_matrix(), np.linalg.pinv(cov, rcond=1e-10, hermitian=True), atol=1e-8)
+    assert_allclose(
+        est.get_mahalanobis_matrix(), np.linalg.pinv(cov, rcond=1e-10, hermitian=True), atol=1e-8
+    )
 
 
 def test_shrinkage_avoids_singular_warning():
@@ -128,7 +130,9 @@ def test_n_components_keeps_largest_variance_directions(correlated):
 
 
 def test_n_components_larger_than_features(correlated):
-    with pytest.raises(ValueError, match=r"n_components=4 must be at most the number of features \(3\)"):
+    with pytest.raises(
+        ValueError, match=r"n_components=4 must be at most the number of features \(3\)"
+    ):
         MahalanobisTransformer(n_components=4).fit(correlated)
 
 
@@ -144,14 +148,20 @@ def test_pandas_output_and_feature_names(correlated):
     df = pd.DataFrame(correlated, columns=["a", "b", "c"])
     est = MahalanobisTransformer().set_output(transform="pandas").fit(df)
     out = est.transform(df)
-    assert list(out.columns) == ["mahalanobistransformer0", "mahalanobistransformer1", "mahalanobistransformer2"]
+    assert list(out.columns) == [
+        "mahalanobistransformer0",
+        "mahalanobistransformer1",
+        "mahalanobistransformer2",
+    ]
     assert list(est.feature_names_in_) == ["a", "b", "c"]
 
 
 def test_learned_metric_in_kneighbors(correlated):
     y = (correlated[:, 0] > 1).astype(int)
     est = MahalanobisTransformer().fit(correlated)
-    via_callable = KNeighborsClassifier(3, metric=est.get_metric(), algorithm="brute").fit(correlated, y)
+    via_callable = KNeighborsClassifier(3, metric=est.get_metric(), algorithm="brute").fit(
+        correlated, y
+    )
     via_transform = KNeighborsClassifier(3).fit(est.transform(correlated), y)
     d1, i1 = via_callable.kneighbors(correlated[:20])
     d2, i2 = via_transform.kneighbors(est.transform(correlated[:20]))
@@ -181,7 +191,9 @@ def test_sparse_fit_says_so():
     from scipy import sparse
 
     with pytest.raises(TypeError, match="Sparse data was passed"):
-        MahalanobisTransformer().fit(sparse.random(10, 3, density=0.5, format="csr", random_state=0))
+        MahalanobisTransformer().fit(
+            sparse.random(10, 3, density=0.5, format="csr", random_state=0)
+        )
 
 
 def test_sparse_transform_matches_dense(correlated):

@@ -201,6 +201,7 @@ def test_grid_search_survives_a_worker_killed_mid_search(iris):
             victim = busy[0] if busy else None
             time.sleep(0.01)
         assert victim is not None, "no worker ever held a task"
+
         async def die():
             os._exit(1)
 

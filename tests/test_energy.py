@@ -23,7 +23,9 @@ def _brute_force_energy(Z, y, q, c, k, mu):
     for i in range(len(y)):
         if y[i] == c:
             continue
-        same = sorted((j for j in range(len(y)) if y[j] == y[i] and j != i), key=lambda j: d(Z[i], Z[j]))
+        same = sorted(
+            (j for j in range(len(y)) if y[j] == y[i] and j != i), key=lambda j: d(Z[i], Z[j])
+        )
         for j in same[:k]:
             energy += mu * max(0.0, 1 + d(Z[i], Z[j]) - d(Z[i], q))
     return energy

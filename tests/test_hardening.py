@@ -89,7 +89,9 @@ def test_inaccurate_sdp_warns(fake_solver_status, wine5, name):
 def test_failed_sdp_raises_and_leaves_no_fitted_state(fake_solver_status, wine5, name, status):
     fake_solver_status(status)
     learner = LEARNERS[name]()
-    with pytest.raises(ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"):
+    with pytest.raises(
+        ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"
+    ):
         learner.fit(*wine5)
     with pytest.raises(NotFittedError):
         check_is_fitted(learner)
@@ -97,7 +99,9 @@ def test_failed_sdp_raises_and_leaves_no_fitted_state(fake_solver_status, wine5,
 
 def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(fake_solver_status, wine5):
     fake_solver_status("infeasible")
-    with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='projected_gradient'"):
+    with pytest.warns(
+        ConvergenceWarning, match="solver='auto' falls back to solver='projected_gradient'"
+    ):
         mmc = MMC(random_state=0).fit(*wine5)
     assert mmc.solver_ == "projected_gradient"
     assert np.all(np.isfinite(mmc.components_))
@@ -200,7 +204,9 @@ def test_threads_give_the_serial_results(wine, wine5, name):
     template = LEARNERS[name]()
     serial = [clone(template).fit(X, y).components_ for _ in range(3)]
     with ThreadPoolExecutor(max_workers=3) as pool:
-        threaded = list(pool.map(lambda est: est.fit(X, y).components_, [clone(template) for _ in range(3)]))
+        threaded = list(
+            pool.map(lambda est: est.fit(X, y).components_, [clone(template) for _ in range(3)])
+        )
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)
 
@@ -211,7 +217,9 @@ def test_threads_give_the_serial_results(wine, wine5, name):
 @pytest.mark.parametrize("name", list(LEARNERS))
 def test_pipeline_grid_search(wine, wine5, name):
     X, y = _data_for(name, wine, wine5)
-    pipe = Pipeline([("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())])
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())]
+    )
     grid = dict(LEARNER_GRIDS[name], knn__n_neighbors=[1, 3])
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
     assert search.best_score_ > 0.6
@@ -223,7 +231,9 @@ def test_pipeline_grid_search(wine, wine5, name):
 @pytest.mark.parametrize("name", ["LMNN", "NCA", "MMC", "POLA"])
 def test_cross_val_score_in_parallel(wine, name):
     X, y = wine
-    pipe = Pipeline([("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())])
+    pipe = Pipeline(
+        [("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())]
+    )
     parallel = cross_val_score(pipe, X, y, cv=3, n_jobs=2)
     serial = cross_val_score(pipe, X, y, cv=3, n_jobs=1)
     np.testing.assert_allclose(parallel, serial)

@@ -99,7 +99,13 @@ BAD_DATA = {
     "string in X": (_with("a", object), Y, ValueError, "could not convert string to float", True),
     "complex X": (_with(1j, complex), Y, ValueError, "Complex data not supported", True),
     "X and y lengths differ": (X, Y[:-1], ValueError, "inconsistent numbers of samples", False),
-    "NaN in y": (X, np.where(np.arange(30) == 0, np.nan, Y), ValueError, "Input y contains NaN", False),
+    "NaN in y": (
+        X,
+        np.where(np.arange(30) == 0, np.nan, Y),
+        ValueError,
+        "Input y contains NaN",
+        False,
+    ),
     "continuous y": (X, RNG.randn(30), ValueError, "Unknown label type: continuous", False),
     "single class": (X, np.zeros(30), ValueError, "needs samples of at least 2 classes", False),
     "2-D y": (X, np.c_[Y, Y], ValueError, "y should be a 1d array", False),
@@ -130,8 +136,14 @@ def test_unsupervised_learner_ignores_y():
 # name: (factory, exception, message fragment)
 BAD_PARAMS = {
     "LMNN n_neighbors=0": (lambda: LMNN(n_neighbors=0), "'n_neighbors' parameter of LMNN must be"),
-    "LMNN n_neighbors=-1": (lambda: LMNN(n_neighbors=-1), "'n_neighbors' parameter of LMNN must be"),
-    "LMNN n_neighbors=2.5": (lambda: LMNN(n_neighbors=2.5), "'n_neighbors' parameter of LMNN must be"),
+    "LMNN n_neighbors=-1": (
+        lambda: LMNN(n_neighbors=-1),
+        "'n_neighbors' parameter of LMNN must be",
+    ),
+    "LMNN n_neighbors=2.5": (
+        lambda: LMNN(n_neighbors=2.5),
+        "'n_neighbors' parameter of LMNN must be",
+    ),
     "LMNN mu=1.5": (lambda: LMNN(mu=1.5), "'mu' parameter of LMNN must be"),
     "LMNN mu='a'": (lambda: LMNN(mu="a"), "'mu' parameter of LMNN must be"),
     "LMNN max_iter=0": (lambda: LMNN(max_iter=0), "'max_iter' parameter of LMNN must be"),
@@ -139,10 +151,19 @@ BAD_PARAMS = {
     "LMNN solver": (lambda: LMNN(solver="newton"), "'solver' parameter of LMNN must be"),
     "LMNN init": (lambda: LMNN(init="zeros"), "'init' parameter of LMNN must be"),
     "LMNN n_passes=0": (lambda: LMNN(n_passes=0), "'n_passes' parameter of LMNN must be"),
-    "LMNN max_impostors=0": (lambda: LMNN(max_impostors=0), "'max_impostors' parameter of LMNN must be"),
-    "LMNN n_components=0": (lambda: LMNN(n_components=0), "'n_components' parameter of LMNN must be"),
+    "LMNN max_impostors=0": (
+        lambda: LMNN(max_impostors=0),
+        "'max_impostors' parameter of LMNN must be",
+    ),
+    "LMNN n_components=0": (
+        lambda: LMNN(n_components=0),
+        "'n_components' parameter of LMNN must be",
+    ),
     "LMNN callback": (lambda: LMNN(callback=3), "'callback' parameter of LMNN must be"),
-    "LMNN solver_options": (lambda: LMNN(solver_options=[1]), "'solver_options' parameter of LMNN must be"),
+    "LMNN solver_options": (
+        lambda: LMNN(solver_options=[1]),
+        "'solver_options' parameter of LMNN must be",
+    ),
     "NCA max_iter=0": (lambda: NCA(max_iter=0), "'max_iter' parameter of NCA must be"),
     "NCA tol=-1": (lambda: NCA(tol=-1), "'tol' parameter of NCA must be"),
     "NCA n_components=0": (lambda: NCA(n_components=0), "'n_components' parameter of NCA must be"),
@@ -152,7 +173,10 @@ BAD_PARAMS = {
     "RCA shrinkage=0": (lambda: RCA(shrinkage=0), "'shrinkage' parameter of RCA must be"),
     "RCA shrinkage='x'": (lambda: RCA(shrinkage="x"), "'shrinkage' parameter of RCA must be"),
     "MMC max_iter=0": (lambda: MMC(max_iter=0), "'max_iter' parameter of MMC must be"),
-    "MMC n_constraints=-3": (lambda: MMC(n_constraints=-3), "'n_constraints' parameter of MMC must be"),
+    "MMC n_constraints=-3": (
+        lambda: MMC(n_constraints=-3),
+        "'n_constraints' parameter of MMC must be",
+    ),
     "MMC solver": (lambda: MMC(solver="newton"), "'solver' parameter of MMC must be"),
     "MMC diagonal='yes'": (lambda: MMC(diagonal="yes"), "'diagonal' parameter of MMC must be"),
     "POLA n_pairs=0": (lambda: POLA(n_pairs=0), "'n_pairs' parameter of POLA must be"),
@@ -237,7 +261,9 @@ DATA_DEPENDENT = {
 }
 
 
-@pytest.mark.parametrize("factory, exc, match", list(DATA_DEPENDENT.values()), ids=list(DATA_DEPENDENT))
+@pytest.mark.parametrize(
+    "factory, exc, match", list(DATA_DEPENDENT.values()), ids=list(DATA_DEPENDENT)
+)
 def test_bad_values_for_the_data(unreachable_solvers, factory, exc, match):
     with pytest.raises(exc, match=match):
         factory().fit(X, Y)
@@ -247,23 +273,36 @@ PAIRS = np.stack([X[:10], X[10:20]], axis=1)
 PAIR_LABELS = np.array([1, -1] * 5)
 
 BAD_PAIRS = {
-    "2-D pairs": (PAIRS[:, 0], PAIR_LABELS, ValueError, r"pairs must be an array of shape \(n_pairs, 2, n_features\)"),
+    "2-D pairs": (
+        PAIRS[:, 0],
+        PAIR_LABELS,
+        ValueError,
+        r"pairs must be an array of shape \(n_pairs, 2, n_features\)",
+    ),
     "triples": (
         np.stack([X[:10]] * 3, axis=1),
         PAIR_LABELS,
         ValueError,
         r"pairs must be an array of shape \(n_pairs, 2, n_features\)",
     ),
-    "NaN in pairs": (np.where(PAIRS == PAIRS[0, 0, 0], np.nan, PAIRS), PAIR_LABELS, ValueError, "Input pairs contains NaN"),
-    "labels of another length": (PAIRS, PAIR_LABELS[:-1], ValueError, "pairs and y have different lengths: 10 and 9"),
+    "NaN in pairs": (
+        np.where(PAIRS == PAIRS[0, 0, 0], np.nan, PAIRS),
+        PAIR_LABELS,
+        ValueError,
+        "Input pairs contains NaN",
+    ),
+    "labels of another length": (
+        PAIRS,
+        PAIR_LABELS[:-1],
+        ValueError,
+        "pairs and y have different lengths: 10 and 9",
+    ),
     "labels not +1/-1": (PAIRS, np.arange(10) % 3, ValueError, "+1"),
 }
 
 
 @pytest.mark.parametrize("learner", [MMC, POLA])
-@pytest.mark.parametrize(
-    "pairs, labels, exc, match", list(BAD_PAIRS.values()), ids=list(BAD_PAIRS)
-)
+@pytest.mark.parametrize("pairs, labels, exc, match", list(BAD_PAIRS.values()), ids=list(BAD_PAIRS))
 def test_bad_pairs(unreachable_solvers, learner, pairs, labels, exc, match):
     with pytest.raises(exc, match=match.replace("+", r"\+")):
         learner().fit_pairs(pairs, labels)
@@ -271,7 +310,9 @@ def test_bad_pairs(unreachable_solvers, learner, pairs, labels, exc, match):
 
 def test_mmc_needs_both_kinds_of_pairs(unreachable_solvers):
     # An online learner (POLA) may see a batch of one kind; MMC's problem needs both.
-    with pytest.raises(ValueError, match=r"MMC needs both similar \(\+1\) and dissimilar \(-1\) pairs"):
+    with pytest.raises(
+        ValueError, match=r"MMC needs both similar \(\+1\) and dissimilar \(-1\) pairs"
+    ):
         MMC().fit_pairs(PAIRS, np.ones(10))
 
 
@@ -307,11 +348,27 @@ def test_n_neighbors_larger_than_the_training_set_shrinks_with_a_warning():
 @pytest.mark.parametrize(
     "call, exc, match",
     [
-        (lambda p: p.partial_fit(_with(np.nan), Y, classes=[0, 1, 2]), ValueError, "Input X contains NaN"),
+        (
+            lambda p: p.partial_fit(_with(np.nan), Y, classes=[0, 1, 2]),
+            ValueError,
+            "Input X contains NaN",
+        ),
         (lambda p: p.partial_fit(X, RNG.randn(30)), ValueError, "Unknown label type: continuous"),
-        (lambda p: p.partial_fit(X[:, :3], Y), ValueError, "X has 3 features, but POLA is expecting 4"),
-        (lambda p: p.partial_fit(X, Y + 7), ValueError, r"y holds labels \[7, 8, 9\] not in classes"),
-        (lambda p: p.partial_fit_pairs(PAIRS[:, :, :3], PAIR_LABELS), ValueError, "pairs have 3 features"),
+        (
+            lambda p: p.partial_fit(X[:, :3], Y),
+            ValueError,
+            "X has 3 features, but POLA is expecting 4",
+        ),
+        (
+            lambda p: p.partial_fit(X, Y + 7),
+            ValueError,
+            r"y holds labels \[7, 8, 9\] not in classes",
+        ),
+        (
+            lambda p: p.partial_fit_pairs(PAIRS[:, :, :3], PAIR_LABELS),
+            ValueError,
+            "pairs have 3 features",
+        ),
         (lambda p: p.predict_pairs(PAIRS[:, 0]), ValueError, r"pairs must be an array of shape"),
     ],
     ids=["NaN", "continuous y", "features", "unknown labels", "pair features", "pair shape"],

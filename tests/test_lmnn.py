@@ -43,7 +43,9 @@ def _standardised(loader, n=None, seed=0):
     return StandardScaler().fit_transform(X), y
 
 
-@pytest.mark.parametrize("loader, n, n_features", [(load_iris, None, 4), (load_wine, 90, 5), (load_wine, 60, 13)])
+@pytest.mark.parametrize(
+    "loader, n, n_features", [(load_iris, None, 4), (load_wine, 90, 5), (load_wine, 60, 13)]
+)
 def test_lbfgs_reaches_sdp_optimum(loader, n, n_features):
     X, y = _standardised(loader, n)
     X = X[:, :n_features]
@@ -128,7 +130,9 @@ def test_improves_knn_on_wine():
     X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
     base = KNeighborsClassifier(3).fit(X_tr, y_tr).score(X_te, y_te)
     lmnn = LMNN(3).fit(X_tr, y_tr)
-    learned = KNeighborsClassifier(3).fit(lmnn.transform(X_tr), y_tr).score(lmnn.transform(X_te), y_te)
+    learned = (
+        KNeighborsClassifier(3).fit(lmnn.transform(X_tr), y_tr).score(lmnn.transform(X_te), y_te)
+    )
     assert learned >= base
     assert learned == 1.0
 
@@ -161,12 +165,16 @@ def test_bad_sdp_solver_name():
         LMNN(solver="sdp", sdp_solver="NOPE").fit(X, y)
 
 
-@pytest.mark.parametrize("status, outcome", [("optimal_inaccurate", "warn"), ("infeasible", "raise")])
+@pytest.mark.parametrize(
+    "status, outcome", [("optimal_inaccurate", "warn"), ("infeasible", "raise")]
+)
 def test_solver_status_is_reported(fake_solver_status, status, outcome):
     fake_solver_status(status)
     X, y = _standardised(load_iris)
     if outcome == "warn":
-        with pytest.warns(ConvergenceWarning, match="CLARABEL solver ended .* 'optimal_inaccurate'"):
+        with pytest.warns(
+            ConvergenceWarning, match="CLARABEL solver ended .* 'optimal_inaccurate'"
+        ):
             LMNN(solver="sdp").fit(X, y)
     else:
         with pytest.raises(ValueError, match="CLARABEL solver ended .* status 'infeasible'"):
@@ -181,7 +189,9 @@ def test_solver_error_is_reported(monkeypatch):
 
     monkeypatch.setattr(cvxpy.Problem, "solve", broken)
     X, y = _standardised(load_iris)
-    with pytest.raises(ValueError, match="The CLARABEL solver failed .* numerical trouble. Try another"):
+    with pytest.raises(
+        ValueError, match="The CLARABEL solver failed .* numerical trouble. Try another"
+    ):
         LMNN(solver="sdp").fit(X, y)
     assert not hasattr(LMNN(), "components_")
 
@@ -233,13 +243,28 @@ def test_all_singleton_classes():
 @pytest.mark.parametrize(
     "params, X, y, msg",
     [
-        ({}, [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [1, 1, 1], "needs samples of at least 2 classes"),
+        (
+            {},
+            [[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]],
+            [1, 1, 1],
+            "needs samples of at least 2 classes",
+        ),
         ({}, [[0.0, np.nan], [1.0, 0.0]], [0, 1], "NaN"),
         ({}, [[0.0, 1.0], [1.0, 0.0]], [0.5, 1.5], "Unknown label type"),
-        ({"n_components": 3}, [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]], [0, 1, 0, 1], "n_components=3 must be at most"),
+        (
+            {"n_components": 3},
+            [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]],
+            [0, 1, 0, 1],
+            "n_components=3 must be at most",
+        ),
         ({"mu": 1.5}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'mu' parameter"),
         ({"init": "nope"}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'init' parameter"),
-        ({"init": np.eye(3)}, [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]], [0, 1, 0, 1], r"init array must have shape"),
+        (
+            {"init": np.eye(3)},
+            [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]],
+            [0, 1, 0, 1],
+            r"init array must have shape",
+        ),
     ],
 )
 def test_bad_input(params, X, y, msg):

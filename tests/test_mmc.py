@@ -30,7 +30,9 @@ def test_solvers_agree(loader, diagonal):
 def test_constraint_is_tight_and_objective_reported(wine):
     X, y = wine
     mmc = MMC(solver="projected_gradient", random_state=0).fit(X, y)
-    pairs, labels = sample_pairs(np.unique(y, return_inverse=True)[1], 20 * 9, np.random.RandomState(0))
+    pairs, labels = sample_pairs(
+        np.unique(y, return_inverse=True)[1], 20 * 9, np.random.RandomState(0)
+    )
     diffs = X[pairs[:, 0]] - X[pairs[:, 1]]
     M = mmc.get_mahalanobis_matrix()
     similar, dissimilar = diffs[labels == 1], diffs[labels == -1]
@@ -40,8 +42,14 @@ def test_constraint_is_tight_and_objective_reported(wine):
 
 def test_hand_checkable_diagonal():
     # g = 1.25 w1 + 5 w2 <= 1, f = 5 sqrt(w1): the optimum is w = (0.8, 0).
-    pairs = np.array([[[0.0, 0.0], [1.0, 1.0]], [[1.0, 0.0], [1.5, 2.0]],
-                      [[0.0, 0.0], [3.0, 0.0]], [[0.0, 1.0], [2.0, 1.0]]])
+    pairs = np.array(
+        [
+            [[0.0, 0.0], [1.0, 1.0]],
+            [[1.0, 0.0], [1.5, 2.0]],
+            [[0.0, 0.0], [3.0, 0.0]],
+            [[0.0, 1.0], [2.0, 1.0]],
+        ]
+    )
     for solver in ("sdp", "projected_gradient"):
         mmc = MMC(diagonal=True, solver=solver).fit_pairs(pairs, [1, 1, -1, -1])
         assert_allclose(mmc.get_mahalanobis_matrix(), np.diag([0.8, 0.0]), atol=1e-5)

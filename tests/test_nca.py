@@ -54,7 +54,9 @@ def test_same_objective_as_scikit_learn(wine, init):
     X, y = wine
     n_components = 2
     ours = NCA(n_components, init=init, random_state=0, max_iter=30).fit(X, y)
-    theirs = NeighborhoodComponentsAnalysis(n_components, init=init, random_state=0, max_iter=30).fit(X, y)
+    theirs = NeighborhoodComponentsAnalysis(
+        n_components, init=init, random_state=0, max_iter=30
+    ).fit(X, y)
     reference = nca_objective(theirs.components_, X, y)[0]
     assert ours.objective_ == pytest.approx(reference, rel=1e-6)
 

@@ -77,8 +77,15 @@ def _assert_same(params, X, y, X_query, *, kneighbors_k=None):
             _assert_same_result(a[1], b[1])
         else:
             assert a[1:] == b[1:]
-    for attr in ("classes_", "n_samples_fit_", "effective_metric_", "effective_metric_params_",
-                 "outputs_2d_", "n_features_in_", "_fit_method"):
+    for attr in (
+        "classes_",
+        "n_samples_fit_",
+        "effective_metric_",
+        "effective_metric_params_",
+        "outputs_2d_",
+        "n_features_in_",
+        "_fit_method",
+    ):
         _assert_same_result(getattr(ours, attr), getattr(theirs, attr))
 
 
@@ -95,7 +102,11 @@ METRICS = [
 
 @pytest.mark.parametrize(
     "n_neighbors, weights, algorithm, metric",
-    list(itertools.product([1, 4, 7], ["uniform", "distance"], ["auto", "ball_tree", "kd_tree", "brute"], METRICS)),
+    list(
+        itertools.product(
+            [1, 4, 7], ["uniform", "distance"], ["auto", "ball_tree", "kd_tree", "brute"], METRICS
+        )
+    ),
 )
 def test_matches_kneighbors_classifier_over_parameters(n_neighbors, weights, algorithm, metric):
     params = {"n_neighbors": n_neighbors, "weights": weights, "algorithm": algorithm, **metric}
@@ -198,8 +209,10 @@ def test_learner_path_equals_knn_on_transformed_data(iris):
     d_ref, i_ref = ref.kneighbors(Xt[:5])
     assert_allclose(d, d_ref)
     assert_array_equal(i, i_ref)
-    assert_allclose(clf.kneighbors_graph(X[:5], mode="distance").toarray(),
-                    ref.kneighbors_graph(Xt[:5], mode="distance").toarray())
+    assert_allclose(
+        clf.kneighbors_graph(X[:5], mode="distance").toarray(),
+        ref.kneighbors_graph(Xt[:5], mode="distance").toarray(),
+    )
     assert clf.n_features_in_ == 4
     assert clf.n_samples_fit_ == 150
     assert clf.effective_metric_ == "euclidean"
@@ -247,14 +260,18 @@ def test_pipeline_and_grid_search(iris):
 
 def test_learner_rejects_precomputed(iris):
     X, y = iris
-    with pytest.raises(ValueError, match="metric='precomputed' cannot be used with a metric_learner"):
+    with pytest.raises(
+        ValueError, match="metric='precomputed' cannot be used with a metric_learner"
+    ):
         KNNClassifier(metric="precomputed", metric_learner=MahalanobisTransformer()).fit(X, y)
 
 
 def test_learner_validates_queries(iris):
     X, y = iris
     clf = KNNClassifier(metric_learner=MahalanobisTransformer()).fit(X, y)
-    with pytest.raises(ValueError, match="X has 3 features, but MahalanobisTransformer is expecting 4"):
+    with pytest.raises(
+        ValueError, match="X has 3 features, but MahalanobisTransformer is expecting 4"
+    ):
         clf.predict(X[:, :3])
     with pytest.raises(ValueError, match="NaN"):
         clf.predict(np.full((1, 4), np.nan))
@@ -271,7 +288,9 @@ def test_feature_names_come_from_the_learner(iris):
     df = pd.DataFrame(X, columns=list("abcd"))
     clf = KNNClassifier(metric_learner=MahalanobisTransformer()).fit(df, y)
     assert list(clf.feature_names_in_) == list("abcd")
-    assert_array_equal(clf.predict(df), KNNClassifier(metric_learner=MahalanobisTransformer()).fit(X, y).predict(X))
+    assert_array_equal(
+        clf.predict(df), KNNClassifier(metric_learner=MahalanobisTransformer()).fit(X, y).predict(X)
+    )
 
 
 def test_refit_without_learner_drops_learner_state(iris):

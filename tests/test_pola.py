@@ -78,7 +78,11 @@ def test_negative_direction_removed_exactly():
 def test_fit_and_partial_fit_from_labels():
     rng = np.random.RandomState(0)
     side = rng.randint(2, size=300)
-    X = np.column_stack([6.0 * side - 3, np.zeros(300), np.zeros(300)]) + rng.randn(300, 3) * [0.3, 1, 1]
+    X = np.column_stack([6.0 * side - 3, np.zeros(300), np.zeros(300)]) + rng.randn(300, 3) * [
+        0.3,
+        1,
+        1,
+    ]
     y = np.where(side == 1, "pos", "neg")
     pola = POLA(n_pairs=400, random_state=0).fit(X, y)
     assert pola.n_pairs_seen_ == 400

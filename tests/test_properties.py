@@ -189,7 +189,11 @@ def test_fitted_metric_is_a_valid_metric(name, data):
         assert d_ab == pytest.approx(d_ba, rel=1e-12, abs=0)
         # Rounding of L (u - v) is relative to ||L|| ||u||, not to the distance
         # (which is ~0 when L collapses the data's span).
-        rounding = 1e-12 * np.linalg.norm(L, 2) * (np.linalg.norm(a) + np.linalg.norm(b) + np.linalg.norm(c))
+        rounding = (
+            1e-12
+            * np.linalg.norm(L, 2)
+            * (np.linalg.norm(a) + np.linalg.norm(b) + np.linalg.norm(c))
+        )
         tolerance = 1e-9 * (metric(a, c) + metric(c, b) + d_ab) + rounding
         assert d_ab <= metric(a, c) + metric(c, b) + tolerance
 
