@@ -3,27 +3,38 @@
 Every learner finds a linear map ``L`` (``components_``) so that the learned
 distance is ``d(x, x') = ||L (x - x')||_2``; :class:`KNNClassifier` votes among
 nearest neighbours in that distance.
+
+The public names are imported on first use (PEP 562), so importing a shared
+layer such as ``sklearn_metric._linalg`` loads no learner.
 """
 
-from ._covariance import MahalanobisTransformer
-from ._lmnn import LMNN
-from ._mmc import MMC
-from ._nca import NCA
-from ._pola import POLA
-from ._rca import RCA
-from .neighbors import ApproximateNeighborsTransformer, EnergyClassifier, KNNClassifier
+import importlib
 
 __version__ = "0.1.0.dev0"
 
-__all__ = [
-    "ApproximateNeighborsTransformer",
-    "EnergyClassifier",
-    "KNNClassifier",
-    "LMNN",
-    "MMC",
-    "NCA",
-    "POLA",
-    "RCA",
-    "MahalanobisTransformer",
-    "__version__",
-]
+# Public name -> the module that defines it.
+_PUBLIC = {
+    "ApproximateNeighborsTransformer": ".neighbors",
+    "EnergyClassifier": ".neighbors",
+    "KNNClassifier": ".neighbors",
+    "LMNN": "._lmnn",
+    "MMC": "._mmc",
+    "NCA": "._nca",
+    "POLA": "._pola",
+    "RCA": "._rca",
+    "MahalanobisTransformer": "._covariance",
+}
+
+__all__ = [*sorted(_PUBLIC), "__version__"]
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

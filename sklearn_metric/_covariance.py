@@ -4,14 +4,15 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context, clone
+from sklearn.base import clone
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf, MinCovDet
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._compat import HasMethods, Interval, StrOptions, fit_context
+from ._linalg import inverse_sqrt_psd
 from .base import MetricLearnerMixin
 
-__all__ = ["MahalanobisTransformer", "inverse_sqrt_psd"]
+__all__ = ["MahalanobisTransformer"]
 
 _COVARIANCE_ESTIMATORS = {
     "empirical": EmpiricalCovariance,
@@ -19,46 +20,6 @@ _COVARIANCE_ESTIMATORS = {
     "oas": OAS,
     "min_cov_det": MinCovDet,
 }
-
-
-def inverse_sqrt_psd(C, tol=None):
-    """Pseudo-inverse square root of a symmetric PSD matrix, by eigenvalues.
-
-    Eigenvalues at most ``tol * max_eigenvalue`` are treated as zero: their
-    directions get a zero row instead of an infinite one.
-
-    Parameters
-    ----------
-    C : ndarray of shape (n_features, n_features)
-        Symmetric positive semidefinite matrix.
-    tol : float or None, default=None
-        Relative eigenvalue cut-off. ``None`` means
-        ``n_features * eps(float64)``, the rule of ``numpy.linalg.matrix_rank``.
-
-    Returns
-    -------
-    factors : ndarray of shape (n_features, n_features)
-        Rows ``eigval**-0.5 * eigvec``, largest eigenvalue first; rows of
-        dropped directions are zero. ``factors.T @ factors`` is the
-        pseudo-inverse of ``C``.
-    eigvals : ndarray of shape (n_features,)
-        The eigenvalues of ``C``, in decreasing order.
-    eigvecs : ndarray of shape (n_features, n_features)
-        The matching eigenvectors, as columns.
-    rank : int
-        The number of eigenvalues kept.
-    """
-    C = (C + C.T) / 2
-    eigvals, eigvecs = np.linalg.eigh(C)
-    eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
-    if tol is None:
-        tol = C.shape[0] * np.finfo(np.float64).eps
-    top = eigvals[0] if eigvals.size else 0.0
-    keep = eigvals > tol * top if top > 0 else np.zeros(eigvals.shape, dtype=bool)
-    scale = np.zeros_like(eigvals)
-    scale[keep] = 1.0 / np.sqrt(eigvals[keep])
-    factors = scale[:, None] * eigvecs.T
-    return factors, eigvals, eigvecs, int(keep.sum())
 
 
 class MahalanobisTransformer(MetricLearnerMixin):
@@ -173,7 +134,7 @@ class MahalanobisTransformer(MetricLearnerMixin):
             estimator.set_params(random_state=self.random_state)
         return estimator
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Estimate the covariance of ``X`` and learn its whitening map.
 

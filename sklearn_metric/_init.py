@@ -7,9 +7,9 @@ from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
-from ._covariance import inverse_sqrt_psd
+from ._linalg import inverse_sqrt_psd
 
-__all__ = ["INIT_OPTIONS", "initial_components"]
+__all__ = ["INIT_OPTIONS", "initial_components", "starting_components"]
 
 INIT_OPTIONS = {"auto", "identity", "pca", "lda", "covariance", "random"}
 
@@ -104,3 +104,34 @@ def initial_components(init, X, y, n_components, random_state=None):
         factors = inverse_sqrt_psd(cov)[0]
         return factors[:n_components]
     raise ValueError(f"init must be one of {sorted(INIT_OPTIONS)} or an array; got {init!r}.")
+
+
+def starting_components(estimator, X, y, n_components):
+    """The first ``L`` of an iterative learner's fit.
+
+    The previous fit's ``components_`` when ``estimator.warm_start`` is set and
+    there is one, else :func:`initial_components` from ``estimator.init`` and
+    ``estimator.random_state``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A learner with ``init``, ``random_state`` and optionally ``warm_start``.
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    n_components : int
+
+    Returns
+    -------
+    L : ndarray of shape (n_components, n_features)
+    """
+    if getattr(estimator, "warm_start", False) and hasattr(estimator, "components_"):
+        previous = estimator.components_
+        if previous.shape != (n_components, X.shape[1]):
+            raise ValueError(
+                f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
+                f"the previous fit has {previous.shape}."
+            )
+        return previous.copy()
+    return initial_components(estimator.init, X, y, n_components, estimator.random_state)

@@ -8,11 +8,10 @@ from numbers import Integral, Real
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from threadpoolctl import threadpool_limits
 
+from ._compat import Interval, StrOptions, fit_context
 from ._constraints import (
     find_impostors,
     find_target_neighbors,
@@ -20,15 +19,9 @@ from ._constraints import (
     pair_squared_distances,
     squared_distances_rows,
 )
-from ._init import INIT_OPTIONS
-from ._sdp import (
-    SolverFailedError,
-    choose_sdp_solver,
-    components_from_psd,
-    lmnn_sdp_problem,
-    project_psd,
-    solve,
-)
+from ._init import INIT_OPTIONS, starting_components
+from ._linalg import components_from_psd, project_psd, row_span
+from ._sdp import SolverFailedError, choose_sdp_solver, lmnn_sdp_problem, solve
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["LMNN"]
@@ -292,9 +285,8 @@ def _row_span(X):
     n_samples, n_features = X.shape
     if n_samples >= n_features:
         return None
-    _, s, Vt = np.linalg.svd(X, full_matrices=False)
-    rank = int(np.count_nonzero(s > s[:1].max(initial=0) * max(X.shape) * np.finfo(X.dtype).eps))
-    return Vt[: max(rank, 1)].T
+    U = row_span(X)
+    return U if U.shape[1] else None
 
 
 class _ReducedProblem:
@@ -518,7 +510,7 @@ class LMNN(MetricLearnerMixin):
         small = n_samples <= _AUTO_SDP_MAX_SAMPLES and n_features <= _AUTO_SDP_MAX_FEATURES
         return "sdp" if small and n_components == n_features else "lbfgs"
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the metric from labelled data.
 
@@ -544,7 +536,7 @@ class LMNN(MetricLearnerMixin):
             )
         n_components = self._check_n_components(n_features)
         solver = self._choose_solver(n_samples, n_features, n_components)
-        L = self._initial_components(X, y_enc, n_components)
+        L = starting_components(self, X, y_enc, n_components)
         if solver == "sdp":
             choose_sdp_solver(self.sdp_solver, 0)  # a bad name fails before any work
 

@@ -5,19 +5,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._compat import Interval, StrOptions, fit_context
 from ._constraints import sample_pairs
-from ._sdp import SolverFailedError, choose_sdp_solver, components_from_psd, project_psd, solve
+from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
+from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
 
-# Directions whose similar-pair extent is below this fraction of the largest count as none.
-_NULL_TOL = 1e-10
 # solver="auto" uses the SDP up to these sizes; beyond them the projected gradient
 # reaches the same optimum (to ~1e-6) faster (segment, 19 features: 4.3 s by the SDP).
 _AUTO_SDP_MAX_FEATURES = 5
@@ -76,17 +74,17 @@ def _bounded_subspace(similar, dissimilar, diagonal):
     boolean mask of the features kept.
     """
     if diagonal:
-        free = (similar * similar).sum(axis=0) <= _NULL_TOL * (similar * similar).sum(axis=0).max()
+        extent = np.linalg.norm(similar, axis=0)
+        free = extent <= rank_tolerance(similar.shape) * extent.max()
         if not np.any(dissimilar[:, free] != 0):
             return None
         kept, dropped = ~free, int(free.sum())
     else:
-        eigvals, eigvecs = np.linalg.eigh(similar.T @ similar)
-        null = eigvals <= _NULL_TOL * max(eigvals[-1], 0)
-        extent = np.linalg.norm(dissimilar @ eigvecs[:, null])
-        if not null.any() or extent <= 1e-8 * np.linalg.norm(dissimilar):
+        null = null_space(similar)
+        extent = np.linalg.norm(dissimilar @ null)
+        if not null.shape[1] or extent <= 1e-8 * np.linalg.norm(dissimilar):
             return None
-        kept, dropped = eigvecs[:, ~null], int(null.sum())
+        kept, dropped = row_span(similar), null.shape[1]
     warnings.warn(
         f"The MMC problem is unbounded along {dropped} direction(s) where no similar pair "
         "has extent but dissimilar pairs do; M is learned without them (weight zero "
@@ -224,7 +222,7 @@ class MMC(MetricLearnerMixin):
         self.verbose = verbose
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the metric from pairs drawn from class labels.
 
@@ -247,7 +245,7 @@ class MMC(MetricLearnerMixin):
         diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
         return self._fit(diffs, labels)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y):
         """Learn the metric from explicit pairs.
 
@@ -335,21 +333,8 @@ class MMC(MetricLearnerMixin):
         return self
 
     def _solve_sdp(self, similar, dissimilar):
-        import cvxpy as cp
-
-        n_features = similar.shape[1]
-        if self.diagonal:
-            w = cp.Variable(n_features, nonneg=True)
-            q = (dissimilar * dissimilar) @ w
-            constraint = (similar * similar).sum(axis=0) @ w <= 1
-            variable, n_variables = w, n_features
-        else:
-            M = cp.Variable((n_features, n_features), PSD=True)
-            q = cp.sum(cp.multiply(dissimilar @ M, dissimilar), axis=1)
-            constraint = cp.sum(cp.multiply(similar.T @ similar, M)) <= 1
-            variable, n_variables = M, n_features * (n_features + 1) // 2
-        problem = cp.Problem(cp.Maximize(cp.sum(cp.sqrt(q))), [constraint])
-        solver = choose_sdp_solver(self.sdp_solver, n_variables + dissimilar.shape[0])
+        problem, variable, n_variables = mmc_problem(similar, dissimilar, self.diagonal)
+        solver = choose_sdp_solver(self.sdp_solver, n_variables)
         solve(
             problem,
             solver,

@@ -7,10 +7,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.optimize import minimize
-from sklearn.base import _fit_context
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._compat import Interval, StrOptions, fit_context
+from ._init import starting_components
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
@@ -185,7 +185,7 @@ class NCA(MetricLearnerMixin):
         self.verbose = verbose
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the metric from labelled data.
 
@@ -210,7 +210,7 @@ class NCA(MetricLearnerMixin):
                 "the NCA objective is zero everywhere and components_ is the init.",
                 UserWarning,
             )
-        L0 = self._initial_components(X, y_enc, n_components)
+        L0 = starting_components(self, X, y_enc, n_components)
 
         shape = L0.shape
         n_iter = 0

@@ -3,41 +3,25 @@
 from numbers import Integral
 
 import numpy as np
-from scipy.sparse.linalg import ArpackNoConvergence, eigsh
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._compat import Interval, fit_context
 from ._constraints import sample_pairs
-from ._sdp import components_from_psd
+from ._linalg import components_from_psd, smallest_eigenpair
 from .base import MetricLearnerMixin, check_pairs, validate_pairs
 
 __all__ = ["POLA"]
-
-# Above this dimension the PSD repair uses Lanczos for the one negative eigenvalue.
-_DENSE_EIGEN_MAX_FEATURES = 48
 
 
 def _remove_negative_direction(M):
     """Project ``M`` (PSD but for one rank-one subtraction) onto the PSD cone.
 
     Subtracting ``a v v^T`` from a PSD matrix leaves at most one negative
-    eigenvalue, so only the smallest eigenpair is needed: Lanczos for large
-    matrices, a dense solver for small ones.
+    eigenvalue, so only the smallest eigenpair is needed.
     """
-    n = M.shape[0]
-    if n <= _DENSE_EIGEN_MAX_FEATURES:
-        eigvals, eigvecs = np.linalg.eigh(M)
-        value, vector = eigvals[0], eigvecs[:, 0]
-    else:
-        try:
-            values, vectors = eigsh(M, k=1, which="SA", tol=1e-10)
-            value, vector = values[0], vectors[:, 0]
-        except ArpackNoConvergence:
-            eigvals, eigvecs = np.linalg.eigh(M)
-            value, vector = eigvals[0], eigvecs[:, 0]
+    value, vector = smallest_eigenpair(M)
     if value < 0:
         M -= value * np.outer(vector, vector)
     return M
@@ -186,7 +170,7 @@ class POLA(MetricLearnerMixin):
                 )
         return np.unique(y, return_inverse=True)[1]
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn afresh from ``n_pairs`` pairs drawn from class labels.
 
@@ -246,7 +230,7 @@ class POLA(MetricLearnerMixin):
             self._reset(X.shape[1])
         return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y):
         """Learn afresh from explicit pairs.
 

@@ -5,13 +5,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.linalg import eigh
-from sklearn.base import _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, validate_data
 
+from ._compat import Interval, fit_context
 from ._constraints import sample_chunklets
-from ._covariance import inverse_sqrt_psd
+from ._linalg import inverse_sqrt_psd, rank_tolerance
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["RCA"]
@@ -128,7 +127,7 @@ class RCA(MetricLearnerMixin):
         self.shrinkage = shrinkage
         self.random_state = random_state
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the metric from class labels.
 
@@ -154,7 +153,7 @@ class RCA(MetricLearnerMixin):
             )
         return self._fit(X, chunks)
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit_chunklets(self, X, chunks):
         """Learn the metric from chunklet ids.
 
@@ -211,7 +210,7 @@ class RCA(MetricLearnerMixin):
                 "The within-chunklet covariance is zero: every chunklet holds identical "
                 "points, so RCA has nothing to learn."
             )
-        rank = int(np.sum(eigvals > C_w.shape[0] * np.finfo(float).eps * top))
+        rank = int(np.sum(eigvals > rank_tolerance(C_w.shape) * top))
         if rank < C_w.shape[0]:
             warnings.warn(
                 f"The within-chunklet covariance is rank-deficient (rank {rank} < "

@@ -1,4 +1,4 @@
-"""cvxpy problem builders, solver selection, PSD projection.
+"""cvxpy problem builders and solver selection (the only importer of cvxpy).
 
 Public classes never build a cvxpy problem inline: they call the builders here
 and :func:`solve`, which names the solver explicitly and turns a status that is
@@ -8,14 +8,12 @@ not optimal into a ``ConvergenceWarning`` (inaccurate) or a ``ValueError``
 
 import warnings
 
-import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
     "choose_sdp_solver",
-    "components_from_psd",
     "lmnn_sdp_problem",
-    "project_psd",
+    "mmc_problem",
     "solve",
 ]
 
@@ -102,21 +100,6 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
     raise SolverFailedError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
 
 
-def project_psd(M):
-    """Nearest symmetric positive semidefinite matrix (Frobenius norm)."""
-    M = (M + M.T) / 2
-    eigvals, eigvecs = np.linalg.eigh(M)
-    return (eigvecs * np.maximum(eigvals, 0)) @ eigvecs.T
-
-
-def components_from_psd(M):
-    """A square ``L`` with ``L.T @ L = M`` for PSD ``M`` (largest directions first)."""
-    M = (M + M.T) / 2
-    eigvals, eigvecs = np.linalg.eigh(M)
-    eigvals, eigvecs = np.maximum(eigvals[::-1], 0), eigvecs[:, ::-1]
-    return np.sqrt(eigvals)[:, None] * eigvecs.T
-
-
 def lmnn_sdp_problem(pull, triplet_rows, mu):
     """The LMNN semidefinite program over an active set of triplets.
 
@@ -150,3 +133,39 @@ def lmnn_sdp_problem(pull, triplet_rows, mu):
         objective = objective + mu * cp.sum(slack)
         constraints.append(slack >= 1 + triplet_rows @ cp.vec(M, order="C"))
     return cp.Problem(cp.Minimize(objective), constraints), M
+
+
+def mmc_problem(similar, dissimilar, diagonal):
+    """Xing et al.'s MMC problem: maximise ``sum_D sqrt(d_M)`` subject to ``sum_S d_M <= 1``.
+
+    Parameters
+    ----------
+    similar : ndarray of shape (n_similar, n_features)
+        Differences of the similar pairs.
+    dissimilar : ndarray of shape (n_dissimilar, n_features)
+        Differences of the dissimilar pairs.
+    diagonal : bool
+        Learn a non-negative weight per feature instead of a PSD matrix.
+
+    Returns
+    -------
+    problem : cvxpy.Problem
+    variable : cvxpy.Variable
+        ``M`` (PSD), or its diagonal (non-negative) for ``diagonal``.
+    n_variables : int
+        Scalar unknowns the solver sees (for :func:`choose_sdp_solver`).
+    """
+    cp = _cvxpy()
+    n_features = similar.shape[1]
+    if diagonal:
+        variable = cp.Variable(n_features, nonneg=True)
+        q = (dissimilar * dissimilar) @ variable
+        constraint = (similar * similar).sum(axis=0) @ variable <= 1
+        n_variables = n_features
+    else:
+        variable = cp.Variable((n_features, n_features), PSD=True)
+        q = cp.sum(cp.multiply(dissimilar @ variable, dissimilar), axis=1)
+        constraint = cp.sum(cp.multiply(similar.T @ similar, variable)) <= 1
+        n_variables = n_features * (n_features + 1) // 2
+    problem = cp.Problem(cp.Maximize(cp.sum(cp.sqrt(q))), [constraint])
+    return problem, variable, n_variables + dissimilar.shape[0]

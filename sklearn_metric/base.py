@@ -237,20 +237,6 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             )
         return n_components
 
-    def _initial_components(self, X, y, n_components):
-        """Starting ``L`` of an iterative learner: the previous fit's with
-        ``warm_start``, else from ``init`` (see :func:`sklearn_metric._init.initial_components`)."""
-        if getattr(self, "warm_start", False) and hasattr(self, "components_"):
-            if self.components_.shape != (n_components, X.shape[1]):
-                raise ValueError(
-                    f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
-                    f"the previous fit has {self.components_.shape}."
-                )
-            return self.components_.copy()
-        from ._init import initial_components
-
-        return initial_components(self.init, X, y, n_components, self.random_state)
-
     # -- the shared surface --------------------------------------------------------
 
     def transform(self, X):

@@ -10,13 +10,11 @@ from sklearn.base import (
     ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    _fit_context,
     clone,
 )
 from sklearn.frozen import FrozenEstimator
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_consistent_length,
@@ -26,6 +24,7 @@ from sklearn.utils.validation import (
 )
 
 from . import _ann
+from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._constraints import find_target_neighbors, squared_distances_rows
 from .base import validate_labelled_data
 
@@ -197,7 +196,7 @@ class KNNClassifier(KNeighborsClassifier):
         self.algorithm_params = algorithm_params
         self.metric_learner = metric_learner
 
-    @_fit_context(
+    @fit_context(
         # metric_learner is fitted here and validates its own parameters.
         prefer_skip_nested_validation=False
     )
@@ -498,7 +497,7 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, metric_learner=None):
         self.metric_learner = metric_learner
 
-    @_fit_context(prefer_skip_nested_validation=False)
+    @fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y):
         """Fit the metric learner and store the training set in its space.
 
@@ -721,7 +720,7 @@ class ApproximateNeighborsTransformer(
         self.algorithm_params = algorithm_params
         self.n_jobs = n_jobs
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Index the points of ``X``.
 

@@ -1,0 +1,246 @@
+"""Dense linear algebra shared by every learner.
+
+Every rank decision of the package uses one rule, :func:`rank_tolerance`: a
+singular value (or an eigenvalue of a positive semidefinite matrix, which is the
+same thing) counts as zero when it is at most ``max(shape) * eps`` times the
+largest one, the rule of :func:`numpy.linalg.matrix_rank`. Functions that take a
+``tol`` use that rule when it is ``None``.
+
+This module imports nothing from the rest of the package, so any layer may use it.
+"""
+
+import numpy as np
+import scipy.linalg
+
+__all__ = [
+    "components_from_psd",
+    "inverse_sqrt_psd",
+    "null_space",
+    "project_psd",
+    "rank_tolerance",
+    "row_span",
+    "smallest_eigenpair",
+    "symmetrize",
+]
+
+
+def rank_tolerance(shape, dtype=np.float64):
+    """Relative cut-off below which a singular value counts as zero.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the matrix whose rank is decided.
+    dtype : dtype, default=np.float64
+        Its floating-point type.
+
+    Returns
+    -------
+    rtol : float
+        ``max(shape) * eps(dtype)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import rank_tolerance
+    >>> rank_tolerance((10, 3)) == 10 * np.finfo(np.float64).eps
+    True
+    """
+    dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
+    return max(max(shape, default=1), 1) * float(np.finfo(dtype).eps)
+
+
+def symmetrize(M):
+    """``(M + M.T) / 2``: the symmetric part of a square matrix."""
+    return (M + M.T) / 2
+
+
+def _eigh_descending(M):
+    """Eigenvalues (largest first) and matching eigenvector columns of symmetric ``M``."""
+    eigvals, eigvecs = np.linalg.eigh(symmetrize(M))
+    return eigvals[::-1], eigvecs[:, ::-1]
+
+
+def inverse_sqrt_psd(C, tol=None):
+    """Pseudo-inverse square root of a symmetric PSD matrix, by eigenvalues.
+
+    Eigenvalues at most ``tol * max_eigenvalue`` are treated as zero: their
+    directions get a zero row instead of an infinite one.
+
+    Parameters
+    ----------
+    C : ndarray of shape (n_features, n_features)
+        Symmetric positive semidefinite matrix.
+    tol : float or None, default=None
+        Relative eigenvalue cut-off; ``None`` means :func:`rank_tolerance`.
+
+    Returns
+    -------
+    factors : ndarray of shape (n_features, n_features)
+        Rows ``eigval**-0.5 * eigvec``, largest eigenvalue first; rows of
+        dropped directions are zero. ``factors.T @ factors`` is the
+        pseudo-inverse of ``C``.
+    eigvals : ndarray of shape (n_features,)
+        The eigenvalues of ``C``, in decreasing order.
+    eigvecs : ndarray of shape (n_features, n_features)
+        The matching eigenvectors, as columns.
+    rank : int
+        The number of eigenvalues kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import inverse_sqrt_psd
+    >>> factors, eigvals, _, rank = inverse_sqrt_psd(np.diag([4.0, 0.0]))
+    >>> factors, eigvals, rank
+    (array([[0.5, 0. ],
+           [0. , 0. ]]), array([4., 0.]), 1)
+    """
+    eigvals, eigvecs = _eigh_descending(C)
+    if tol is None:
+        tol = rank_tolerance(C.shape)
+    top = eigvals[0] if eigvals.size else 0.0
+    keep = eigvals > tol * top if top > 0 else np.zeros(eigvals.shape, dtype=bool)
+    scale = np.zeros_like(eigvals)
+    scale[keep] = 1.0 / np.sqrt(eigvals[keep])
+    factors = scale[:, None] * eigvecs.T
+    return factors, eigvals, eigvecs, int(keep.sum())
+
+
+def project_psd(M):
+    """Nearest symmetric positive semidefinite matrix in the Frobenius norm.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n, n)
+        A square matrix (its symmetric part is projected).
+
+    Returns
+    -------
+    M_psd : ndarray of shape (n, n)
+        ``M``'s symmetric part with its negative eigenvalues set to zero.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import project_psd
+    >>> project_psd(np.diag([2.0, -1.0]))
+    array([[2., 0.],
+           [0., 0.]])
+    """
+    eigvals, eigvecs = np.linalg.eigh(symmetrize(M))
+    return (eigvecs * np.maximum(eigvals, 0)) @ eigvecs.T
+
+
+def components_from_psd(M):
+    """A square ``L`` with ``L.T @ L = M`` for PSD ``M``, largest directions first.
+
+    Negative eigenvalues (rounding) are clipped to zero.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n, n)
+        Symmetric positive semidefinite matrix.
+
+    Returns
+    -------
+    L : ndarray of shape (n, n)
+        Rows ``sqrt(eigval) * eigvec``, in decreasing order of eigenvalue.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import components_from_psd
+    >>> components_from_psd(np.diag([1.0, 9.0]))
+    array([[0., 3.],
+           [1., 0.]])
+    """
+    eigvals, eigvecs = _eigh_descending(M)
+    return np.sqrt(np.maximum(eigvals, 0))[:, None] * eigvecs.T
+
+
+def smallest_eigenpair(M):
+    """The smallest eigenvalue of symmetric ``M`` and a unit eigenvector of it.
+
+    Only that pair is computed (``scipy.linalg.eigh`` with ``subset_by_index``).
+
+    Parameters
+    ----------
+    M : ndarray of shape (n, n)
+        Symmetric matrix.
+
+    Returns
+    -------
+    value : float
+    vector : ndarray of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import smallest_eigenpair
+    >>> value, vector = smallest_eigenpair(np.diag([3.0, -2.0, 5.0]))
+    >>> float(value), np.abs(vector).tolist()
+    (-2.0, [0.0, 1.0, 0.0])
+    """
+    values, vectors = scipy.linalg.eigh(M, subset_by_index=[0, 0], check_finite=False)
+    return float(values[0]), vectors[:, 0]
+
+
+def _right_singular(A, full):
+    """Right singular vectors of ``A`` (as rows; all ``n_features`` of them when
+    ``full``, else at most ``n_samples``) and the rank of ``A``."""
+    A = np.atleast_2d(A)
+    _, s, Vt = scipy.linalg.svd(A, full_matrices=full, check_finite=False)
+    top = s[0] if s.size else 0.0
+    rank = int(np.count_nonzero(s > rank_tolerance(A.shape, A.dtype) * top)) if top > 0 else 0
+    return Vt, rank
+
+
+def row_span(X):
+    """Orthonormal basis of the span of the rows of ``X``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    U : ndarray of shape (n_features, rank)
+        Orthonormal columns spanning the rows of ``X`` (rank by
+        :func:`rank_tolerance`); a zero ``X`` gives ``rank = 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import row_span
+    >>> U = row_span(np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]))
+    >>> U.shape, np.abs(U).ravel().tolist()
+    ((3, 1), [1.0, 0.0, 0.0])
+    """
+    Vt, rank = _right_singular(X, full=False)
+    return Vt[:rank].T
+
+
+def null_space(X):
+    """Orthonormal basis of the null space of ``X``: every ``v`` with ``X v = 0``.
+
+    The complement of :func:`row_span` with the same rank rule.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    N : ndarray of shape (n_features, n_features - rank)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import null_space
+    >>> N = null_space(np.array([[1.0, 0.0], [2.0, 0.0]]))
+    >>> N.shape, np.abs(N).ravel().tolist()
+    ((2, 1), [0.0, 1.0])
+    """
+    Vt, rank = _right_singular(X, full=True)
+    return Vt[rank:].T
