@@ -1,5 +1,7 @@
 """Initial linear maps for the iterative learners."""
 
+import sys
+import time
 import warnings
 
 import numpy as np
@@ -8,8 +10,14 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
 from ._linalg import inverse_sqrt_psd
+from .base import check_n_components
 
-__all__ = ["INIT_OPTIONS", "initial_components", "starting_components"]
+__all__ = [
+    "INIT_OPTIONS",
+    "initial_components",
+    "n_components_of",
+    "starting_components",
+]
 
 INIT_OPTIONS = {"auto", "identity", "pca", "lda", "covariance", "random"}
 
@@ -25,17 +33,65 @@ def _lda_directions(X, y, n_directions):
     return lda.scalings_.T[:n_directions]
 
 
-def initial_components(init, X, y, n_components, random_state=None):
+def _check_init_array(init, n_features, n_components):
+    """The ``init`` array as a float copy, with scikit-learn's NCA messages for bad shapes."""
+    L = np.asarray(init, dtype=np.float64)
+    if L.ndim != 2:
+        raise ValueError(f"The init array must be 2-dimensional; got shape {L.shape}.")
+    if L.shape[1] != n_features:
+        raise ValueError(
+            f"The input dimensionality ({L.shape[1]}) of the given linear transformation "
+            f"`init` must match the dimensionality of the given inputs `X` ({n_features})."
+        )
+    if L.shape[0] > L.shape[1]:
+        raise ValueError(
+            f"The output dimensionality ({L.shape[0]}) of the given linear transformation "
+            f"`init` cannot be greater than its input dimensionality ({L.shape[1]})."
+        )
+    if L.shape[0] != n_components:
+        raise ValueError(
+            "The preferred dimensionality of the projected space `n_components` "
+            f"({n_components}) does not match the output dimensionality of the given "
+            f"linear transformation `init` ({L.shape[0]})!"
+        )
+    if not np.all(np.isfinite(L)):
+        raise ValueError("The init array contains NaN or infinity.")
+    return L.copy()
+
+
+class _Timed:
+    """Prints ``what... done in N.NNs`` around a step when ``verbose`` (scikit-learn's NCA lines)."""
+
+    def __init__(self, what, verbose):
+        self.what, self.verbose = what, verbose
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        if self.verbose:
+            print(f"{self.what}... ", end="", file=sys.stdout)
+            sys.stdout.flush()
+
+    def __exit__(self, *exc):
+        if self.verbose and exc[0] is None:
+            print(f"done in {time.perf_counter() - self.start:5.2f}s", file=sys.stdout)
+
+
+def _pca_components(X, n_components, random_state):
+    return PCA(n_components=n_components, random_state=random_state).fit(X).components_
+
+
+def initial_components(init, X, y, n_components, random_state=None, verbose=0):
     """Return the initial ``L`` of shape ``(n_components, n_features)``.
 
     Parameters
     ----------
     init : {"auto", "identity", "pca", "lda", "covariance", "random"} or ndarray
         ``"auto"`` is ``"lda"`` when ``n_components <= min(n_features,
-        n_classes - 1)`` (and there are more samples than classes), ``"pca"`` when ``n_components < n_features`` and
-        ``"identity"`` otherwise (scikit-learn's NCA rule). ``"covariance"``
-        whitens by the inverse square root of the covariance. An array is
-        checked for shape and finiteness and used as is.
+        n_classes - 1)`` (and there are more samples than classes), ``"pca"``
+        when ``n_components < min(n_features, n_samples)`` and ``"identity"``
+        otherwise (scikit-learn's NCA rule). ``"covariance"`` whitens by the
+        inverse square root of the covariance. An array is checked for shape
+        and finiteness and used as is.
     X : ndarray of shape (n_samples, n_features)
         Training data.
     y : ndarray of shape (n_samples,)
@@ -44,6 +100,8 @@ def initial_components(init, X, y, n_components, random_state=None):
         Rows of ``L``.
     random_state : int, RandomState instance or None
         Seed of ``"random"`` and of the PCA solver.
+    verbose : int, default=0
+        Print how long the PCA or LDA took (as scikit-learn's NCA does).
 
     Returns
     -------
@@ -51,23 +109,12 @@ def initial_components(init, X, y, n_components, random_state=None):
     """
     n_samples, n_features = X.shape
     if not isinstance(init, str):
-        L = np.asarray(init, dtype=np.float64)
-        if L.ndim != 2 or L.shape[1] != n_features:
-            raise ValueError(
-                f"The init array must have shape (n_components, {n_features}); got {L.shape}."
-            )
-        if L.shape[0] != n_components:
-            raise ValueError(
-                f"The init array has {L.shape[0]} rows but n_components={n_components}."
-            )
-        if not np.all(np.isfinite(L)):
-            raise ValueError("The init array contains NaN or infinity.")
-        return L.copy()
+        return _check_init_array(init, n_features, n_components)
     n_classes = np.unique(y).size
     if init == "auto":
         if n_components <= min(n_features, n_classes - 1) and n_samples > n_classes:
             init = "lda"
-        elif n_components < n_features:
+        elif n_components < min(n_features, n_samples):
             init = "pca"
         else:
             init = "identity"
@@ -76,8 +123,8 @@ def initial_components(init, X, y, n_components, random_state=None):
     if init == "random":
         return check_random_state(random_state).standard_normal((n_components, n_features))
     if init == "pca":
-        pca = PCA(n_components=n_components, random_state=random_state)
-        return pca.fit(X).components_
+        with _Timed("Finding principal components", verbose):
+            return _pca_components(X, n_components, random_state)
     if init == "lda":
         if n_samples <= n_classes:
             raise ValueError(
@@ -85,18 +132,20 @@ def initial_components(init, X, y, n_components, random_state=None):
                 f"{n_classes} classes. Use init='pca' or 'identity'."
             )
         n_lda = min(n_components, n_features, n_classes - 1)
-        L = _lda_directions(X, y, n_lda)
+        with _Timed("Finding most discriminative components", verbose):
+            L = _lda_directions(X, y, n_lda)
         if L is None:
             warnings.warn(
                 "init='lda' needs some spread of the points within their classes; every "
                 "class holds copies of one point, so init='pca' is used instead.",
                 UserWarning,
+                stacklevel=2,
             )
-            return PCA(n_components=n_components, random_state=random_state).fit(X).components_
+            return _pca_components(X, n_components, random_state)
         n_lda = L.shape[0]
         if n_lda < n_components:
             # LDA gives at most n_classes - 1 directions; complete with PCA ones.
-            extra = PCA(n_components=n_components, random_state=random_state).fit(X).components_
+            extra = _pca_components(X, n_components, random_state)
             L = np.vstack([L, extra[: n_components - n_lda]])
         return L
     if init == "covariance":
@@ -128,10 +177,40 @@ def starting_components(estimator, X, y, n_components):
     """
     if getattr(estimator, "warm_start", False) and hasattr(estimator, "components_"):
         previous = estimator.components_
-        if previous.shape != (n_components, X.shape[1]):
+        if previous.shape[1] != X.shape[1]:
+            raise ValueError(
+                f"The new inputs dimensionality ({X.shape[1]}) does not match the input "
+                "dimensionality of the previously learned transformation "
+                f"({previous.shape[1]})."
+            )
+        if previous.shape[0] != n_components:
             raise ValueError(
                 f"warm_start needs components_ of shape {(n_components, X.shape[1])}; "
                 f"the previous fit has {previous.shape}."
             )
         return previous.copy()
-    return initial_components(estimator.init, X, y, n_components, estimator.random_state)
+    return initial_components(
+        estimator.init,
+        X,
+        y,
+        n_components,
+        estimator.random_state,
+        verbose=getattr(estimator, "verbose", 0),
+    )
+
+
+def n_components_of(estimator, n_features):
+    """Rows of ``L`` to learn: ``n_components``, else the rows of an ``init`` array,
+    else ``n_features`` (scikit-learn's NCA rule).
+
+    Raises
+    ------
+    ValueError
+        When ``n_components`` exceeds ``n_features``.
+    """
+    if estimator.n_components is not None:
+        return check_n_components(estimator.n_components, n_features)
+    init = estimator.init
+    if isinstance(init, np.ndarray) and init.ndim == 2:
+        return init.shape[0]
+    return n_features

@@ -43,8 +43,8 @@ def rank_tolerance(shape, dtype=np.float64):
     --------
     >>> import numpy as np
     >>> from sklearn_metric._linalg import rank_tolerance
-    >>> rank_tolerance((10, 3)) == 10 * np.finfo(np.float64).eps
-    True
+    >>> float(rank_tolerance((10, 3)) / np.finfo(np.float64).eps)
+    10.0
     """
     dtype = dtype if np.issubdtype(dtype, np.floating) else np.float64
     return max(max(shape, default=1), 1) * float(np.finfo(dtype).eps)

@@ -1,22 +1,25 @@
 """Neighbourhood Components Analysis (Goldberger et al., NIPS 2004), in row blocks."""
 
-import sys
-import time
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import Interval, StrOptions, fit_context
-from ._init import starting_components
+from ._init import n_components_of, starting_components
+from ._optim import LBFGS, Exit
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
 
 # Entries of one block of the n x n soft-neighbour matrix (~32 MB in float64).
 _BLOCK_ENTRIES = 2**22
+
+
+def _negated(value_and_gradient):
+    """``(-value, -gradient.ravel())``: NCA maximises, L-BFGS minimises."""
+    value, gradient = value_and_gradient
+    return -value, -gradient.ravel()
 
 
 def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES):
@@ -94,7 +97,8 @@ class NCA(MetricLearnerMixin):
     Parameters
     ----------
     n_components : int, default=None
-        Dimension of the learned space; ``None`` keeps ``n_features``.
+        Dimension of the learned space; ``None`` keeps ``n_features`` (or the
+        rows of an ``init`` array).
 
     init : {"auto", "pca", "lda", "identity", "random", "covariance"} or \
             ndarray of shape (n_components, n_features), default="auto"
@@ -110,10 +114,13 @@ class NCA(MetricLearnerMixin):
         Convergence tolerance of L-BFGS-B.
 
     callback : callable, default=None
-        Called after each iteration as ``callback(components, n_iter)``.
+        Called after each iteration as ``callback(transformation, n_iter)``
+        with the flattened ``L`` (shape ``(n_components * n_features,)``), as
+        scikit-learn's NCA does.
 
     verbose : int, default=0
-        Print one line per iteration (objective, time).
+        Print one line per iteration (objective, time) and the training time,
+        in scikit-learn's format.
 
     random_state : int, RandomState instance or None, default=None
         Seed of ``init="random"`` and of the PCA of ``init="pca"``.
@@ -139,6 +146,12 @@ class NCA(MetricLearnerMixin):
     See Also
     --------
     sklearn.neighbors.NeighborhoodComponentsAnalysis : The same model, with n x n memory.
+
+    Notes
+    -----
+    One class, or classes of one sample each, make the objective constant:
+    the fit then warns and returns the initial ``L`` (scikit-learn's NCA fits
+    silently).
 
     Examples
     --------
@@ -201,63 +214,47 @@ class NCA(MetricLearnerMixin):
         self : NCA
             The fitted learner.
         """
-        X, y, _, y_enc = validate_labelled_data(self, X, y)
+        X, y, classes, y_enc = validate_labelled_data(self, X, y, min_classes=1)
         X = X.astype(np.float64, copy=False)
-        n_components = self._check_n_components(X.shape[1])
-        if np.bincount(y_enc).max() < 2:
-            warnings.warn(
-                "Every class has a single sample: no point has a same-class neighbour, so "
-                "the NCA objective is zero everywhere and components_ is the init.",
-                UserWarning,
-            )
+        n_components = n_components_of(self, X.shape[1])
+        self._warn_constant_objective(classes, y_enc)
         L0 = starting_components(self, X, y_enc, n_components)
-
-        shape = L0.shape
-        n_iter = 0
-        last = time.perf_counter()
-        if self.verbose:
-            print(f"[NCA]\n[NCA] {'Iteration':>10} {'Objective Value':>20} {'Time(s)':>10}")
-            print(f"[NCA] {'-' * 42}")
-
-        def loss(flat):
-            value, gradient = nca_objective(flat.reshape(shape), X, y_enc)
-            loss.value = value
-            return -value, -gradient.ravel()
-
-        def on_iteration(xk):
-            nonlocal n_iter, last
-            n_iter += 1
-            if self.verbose:
-                now = time.perf_counter()
-                print(
-                    f"[NCA] {n_iter:>10} {loss.value:>20.6e} {now - last:>10.2f}", file=sys.stdout
-                )
-                last = now
-            if self.callback is not None:
-                self.callback(xk.reshape(shape), n_iter)
-
-        result = minimize(
-            loss,
-            L0.ravel(),
-            method="L-BFGS-B",
-            jac=True,
+        lbfgs = LBFGS(
+            lambda flat: _negated(nca_objective(flat.reshape(L0.shape), X, y_enc)),
+            L0.shape,
+            name=type(self).__name__,
+            max_iter=self.max_iter,
             tol=self.tol,
-            callback=on_iteration,
-            options={"maxiter": self.max_iter},
+            verbose=self.verbose,
+            callback=self.callback,
+            to_callback=lambda flat: flat,  # scikit-learn's NCA passes the flat vector
+            display=lambda loss: -loss,
         )
-        L = result.x.reshape(shape)
-        if not np.all(np.isfinite(L)):
+        result = lbfgs.run(L0)
+        if not np.all(np.isfinite(result.x)):
             raise ValueError("NCA produced non-finite components; try standardising X.")
-        if result.status == 1:
-            warnings.warn(
-                f"NCA stopped after max_iter={self.max_iter} iterations without converging; "
-                "increase max_iter.",
-                ConvergenceWarning,
-            )
-        self.components_ = L
-        self.n_iter_ = n_iter
-        self.objective_ = -float(result.fun)
+        if result.exit is Exit.MAX_ITER:
+            lbfgs.warn_not_converged("NCA", reason=result.message)
+        lbfgs.report_training_time()
+        self.components_ = result.x
+        self.n_iter_ = lbfgs.n_iter
+        self.objective_ = -result.fun
         return self
+
+    @staticmethod
+    def _warn_constant_objective(classes, y_enc):
+        """One class, or only singleton classes: the objective does not depend on ``L``."""
+        if classes.size == 1:
+            reason = "there is a single class, so every neighbour is of the same class"
+        elif np.bincount(y_enc).max() < 2:
+            reason = "every class has a single sample, so no point has a same-class neighbour"
+        else:
+            return
+        warnings.warn(
+            f"{reason}: the NCA objective is constant and components_ is the init.",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,6 +25,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d,
 __all__ = [
     "MetricLearnerMixin",
     "MahalanobisDistance",
+    "check_n_components",
     "check_pairs",
     "validate_labelled_data",
     "validate_pairs",
@@ -169,6 +170,17 @@ def validate_pairs(estimator, pairs, y, *, reset=True):
     return pairs, y.astype(int)
 
 
+def check_n_components(n_components, n_features):
+    """``n_components``, or scikit-learn's NCA error when it exceeds ``n_features``."""
+    if n_components > n_features:
+        raise ValueError(
+            "The preferred dimensionality of the projected space `n_components` "
+            f"({n_components}) cannot be greater than the given data dimensionality "
+            f"({n_features})!"
+        )
+    return n_components
+
+
 # Methods that learn a model from scratch: when one raises, the learner forgets
 # any previous model (see MetricLearnerMixin.__init_subclass__).
 _FIT_METHODS = ("fit", "fit_pairs", "fit_chunklets")
@@ -230,12 +242,7 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         n_components = getattr(self, "n_components", None)
         if n_components is None:
             return n_features
-        if n_components > n_features:
-            raise ValueError(
-                f"n_components={n_components} must be at most the number of "
-                f"features ({n_features})."
-            )
-        return n_components
+        return check_n_components(n_components, n_features)
 
     # -- the shared surface --------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Approximate neighbour search: KNNClassifier(algorithm="hnsw"/"ivf") and
 ApproximateNeighborsTransformer, checked against scikit-learn's exact search."""
 
+import os
 import pickle
 import sys
 
@@ -16,8 +17,8 @@ from sklearn_metric import (
     ApproximateNeighborsTransformer,
     KNNClassifier,
     MahalanobisTransformer,
-    _ann,
 )
+from sklearn_metric.neighbors import _ann
 
 faiss = pytest.importorskip("faiss")
 
@@ -32,8 +33,8 @@ def test_pq_without_refinement_keeps_only_codes(blobs):
     X, y, Xq, _ = blobs
     refined = KNNClassifier(10, algorithm="ivf", algorithm_params={"pq_m": 4}).fit(X, y)
     codes = KNNClassifier(10, algorithm="ivf", algorithm_params={"pq_m": 4, "refine": 0}).fit(X, y)
-    assert isinstance(refined._ann_index._index, faiss.IndexRefine)
-    assert isinstance(codes._ann_index._index, faiss.IndexIVFPQ)
+    assert isinstance(refined._search.index._index, faiss.IndexRefine)
+    assert isinstance(codes._search.index._index, faiss.IndexIVFPQ)
     exact = KNeighborsClassifier(10).fit(X, y).kneighbors(Xq, return_distance=False)
     assert _recall(codes.kneighbors(Xq)[1], exact) >= 0.5  # approximate distances
     assert _recall(refined.kneighbors(Xq)[1], exact) >= 0.95
@@ -155,10 +156,10 @@ def test_n_jobs_sets_faiss_threads_and_restores_them(blobs):
     X, y, Xq, _ = blobs
     before = faiss.omp_get_max_threads()
     clf = KNNClassifier(algorithm="hnsw", n_jobs=1).fit(X, y)
-    assert clf._ann_index.threads == 1
+    assert clf._search.index.threads == 1
     clf.predict(Xq)
     assert faiss.omp_get_max_threads() == before
-    assert _ann.n_threads(None) == _ann.n_threads(-1) >= 1
+    assert _ann.n_threads(None) == 1 and _ann.n_threads(-1) == (os.cpu_count() or 1)
 
 
 def test_transformer_graph_matches_kneighbors_transformer(blobs):

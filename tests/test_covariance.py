@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -131,7 +132,11 @@ def test_n_components_keeps_largest_variance_directions(correlated):
 
 def test_n_components_larger_than_features(correlated):
     with pytest.raises(
-        ValueError, match=r"n_components=4 must be at most the number of features \(3\)"
+        ValueError,
+        match=re.escape(
+            "The preferred dimensionality of the projected space `n_components` (4) "
+            "cannot be greater than the given data dimensionality (3)!"
+        ),
     ):
         MahalanobisTransformer(n_components=4).fit(correlated)
 

@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -10,11 +11,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_metric._linalg import project_psd
-from sklearn_metric import LMNN
+from sklearn_metric import LMNN, _lmnn_impostors, _lmnn_lbfgs
 from sklearn_metric._constraints import find_target_neighbors
-from sklearn_metric import _lmnn
-from sklearn_metric._lmnn import _GradientObjective, lmnn_loss
+from sklearn_metric._linalg import components_from_psd, project_psd
+from sklearn_metric._lmnn_loss import LMNNObjective, lmnn_loss
 
 # Two classes on a line: {0, 1} and {10, 11}, one target neighbour each. The
 # objective is f(m) = 2 m + 0.5 * sum_t max(0, 1 - c_t m) with
@@ -69,7 +69,7 @@ def test_sdp_solution_is_a_minimum():
     for _ in range(20):
         step = rng.randn(4, 4) * 1e-3
         M_new = project_psd(M + step + step.T)
-        L_new = sdp_module.components_from_psd(M_new)
+        L_new = components_from_psd(M_new)
         assert lmnn_loss(L_new, X, y, targets, 0.5) >= best - 1e-6 * abs(best)
 
 
@@ -79,7 +79,7 @@ def test_gradient_matches_finite_differences(n_components):
     X = rng.randn(40, 4)
     y = rng.randint(3, size=40)
     targets = find_target_neighbors(X, y, 2)
-    objective = _GradientObjective(X, y, targets, 0.5, n_components, 10**6)
+    objective = LMNNObjective(X, y, targets, 0.5, n_components, 10**6)
     L = rng.randn(n_components, 4)
     objective(L.ravel())  # fixes the impostor candidates around L
     err = check_grad(lambda w: objective(w)[0], lambda w: objective(w)[1], L.ravel(), epsilon=1e-7)
@@ -92,13 +92,13 @@ def test_cached_candidates_give_the_exact_loss():
     y = rng.randint(2, size=80)
     targets = find_target_neighbors(X, y, 3)
     L = np.eye(3)
-    cached = _GradientObjective(X, y, targets, 0.5, 3, 10**6)
+    cached = LMNNObjective(X, y, targets, 0.5, 3, 10**6)
     cached(L.ravel())
     for scale in (1.001, 1.01, 1.1, 2.0, 0.5):
         L_new = L * scale + rng.randn(3, 3) * 1e-3
-        fresh = _GradientObjective(X, y, targets, 0.5, 3, 10**6)
+        fresh = LMNNObjective(X, y, targets, 0.5, 3, 10**6)
         assert_allclose(cached(L_new.ravel())[0], fresh(L_new.ravel())[0], rtol=1e-10)
-    assert cached.n_refresh < 6
+    assert cached.candidates.n_searches < 6
 
 
 def test_sampled_checks_end_with_every_impostor_and_the_optimum(monkeypatch):
@@ -107,16 +107,16 @@ def test_sampled_checks_end_with_every_impostor_and_the_optimum(monkeypatch):
     # that holds every impostor, at the optimum of the full problem.
     X, y = _standardised(load_iris)
     completeness = []
-    original = _lmnn._GradientObjective.refresh_complete
+    original = LMNNObjective.search_again
 
     def spy(self, L):
         completeness.append(original(self, L))
         return completeness[-1]
 
-    monkeypatch.setattr(_lmnn, "_SAMPLED_FRACTION", 0.0)
-    monkeypatch.setattr(_lmnn, "_MIN_SAMPLED", 1)
-    monkeypatch.setattr(_lmnn, "_MAX_SMALL_SAMPLE", 1)
-    monkeypatch.setattr(_lmnn._GradientObjective, "refresh_complete", spy)
+    monkeypatch.setattr(_lmnn_impostors, "_SAMPLED_FRACTION", 0.0)
+    monkeypatch.setattr(_lmnn_impostors, "_MIN_SAMPLED", 1)
+    monkeypatch.setattr(_lmnn_impostors, "_MAX_SMALL_SAMPLE", 1)
+    monkeypatch.setattr(LMNNObjective, "search_again", spy)
     lbfgs = LMNN(3, solver="lbfgs", init="random", random_state=0).fit(X, y)
     sdp = LMNN(3, solver="sdp").fit(X, y)
     assert len(completeness) >= 2 and completeness[-1] and not all(completeness)
@@ -198,7 +198,8 @@ def test_solver_error_is_reported(monkeypatch):
 
 def test_max_iter_warns():
     X, y = _standardised(load_wine)
-    with pytest.warns(ConvergenceWarning, match="stopped after max_iter=2 iterations"):
+    msg = "[LMNN] LMNN (lbfgs) did not converge after max_iter=2 iterations"
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
         lmnn = LMNN(solver="lbfgs", max_iter=2).fit(X, y)
     assert lmnn.n_iter_ == 2
 
@@ -255,7 +256,10 @@ def test_all_singleton_classes():
             {"n_components": 3},
             [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]],
             [0, 1, 0, 1],
-            "n_components=3 must be at most",
+            re.escape(
+                "The preferred dimensionality of the projected space `n_components` (3) "
+                "cannot be greater than the given data dimensionality (2)!"
+            ),
         ),
         ({"mu": 1.5}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'mu' parameter"),
         ({"init": "nope"}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'init' parameter"),
@@ -263,7 +267,10 @@ def test_all_singleton_classes():
             {"init": np.eye(3)},
             [[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 2.0]],
             [0, 1, 0, 1],
-            r"init array must have shape",
+            re.escape(
+                "The input dimensionality (3) of the given linear transformation `init` "
+                "must match the dimensionality of the given inputs `X` (2)."
+            ),
         ),
     ],
 )
@@ -324,7 +331,7 @@ def test_span_reduction_gives_the_full_problems_iterates(monkeypatch, n_componen
     params = dict(solver="lbfgs", n_components=n_components, init=init, random_state=0)
     reduced_seen, full_seen = [], []
     reduced = LMNN(callback=lambda L, n: reduced_seen.append(L.copy()), **params).fit(X, y)
-    monkeypatch.setattr(_lmnn, "_row_span", lambda X: None)
+    monkeypatch.setattr(_lmnn_lbfgs, "_training_span", lambda X: None)
     full = LMNN(callback=lambda L, n: full_seen.append(L.copy()), **params).fit(X, y)
     assert reduced.n_iter_ == full.n_iter_ > 1
     assert reduced.components_.shape == full.components_.shape
@@ -341,8 +348,8 @@ def test_span_reduction_gives_the_full_problems_iterates(monkeypatch, n_componen
 def test_row_span_is_an_orthonormal_basis_of_the_rows():
     X, _ = _few_points_many_features(n=10, d=25)
     X[9] = X[0] + X[1]  # rank 9
-    U = _lmnn._row_span(X)
+    U = _lmnn_lbfgs._training_span(X)
     assert U.shape == (25, 9)
     assert_allclose(U.T @ U, np.eye(9), atol=1e-12)
     assert_allclose(X @ U @ U.T, X, atol=1e-12)
-    assert _lmnn._row_span(np.ones((30, 4))) is None  # as many points as features: no reduction
+    assert _lmnn_lbfgs._training_span(np.ones((30, 4))) is None  # as many points as features: no reduction

@@ -1,8 +1,9 @@
+import re
 import tracemalloc
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import check_grad
 from sklearn.datasets import load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
@@ -94,9 +95,12 @@ def test_memory_is_blocked():
 def test_max_iter_warns_and_callback(wine):
     X, y = wine
     seen = []
-    with pytest.warns(ConvergenceWarning, match="NCA stopped after max_iter=3"):
-        nca = NCA(max_iter=3, callback=lambda L, n: seen.append(n)).fit(X, y)
-    assert seen == [1, 2, 3] and nca.n_iter_ == 3
+    msg = "[NCA] NCA did not converge after max_iter=3 iterations"
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
+        nca = NCA(max_iter=3, callback=lambda L, n: seen.append((L.shape, n))).fit(X, y)
+    # scikit-learn's convention: the flattened transformation and the iteration.
+    assert seen == [((X.shape[1] ** 2,), 1), ((X.shape[1] ** 2,), 2), ((X.shape[1] ** 2,), 3)]
+    assert nca.n_iter_ == 3
 
 
 def test_verbose_and_warm_start(wine, capsys):
@@ -112,18 +116,34 @@ def test_verbose_and_warm_start(wine, capsys):
 def test_warm_start_shape_mismatch(wine):
     X, y = wine
     nca = NCA(2, warm_start=True).fit(X, y)
-    with pytest.raises(ValueError, match="warm_start needs components_ of shape"):
+    msg = "warm_start needs components_ of shape (3, 13); the previous fit has (2, 13)."
+    with pytest.raises(ValueError, match=re.escape(msg)):
         nca.set_params(n_components=3).fit(X, y)
 
 
 @pytest.mark.parametrize(
     "params, X, y, msg",
     [
-        ({}, [[0.0, 1.0], [1.0, 0.0]], [1, 1], "needs samples of at least 2 classes"),
         ({}, [[0.0, np.inf], [1.0, 0.0]], [0, 1], "infinity"),
-        ({"n_components": 5}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "n_components=5 must be at most"),
+        (
+            {"n_components": 5},
+            [[0.0, 1.0], [1.0, 0.0]],
+            [0, 1],
+            re.escape(
+                "The preferred dimensionality of the projected space `n_components` (5) "
+                "cannot be greater than the given data dimensionality (2)!"
+            ),
+        ),
         ({"init": "nope"}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "'init' parameter"),
-        ({"init": np.eye(3)}, [[0.0, 1.0], [1.0, 0.0]], [0, 1], "init array must have shape"),
+        (
+            {"init": np.eye(3)},
+            [[0.0, 1.0], [1.0, 0.0]],
+            [0, 1],
+            re.escape(
+                "The input dimensionality (3) of the given linear transformation `init` "
+                "must match the dimensionality of the given inputs `X` (2)."
+            ),
+        ),
     ],
 )
 def test_bad_input(params, X, y, msg):
@@ -137,3 +157,12 @@ def test_string_labels():
     a = NCA(2, random_state=0).fit(X, labels)
     b = NCA(2, random_state=0).fit(X, y)
     assert_allclose(a.components_, b.components_)
+
+
+def test_one_class_warns_and_keeps_the_init():
+    # scikit-learn's NCA fits one class (its objective is constant); ours too, with a warning.
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    msg = "there is a single class, so every neighbour is of the same class"
+    with pytest.warns(UserWarning, match=re.escape(msg)):
+        nca = NCA(init="identity").fit(X, [1, 1, 1])
+    assert_array_equal(nca.components_, np.eye(2))

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris, load_wine
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import LMNN, MMC, NCA
@@ -56,7 +55,7 @@ def test_auto_init_skips_lda_when_every_class_is_a_singleton():
     # of samples must be more than the number of classes".
     X = np.array([[4.5], [3.0]])
     y = np.array([0, 1])
-    with pytest.warns(UserWarning, match="Every class has a single sample"):
+    with pytest.warns(UserWarning, match="every class has a single sample"):
         nca = NCA().fit(X, y)
     assert np.all(np.isfinite(nca.components_))
     with pytest.raises(ValueError, match="init='lda' needs more samples than classes"):
@@ -291,7 +290,7 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris):
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
-    import sklearn_metric._lmnn as lmnn_module
+    import sklearn_metric._optim as optim_module
 
     X, y = iris
     lmnn = LMNN(solver="lbfgs").fit(X, y)
@@ -299,7 +298,7 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris):
     def broken(*args, **kwargs):
         raise FloatingPointError("injected")
 
-    monkeypatch.setattr(lmnn_module, "minimize", broken)
+    monkeypatch.setattr(optim_module, "minimize", broken)
     with pytest.raises(FloatingPointError):
         lmnn.fit(X, y)
     with pytest.raises(NotFittedError):

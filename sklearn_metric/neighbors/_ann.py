@@ -68,12 +68,12 @@ def resolve_params(algorithm, algorithm_params):
 
 
 def n_threads(n_jobs):
-    """faiss threads for scikit-learn's ``n_jobs`` (None and -1: every core)."""
+    """faiss threads for scikit-learn's ``n_jobs``: ``None`` is one, ``-1`` every core."""
     import os
 
     cores = os.cpu_count() or 1
     if n_jobs is None:
-        return cores
+        return 1
     if n_jobs < 0:
         return max(1, cores + 1 + n_jobs)
     return max(1, min(n_jobs, cores))
