@@ -16,7 +16,10 @@ import numpy as np
 
 
 def make(method, n_neighbors):
-    """Return (estimator, version, kind) for a method name; kind is 'transformer' or 'classifier'."""
+    """Return (estimator, version, kind) for a method name.
+
+    kind is 'transformer' or 'classifier'.
+    """
     family, _, name = method.partition(".")
     if family == "sklearn_metric":
         import sklearn_metric as sm

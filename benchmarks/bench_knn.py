@@ -98,7 +98,7 @@ def main(argv=None):
         ("KNNClassifier(metric_learner=...)", t_ours, np.mean(pred_ours == y_test)),
         ("KNeighborsClassifier on transformed data", t_floor, np.mean(pred_floor == y_test)),
         (
-            f"KNeighborsClassifier(metric='mahalanobis')"
+            "KNeighborsClassifier(metric='mahalanobis')"
             + (
                 "" if n_maha == X_test.shape[0] else f" [{n_maha} q, x{X_test.shape[0] / n_maha:g}]"
             ),

@@ -42,7 +42,8 @@ def main(argv=None):
         euclidean = KNeighborsClassifier(3).fit(X_train, y_train)
         name = loader.__name__.removeprefix("load_")
         print(
-            f"{name:>14} {euclidean.score(X_test, y_test):>15.3f} {knn.score(X_test, y_test):>10.3f} "
+            f"{name:>14} {euclidean.score(X_test, y_test):>15.3f} "
+            f"{knn.score(X_test, y_test):>10.3f} "
             f"{energy.score(X_test, y_test):>12.3f}"
         )
 

@@ -38,7 +38,7 @@ def main(argv=None):
     is_outlier = np.r_[np.zeros(n - n_out), np.ones(n_out)]
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for ax, covariance in zip(axes, ["empirical", "min_cov_det"]):
+    for ax, covariance in zip(axes, ["empirical", "min_cov_det"], strict=True):
         metric = MahalanobisTransformer(covariance=covariance, random_state=0).fit(X)
         scores = metric.score_samples(X)
         auc = roc_auc_score(is_outlier, -scores)

@@ -55,11 +55,14 @@ def main(argv=None):
         accuracy = KNeighborsClassifier(3).fit(A, y_train).score(B, y_test)
         agreement = nearest_neighbour_agreement(A, y_train)
         print(
-            f"{name:>9}: 3-NN test accuracy {accuracy:.3f}, nearest neighbour of the same class {agreement:.3f}"
+            f"{name:>9}: 3-NN test accuracy {accuracy:.3f}, "
+            f"nearest neighbour of the same class {agreement:.3f}"
         )
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for ax, (title, data) in zip(axes, [("PCA of the pixels", X_test), ("PCA after LMNN", Z_test)]):
+    for ax, (title, data) in zip(
+        axes, [("PCA of the pixels", X_test), ("PCA after LMNN", Z_test)], strict=True
+    ):
         points = PCA(2, random_state=0).fit(data).transform(data)
         scatter = ax.scatter(points[:, 0], points[:, 1], c=y_test, cmap="tab10", s=10)
         ax.set_title(title)

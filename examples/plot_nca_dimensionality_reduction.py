@@ -44,7 +44,7 @@ def main(argv=None):
         "NCA": NCA(n_components=2, max_iter=20 if args.small else 50, random_state=0),
     }
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    for ax, (name, reducer) in zip(axes, reducers.items()):
+    for ax, (name, reducer) in zip(axes, reducers.items(), strict=True):
         model = make_pipeline(StandardScaler(), reducer).fit(X_train, y_train)
         knn = KNeighborsClassifier(3).fit(model.transform(X_train), y_train)
         accuracy = knn.score(model.transform(X_test), y_test)

@@ -58,9 +58,10 @@ def find_target_neighbors(Z, y, n_neighbors):
             f"(smallest: {counts.min()}); their points get only the other points of "
             "their class as target neighbours.",
             UserWarning,
+            stacklevel=2,
         )
     targets = np.full((n_samples, max(k, 0)), -1, dtype=np.intp)
-    for label, count in zip(classes, counts):
+    for label, count in zip(classes, counts, strict=True):
         members = np.flatnonzero(y == label)
         k_class = min(k, count - 1)
         if k_class < 1:
@@ -138,7 +139,7 @@ def pair_squared_distances(Z, rows, cols):
     step = _block_size(n_samples)
     starts = np.arange(0, n_samples, step)
     bounds = np.searchsorted(rows, np.append(starts, n_samples))
-    for start, lo, hi in zip(starts, bounds[:-1], bounds[1:]):
+    for start, lo, hi in zip(starts, bounds[:-1], bounds[1:], strict=True):
         if lo == hi:
             continue
         gram = Z[start : start + step] @ Z.T
@@ -213,8 +214,8 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
                     # flatnonzero is several times faster than a 2-D nonzero.
                     flat = np.flatnonzero(inside)
                     r, c = np.divmod(flat, group_b.size)
-                    i, l = (block[r], group_b[c]) if forward else (group_b[c], block[r])
-                    kept.add(i, l, np.maximum(-2 * minus_half_d.ravel()[flat], 0))
+                    i, imp = (block[r], group_b[c]) if forward else (group_b[c], block[r])
+                    kept.add(i, imp, np.maximum(-2 * minus_half_d.ravel()[flat], 0))
     return kept.result()
 
 
@@ -324,6 +325,7 @@ def sample_chunklets(y, chunk_size, n_chunks, random_state):
                 f"Only {chunk} chunklets of chunk_size={chunk_size} could be drawn "
                 f"(n_chunks={n_chunks} asked): the classes have too few points left.",
                 UserWarning,
+                stacklevel=2,
             )
             break
         label = ready[random_state.randint(len(ready))]

@@ -177,6 +177,7 @@ class MahalanobisTransformer(MetricLearnerMixin):
                 f"{X.shape[1] - rank} degenerate direction(s) get weight zero "
                 "(pseudo-inverse). Consider covariance='ledoit_wolf'.",
                 UserWarning,
+                stacklevel=2,
             )
         if self.n_components is None:
             # Symmetric inverse square root: Sigma^{+1/2} = V diag(w^-1/2) V^T.

@@ -60,7 +60,7 @@ def _check_init_array(init, n_features, n_components):
 
 
 class _Timed:
-    """Prints ``what... done in N.NNs`` around a step when ``verbose`` (scikit-learn's NCA lines)."""
+    """Prints ``what... done in N.NNs`` around a step when ``verbose`` (as scikit-learn's NCA)."""
 
     def __init__(self, what, verbose):
         self.what, self.verbose = what, verbose

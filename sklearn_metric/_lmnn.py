@@ -256,7 +256,9 @@ class LMNN(MetricLearnerMixin):
                     if self.solver != "auto":
                         raise
                     warnings.warn(
-                        f"{exc} solver='auto' falls back to solver='lbfgs'.", ConvergenceWarning
+                        f"{exc} solver='auto' falls back to solver='lbfgs'.",
+                        ConvergenceWarning,
+                        stacklevel=2,
                     )
                     solver = "lbfgs"
             if solver == "lbfgs":

@@ -90,6 +90,7 @@ def _bounded_subspace(similar, dissimilar, diagonal):
         "has extent but dissimilar pairs do; M is learned without them (weight zero "
         "there). Similar pairs spanning every feature avoid this.",
         UserWarning,
+        stacklevel=2,
     )
     return kept
 
@@ -280,6 +281,7 @@ class MMC(MetricLearnerMixin):
                     f"All {mine.sum()} {kind} pairs join two identical points and carry no "
                     "information; they are dropped.",
                     UserWarning,
+                    stacklevel=2,
                 )
         similar = diffs[(y == 1) & informative]
         dissimilar = diffs[(y == -1) & informative]
@@ -315,6 +317,7 @@ class MMC(MetricLearnerMixin):
                 warnings.warn(
                     f"{exc} solver='auto' falls back to solver='projected_gradient'.",
                     ConvergenceWarning,
+                    stacklevel=2,
                 )
                 solver = "projected_gradient"
         if solver == "projected_gradient":
@@ -384,6 +387,7 @@ class MMC(MetricLearnerMixin):
                 f"MMC (projected_gradient) stopped after max_iter={self.max_iter} iterations "
                 "without converging; increase max_iter or tol.",
                 ConvergenceWarning,
+                stacklevel=2,
             )
         return M, n_iter
 

@@ -134,7 +134,7 @@ class POLA(MetricLearnerMixin):
         )
         M, b = self._M, self.threshold_
         mistakes = 0
-        for v, label in zip(diffs[order], labels[order]):
+        for v, label in zip(diffs[order], labels[order], strict=True):
             distance = v @ M @ v
             mistakes += (distance > b) if label == 1 else (distance < b)
             loss = label * (distance - b) + 1

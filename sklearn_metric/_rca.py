@@ -218,6 +218,7 @@ class RCA(MetricLearnerMixin):
                 "eigenvalue is added, so directions without within-chunklet variance "
                 "get a large finite weight.",
                 UserWarning,
+                stacklevel=2,
             )
             C_w = C_w + self.shrinkage * eigvals.mean() * np.eye(C_w.shape[0])
         return C_w

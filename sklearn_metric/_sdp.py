@@ -95,6 +95,7 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
             f"The {solver} solver ended {what} with status '{status}': the result may be "
             f"inaccurate. {advice}",
             ConvergenceWarning,
+            stacklevel=2,
         )
         return problem
     raise SolverFailedError(f"The {solver} solver ended {what} with status '{status}'. {advice}")

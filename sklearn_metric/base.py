@@ -157,7 +157,8 @@ def validate_pairs(estimator, pairs, y, *, reset=True):
         raise ValueError(f"pairs and y have different lengths: {pairs.shape[0]} and {y.shape[0]}.")
     if not np.all(np.isin(y, [-1, 1])):
         raise ValueError(
-            f"y must hold +1 (similar) and -1 (dissimilar) only; got values {np.unique(y)[:10].tolist()}."
+            "y must hold +1 (similar) and -1 (dissimilar) only; got values "
+            f"{np.unique(y)[:10].tolist()}."
         )
     if reset:
         # The mixin's feature checks (transform, pair_distance) use n_features_in_.

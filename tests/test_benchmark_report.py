@@ -53,7 +53,8 @@ def test_paragraphs_report_failures_and_ratios(table):
     assert (
         "**LMNN.** Over the 2 datasets sklearn_metric.LMNN finished, its 3-NN error is below "
         "Euclidean's on 2. On the 2 where a peer finished it is faster than the fastest peer on 2 "
-        "(median time ratio 0.65), and its error is lower than the best peer's on 0, equal on 1 and "
+        "(median time ratio 0.65), and its error is lower than the best peer's on 0, "
+        "equal on 1 and "
         "higher on 1. digits (Euclidean 3-NN 2.00%): 0.80x the fastest peer's time"
     ) in text
     assert "metric_learn.LMNN timeout" in text

@@ -21,7 +21,7 @@ def data():
 def _brute_force_impostors(Z, y, radii_sq):
     d = ((Z[:, None] - Z[None]) ** 2).sum(-1)
     inside = (d <= radii_sq[:, None]) & (y[:, None] != y[None, :])
-    return set(zip(*np.nonzero(inside)))
+    return set(zip(*np.nonzero(inside), strict=True))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -34,13 +34,13 @@ def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
     monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 500)  # many blocks
     rows, cols, dists = find_impostors(X, y, radii_sq, dtype=dtype)
     expected = _brute_force_impostors(X, y, radii_sq)
-    found = set(zip(rows.tolist(), cols.tolist()))
+    found = set(zip(rows.tolist(), cols.tolist(), strict=True))
     if dtype is np.float64:
         assert found == expected
     else:  # float32 may flip pairs within rounding of the boundary only
         d = ((X[:, None] - X[None]) ** 2).sum(-1)
-        for i, l in found ^ expected:
-            assert abs(d[i, l] - radii_sq[i]) < 1e-4 * max(1.0, radii_sq[i])
+        for i, imp in found ^ expected:
+            assert abs(d[i, imp] - radii_sq[i]) < 1e-4 * max(1.0, radii_sq[i])
     assert np.all(y[rows] != y[cols])
     assert np.allclose(dists, squared_distances_rows(X, rows, cols), atol=1e-4)
 
@@ -77,8 +77,8 @@ def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
     monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 700)
     rows = np.array([5, 17, 3, 99, 64])
     r, c = impostors_of_rows(X, y, rows, radii_sq)
-    expected = {(i, l) for i, l in _brute_force_impostors(X, y, radii_sq) if i in rows}
-    assert set(zip(r.tolist(), c.tolist())) == expected
+    expected = {(i, imp) for i, imp in _brute_force_impostors(X, y, radii_sq) if i in rows}
+    assert set(zip(r.tolist(), c.tolist(), strict=True)) == expected
 
 
 def test_target_neighbors_by_hand():

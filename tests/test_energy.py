@@ -17,9 +17,9 @@ def _brute_force_energy(Z, y, q, c, k, mu):
     targets_q = own[: min(k, len(own))]
     energy = (1 - mu) * sum(d(q, Z[j]) for j in targets_q)
     for j in targets_q:
-        for l in range(len(y)):
-            if y[l] != c:
-                energy += mu * max(0.0, 1 + d(q, Z[j]) - d(q, Z[l]))
+        for imp in range(len(y)):
+            if y[imp] != c:
+                energy += mu * max(0.0, 1 + d(q, Z[j]) - d(q, Z[imp]))
     for i in range(len(y)):
         if y[i] == c:
             continue

@@ -212,7 +212,7 @@ def test_threads_give_the_serial_results(wine, wine5, name):
         threaded = list(
             pool.map(lambda est: est.fit(X, y).components_, [clone(template) for _ in range(3)])
         )
-    for a, b in zip(serial, threaded):
+    for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a, b)
 
 

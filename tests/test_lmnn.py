@@ -352,4 +352,6 @@ def test_row_span_is_an_orthonormal_basis_of_the_rows():
     assert U.shape == (25, 9)
     assert_allclose(U.T @ U, np.eye(9), atol=1e-12)
     assert_allclose(X @ U @ U.T, X, atol=1e-12)
-    assert _lmnn_lbfgs._training_span(np.ones((30, 4))) is None  # as many points as features: no reduction
+    assert (
+        _lmnn_lbfgs._training_span(np.ones((30, 4))) is None
+    )  # as many points as features: no reduction

@@ -34,11 +34,11 @@ def _outcome(call):
 def _assert_same_result(ours, theirs):
     if isinstance(theirs, tuple):
         assert isinstance(ours, tuple) and len(ours) == len(theirs)
-        for a, b in zip(ours, theirs):
+        for a, b in zip(ours, theirs, strict=True):
             _assert_same_result(a, b)
     elif isinstance(theirs, list):
         assert isinstance(ours, list) and len(ours) == len(theirs)
-        for a, b in zip(ours, theirs):
+        for a, b in zip(ours, theirs, strict=True):
             _assert_same_result(a, b)
     elif isinstance(theirs, dict):
         assert ours.keys() == theirs.keys()
@@ -71,7 +71,7 @@ def _assert_same(params, X, y, X_query, *, kneighbors_k=None):
         lambda est: est.score(X_query, est.predict(X_query)),
     ]
     for call in calls:
-        a, b = _outcome(lambda: call(ours)), _outcome(lambda: call(theirs))
+        a, b = _outcome(lambda c=call: c(ours)), _outcome(lambda c=call: c(theirs))
         assert a[0] == b[0], (a, b, params)
         if a[0] == "ok":
             _assert_same_result(a[1], b[1])

@@ -25,7 +25,7 @@ def _separable_stream(n_pairs, seed, n_features=4, margin=0.5):
 def test_psd_and_threshold_after_every_update():
     pairs, labels = _separable_stream(150, 0)
     pola = POLA(shuffle=False)
-    for pair, label in zip(pairs, labels):
+    for pair, label in zip(pairs, labels, strict=True):
         pola.partial_fit_pairs(pair[None], [label])
         M = pola.get_mahalanobis_matrix()
         assert np.linalg.eigvalsh(M).min() >= -1e-9 * max(1.0, np.abs(M).max())

@@ -22,8 +22,8 @@ columns and classes of one or two points. Properties:
    interior-point solver stops at a relative tolerance near 1e-8) (see
    ``INVARIANCE_LEARNERS``). For the iterative ones (LMNN, NCA, MMC) the data
    is well posed (classes of at least 5 points, fewer features than a third of
-   the points, no constant or collinear column): on degenerate problems rounding-level differences can lead
-   them to different stationary points; ``M``
+   the points, no constant or collinear column): on degenerate problems
+   rounding-level differences can lead them to different stationary points; ``M``
    itself is compared only through these distances because along directions
    where the data has no extent (a constant column) no objective depends on it;
 8. invariance to the order of the samples for the learners that draw nothing
