@@ -10,7 +10,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._constraints import find_impostors, squared_distances_rows
 from ._linalg import components_from_psd, project_psd
 from ._lmnn_loss import margin_radii, target_distance_grid, target_pairs
-from ._sdp import SolverFailedError, choose_sdp_solver, lmnn_sdp_problem, solve
+from ._sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
 
 __all__ = ["solve_sdp"]
 
@@ -134,14 +134,13 @@ def _solve_round(X, rows, target_diffs, pull, active, params):
     n_features = X.shape[1]
     problem, M = lmnn_sdp_problem(pull, A.reshape(A.shape[0], n_features**2), params.mu)
     n_variables = n_features * (n_features + 1) // 2 + A.shape[0]
-    solver = choose_sdp_solver(params.sdp_solver, n_variables)
-    solve(
+    value = solve_for_value(
         problem,
-        solver,
+        M,
+        n_variables,
+        params.sdp_solver,
         params.solver_options,
         what="the LMNN semidefinite program",
         fallback="solver='lbfgs'",
     )
-    if M.value is None:
-        raise ValueError(f"The {solver} solver returned no value for M.")
-    return project_psd(M.value)
+    return project_psd(value)

@@ -11,7 +11,7 @@ from sklearn.utils import check_random_state
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import sample_pairs
 from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
-from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve
+from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
@@ -337,17 +337,15 @@ class MMC(MetricLearnerMixin):
 
     def _solve_sdp(self, similar, dissimilar):
         problem, variable, n_variables = mmc_problem(similar, dissimilar, self.diagonal)
-        solver = choose_sdp_solver(self.sdp_solver, n_variables)
-        solve(
+        value = solve_for_value(
             problem,
-            solver,
+            variable,
+            n_variables,
+            self.sdp_solver,
             self.solver_options,
             what="the MMC problem",
             fallback="solver='projected_gradient'",
         )
-        if variable.value is None:
-            raise ValueError(f"The {solver} solver returned no value for M.")
-        value = np.asarray(variable.value, dtype=np.float64)
         return np.maximum(value, 0) if self.diagonal else project_psd(value)
 
     def _solve_projected_gradient(self, similar, dissimilar):

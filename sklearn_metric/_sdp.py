@@ -8,6 +8,7 @@ not optimal into a ``ConvergenceWarning`` (inaccurate) or a ``ValueError``
 
 import warnings
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "lmnn_sdp_problem",
     "mmc_problem",
     "solve",
+    "solve_for_value",
 ]
 
 # Problems with more scalar unknowns than this go to SCS rather than Clarabel.
@@ -99,6 +101,40 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
         )
         return problem
     raise SolverFailedError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
+
+
+def solve_for_value(problem, variable, n_variables, sdp_solver, solver_options, *, what, fallback):
+    """Pick the solver (:func:`choose_sdp_solver`), :func:`solve`, and return ``variable``'s value.
+
+    Parameters
+    ----------
+    problem : cvxpy.Problem
+    variable : cvxpy.Variable
+    n_variables : int
+        Scalar unknowns of the problem, for the choice of solver.
+    sdp_solver : str or None
+        The user's solver name, or ``None`` to choose by size.
+    solver_options : dict or None
+        Keyword arguments of ``problem.solve``.
+    what : str
+        The problem's name in messages.
+    fallback : str
+        What else the user can try, in messages.
+
+    Returns
+    -------
+    value : ndarray of float64
+
+    Raises
+    ------
+    SolverFailedError
+        When the solve fails or leaves no value.
+    """
+    solver = choose_sdp_solver(sdp_solver, n_variables)
+    solve(problem, solver, solver_options, what=what, fallback=fallback)
+    if variable.value is None:
+        raise SolverFailedError(f"The {solver} solver returned no value for {what}.")
+    return np.asarray(variable.value, dtype=np.float64)
 
 
 def lmnn_sdp_problem(pull, triplet_rows, mu):

@@ -2,6 +2,10 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sklearn.datasets import load_iris, load_wine
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_metric import LMNN, MMC, NCA, POLA, RCA, MahalanobisTransformer
 
 settings.register_profile("default", max_examples=25, deadline=None)
 # CI draws a fixed sequence of examples (derandomize): a run is reproducible and
@@ -34,3 +38,69 @@ def fake_solver_status(monkeypatch):
         monkeypatch.setattr(cvxpy.Problem, "solve", fake_solve)
 
     return apply
+
+
+# -- data shared by the test modules (read-only: copy before changing) ---------------
+
+
+@pytest.fixture(scope="session")
+def wine():
+    """scikit-learn's wine, standardised: (X, y), 178 x 13, 3 classes."""
+    X, y = load_wine(return_X_y=True)
+    return StandardScaler().fit_transform(X), y
+
+
+@pytest.fixture(scope="session")
+def wine5(wine):
+    """Half of ``wine``'s samples and its first five features: quick for the SDP solvers."""
+    X, y = wine
+    return X[::2, :5], y[::2]
+
+
+@pytest.fixture(scope="session")
+def iris():
+    """scikit-learn's iris as it comes: (X, y), 150 x 4, 3 classes."""
+    return load_iris(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def iris_scaled(iris):
+    """``iris``, standardised."""
+    X, y = iris
+    return StandardScaler().fit_transform(X), y
+
+
+# -- the learners every cross-cutting test runs on ----------------------------------
+
+# name -> a factory of a fresh learner with deterministic settings. A test that takes
+# an argument ``learner_name`` runs once per entry (see pytest_generate_tests), and the
+# ``make_learner`` fixture is that entry's factory. A new learner is added here.
+LEARNERS = {
+    "MahalanobisTransformer": lambda: MahalanobisTransformer(),
+    "LMNN": lambda: LMNN(),
+    "LMNN-sdp": lambda: LMNN(solver="sdp"),
+    "NCA": lambda: NCA(random_state=0),
+    "RCA": lambda: RCA(random_state=0),
+    "MMC": lambda: MMC(random_state=0),
+    "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),
+    "POLA": lambda: POLA(random_state=0),
+}
+
+
+def pytest_generate_tests(metafunc):
+    if "learner_name" in metafunc.fixturenames:
+        only = metafunc.definition.get_closest_marker("learners")
+        names = list(LEARNERS) if only is None else list(only.args)
+        metafunc.parametrize("learner_name", names)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "learners(*names): run a learner_name test on these LEARNERS entries only"
+    )
+
+
+@pytest.fixture
+def make_learner(learner_name):
+    """The factory of ``LEARNERS[learner_name]``."""
+    return LEARNERS[learner_name]

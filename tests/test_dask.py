@@ -12,7 +12,7 @@ import time
 import joblib
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, make_blobs
+from sklearn.datasets import make_blobs
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -44,12 +44,6 @@ def client():
         distributed.Client(cluster) as client,
     ):
         yield client
-
-
-@pytest.fixture(scope="module")
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return X, y
 
 
 def _grid():
@@ -169,6 +163,7 @@ def test_missing_dask_names_the_extra(monkeypatch):
         smd.transform(MahalanobisTransformer(), np.zeros((3, 2)))
 
 
+@pytest.mark.slow
 def test_grid_search_survives_a_worker_killed_mid_search(iris):
     """Worker processes; one dies during the search. The search either finishes on the
     workers left (then every score equals the serial one) or raises: never a partial result."""

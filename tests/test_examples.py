@@ -14,6 +14,7 @@ def test_examples_are_found():
     assert len(EXAMPLES) >= 6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", EXAMPLES, ids=[path.name for path in EXAMPLES])
 def test_example_runs(script, tmp_path):
     pytest.importorskip("matplotlib")

@@ -10,7 +10,6 @@ import joblib
 import numpy as np
 import pytest
 from sklearn.base import clone
-from sklearn.datasets import load_wine
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
@@ -18,29 +17,16 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 import sklearn_metric._lmnn as lmnn_module
-import sklearn_metric._lmnn_sdp as lmnn_sdp_module
 import sklearn_metric._optim as optim_module
+import sklearn_metric._sdp as sdp_module
 from sklearn_metric import (
     LMNN,
     MMC,
     NCA,
-    POLA,
-    RCA,
     EnergyClassifier,
     KNNClassifier,
-    MahalanobisTransformer,
 )
 
-LEARNERS = {
-    "MahalanobisTransformer": lambda: MahalanobisTransformer(),
-    "LMNN": lambda: LMNN(),
-    "LMNN-sdp": lambda: LMNN(solver="sdp"),
-    "NCA": lambda: NCA(random_state=0),
-    "RCA": lambda: RCA(random_state=0),
-    "MMC": lambda: MMC(random_state=0),
-    "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),
-    "POLA": lambda: POLA(random_state=0),
-}
 CLASSIFIERS = {
     "KNNClassifier(LMNN)": lambda: KNNClassifier(3, metric_learner=LMNN()),
     "KNNClassifier(NCA)": lambda: KNNClassifier(3, metric_learner=NCA(random_state=0)),
@@ -59,20 +45,6 @@ LEARNER_GRIDS = {
 }
 
 
-@pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True)
-    X = StandardScaler().fit_transform(X)
-    return X, y
-
-
-@pytest.fixture(scope="module")
-def wine5(wine):
-    # Five features keep the SDP variants quick.
-    X, y = wine
-    return X[::2, :5], y[::2]
-
-
 def _data_for(name, wine, wine5):
     return wine5 if name.endswith("-sdp") else wine
 
@@ -80,18 +52,20 @@ def _data_for(name, wine, wine5):
 # -- solver faults ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
-def test_inaccurate_sdp_warns(fake_solver_status, wine5, name):
+@pytest.mark.learners("LMNN-sdp", "MMC-sdp")
+def test_inaccurate_sdp_warns(fake_solver_status, wine5, make_learner):
     fake_solver_status("optimal_inaccurate")
     with pytest.warns(ConvergenceWarning, match="ended .* with status 'optimal_inaccurate'"):
-        LEARNERS[name]().fit(*wine5)
+        make_learner().fit(*wine5)
 
 
-@pytest.mark.parametrize("name", ["LMNN-sdp", "MMC-sdp"])
+@pytest.mark.learners("LMNN-sdp", "MMC-sdp")
 @pytest.mark.parametrize("status", ["infeasible", "unbounded", "solver_error"])
-def test_failed_sdp_raises_and_leaves_no_fitted_state(fake_solver_status, wine5, name, status):
+def test_failed_sdp_raises_and_leaves_no_fitted_state(
+    fake_solver_status, wine5, make_learner, status
+):
     fake_solver_status(status)
-    learner = LEARNERS[name]()
+    learner = make_learner()
     with pytest.raises(
         ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"
     ):
@@ -135,29 +109,29 @@ def test_iteration_limit_warns(wine, learner, match):
         learner.fit(*wine)
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_a_failed_refit_does_not_leave_the_old_model(wine, wine5, name, monkeypatch):
+def test_a_failed_refit_does_not_leave_the_old_model(
+    wine, wine5, learner_name, make_learner, monkeypatch
+):
     # A first fit succeeds; a second one fails inside the solver. The learner
     # must not keep looking fitted with the old components and new data's state.
-    learner = LEARNERS[name]().fit(*_data_for(name, wine, wine5))
+    learner = make_learner().fit(*_data_for(learner_name, wine, wine5))
 
     def broken(*args, **kwargs):
         raise FloatingPointError("injected fault")
 
     monkeypatch.setattr(lmnn_module, "find_target_neighbors", broken)
-    monkeypatch.setattr(lmnn_sdp_module, "solve", broken)
+    monkeypatch.setattr(sdp_module, "solve", broken)  # LMNN and MMC SDPs
     monkeypatch.setattr(optim_module, "minimize", broken)  # LMNN (lbfgs) and NCA
     import sklearn_metric._covariance as covariance_module
     import sklearn_metric._mmc as mmc_module
     import sklearn_metric._pola as pola_module
     import sklearn_metric._rca as rca_module
 
-    monkeypatch.setattr(mmc_module, "solve", broken)
     monkeypatch.setattr(mmc_module.MMC, "_solve_projected_gradient", broken)
     monkeypatch.setattr(rca_module, "within_chunklet_covariance", broken)
     monkeypatch.setattr(pola_module.POLA, "_learn", broken)
     monkeypatch.setattr(covariance_module, "inverse_sqrt_psd", broken)
-    X, y = _data_for(name, wine, wine5)
+    X, y = _data_for(learner_name, wine, wine5)
     with pytest.raises(FloatingPointError, match="injected fault"):
         learner.fit(X[:, :4], y)
     with pytest.raises(NotFittedError):
@@ -175,10 +149,9 @@ def _roundtrips(estimator):
     yield joblib.load(buffer)
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_learner_persistence(wine, wine5, name):
-    X, y = _data_for(name, wine, wine5)
-    learner = LEARNERS[name]().fit(X, y)
+def test_learner_persistence(wine, wine5, learner_name, make_learner):
+    X, y = _data_for(learner_name, wine, wine5)
+    learner = make_learner().fit(X, y)
     for loaded in _roundtrips(learner):
         np.testing.assert_array_equal(loaded.transform(X), learner.transform(X))
         pairs = np.stack([X[:5], X[5:10]], axis=1)
@@ -195,18 +168,16 @@ def test_classifier_persistence(wine, name):
         np.testing.assert_array_equal(loaded.predict_proba(X), classifier.predict_proba(X))
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_same_random_state_gives_identical_components(wine, wine5, name):
-    X, y = _data_for(name, wine, wine5)
-    first = LEARNERS[name]().set_params(random_state=7).fit(X, y)
-    second = LEARNERS[name]().set_params(random_state=7).fit(X, y)
+def test_same_random_state_gives_identical_components(wine, wine5, learner_name, make_learner):
+    X, y = _data_for(learner_name, wine, wine5)
+    first = make_learner().set_params(random_state=7).fit(X, y)
+    second = make_learner().set_params(random_state=7).fit(X, y)
     np.testing.assert_array_equal(first.components_, second.components_)
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_threads_give_the_serial_results(wine, wine5, name):
-    X, y = _data_for(name, wine, wine5)
-    template = LEARNERS[name]()
+def test_threads_give_the_serial_results(wine, wine5, learner_name, make_learner):
+    X, y = _data_for(learner_name, wine, wine5)
+    template = make_learner()
     serial = [clone(template).fit(X, y).components_ for _ in range(3)]
     with ThreadPoolExecutor(max_workers=3) as pool:
         threaded = list(
@@ -219,13 +190,12 @@ def test_threads_give_the_serial_results(wine, wine5, name):
 # -- integration ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_pipeline_grid_search(wine, wine5, name):
-    X, y = _data_for(name, wine, wine5)
+def test_pipeline_grid_search(wine, wine5, learner_name, make_learner):
+    X, y = _data_for(learner_name, wine, wine5)
     pipe = Pipeline(
-        [("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())]
+        [("scale", StandardScaler()), ("learner", make_learner()), ("knn", KNNClassifier())]
     )
-    grid = dict(LEARNER_GRIDS[name], knn__n_neighbors=[1, 3])
+    grid = dict(LEARNER_GRIDS[learner_name], knn__n_neighbors=[1, 3])
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
     assert search.best_score_ > 0.6
     assert set(search.best_params_) == set(grid)
@@ -233,23 +203,22 @@ def test_pipeline_grid_search(wine, wine5, name):
     assert tuned.get_params()["knn__n_neighbors"] == search.best_params_["knn__n_neighbors"]
 
 
-@pytest.mark.parametrize("name", ["LMNN", "NCA", "MMC", "POLA"])
-def test_cross_val_score_in_parallel(wine, name):
+@pytest.mark.learners("LMNN", "NCA", "MMC", "POLA")
+def test_cross_val_score_in_parallel(wine, make_learner):
     X, y = wine
     pipe = Pipeline(
-        [("scale", StandardScaler()), ("learner", LEARNERS[name]()), ("knn", KNNClassifier())]
+        [("scale", StandardScaler()), ("learner", make_learner()), ("knn", KNNClassifier())]
     )
     parallel = cross_val_score(pipe, X, y, cv=3, n_jobs=2)
     serial = cross_val_score(pipe, X, y, cv=3, n_jobs=1)
     np.testing.assert_allclose(parallel, serial)
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
-def test_pandas_output_and_feature_names(wine, wine5, name):
+def test_pandas_output_and_feature_names(wine, wine5, learner_name, make_learner):
     pd = pytest.importorskip("pandas")
-    X, y = _data_for(name, wine, wine5)
+    X, y = _data_for(learner_name, wine, wine5)
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
-    learner = LEARNERS[name]().set_output(transform="pandas").fit(frame, y)
+    learner = make_learner().set_output(transform="pandas").fit(frame, y)
     out = learner.transform(frame)
     assert isinstance(out, pd.DataFrame)
     prefix = type(learner).__name__.lower()
@@ -262,6 +231,7 @@ def test_pandas_output_and_feature_names(wine, wine5, name):
 # -- memory -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "learner",
     [LMNN(solver="lbfgs", max_iter=3), NCA(max_iter=2)],

@@ -25,6 +25,7 @@ import sklearn_metric._nca as nca_module
 import sklearn_metric._optim as optim_module
 import sklearn_metric._pola as pola_module
 import sklearn_metric._rca as rca_module
+import sklearn_metric._sdp as sdp_module
 from sklearn_metric import (
     LMNN,
     MMC,
@@ -51,7 +52,6 @@ def unreachable_solvers(monkeypatch):
         (lmnn_module, "find_target_neighbors"),
         (lmnn_impostors_module, "find_impostors"),
         (lmnn_sdp_module, "find_impostors"),
-        (lmnn_sdp_module, "solve"),
         (optim_module, "minimize"),
         (nca_module, "nca_objective"),
         (rca_module, "sample_chunklets"),
@@ -59,7 +59,7 @@ def unreachable_solvers(monkeypatch):
         (rca_module, "eigh"),
         (mmc_module, "sample_pairs"),
         (mmc_module, "_bounded_subspace"),
-        (mmc_module, "solve"),
+        (sdp_module, "solve"),
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
     ]:

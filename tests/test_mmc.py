@@ -1,19 +1,14 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.optimize import check_grad
 from sklearn.datasets import load_iris, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import MMC
 from sklearn_metric._constraints import sample_pairs
-from sklearn_metric._mmc import mmc_objective
-
-
-@pytest.fixture(scope="module")
-def wine():
-    X, y = load_wine(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
+from sklearn_metric._mmc import _gradient, mmc_objective
 
 
 @pytest.mark.parametrize("diagonal", [False, True])
@@ -135,3 +130,29 @@ def test_seeded_pairs(wine):
     a = MMC(solver="projected_gradient", random_state=3).fit(X, y)
     b = MMC(solver="projected_gradient", random_state=3).fit(X, y)
     assert np.array_equal(a.components_, b.components_)
+
+
+@pytest.mark.parametrize("diagonal", [False, True])
+def test_gradient_matches_finite_differences(diagonal):
+    # h(M) = sum_D sqrt(d^T M d) / sqrt(sum_S s^T M s), at a positive definite M
+    # (or positive weights), where every d^T M d > 0 and h is smooth.
+    rng = np.random.RandomState(0)
+    similar, dissimilar = rng.randn(12, 4), rng.randn(9, 4)
+    if diagonal:
+        M0 = rng.rand(4) + 0.5
+    else:
+        A = rng.randn(4, 4)
+        M0 = A @ A.T + np.eye(4)
+
+    def value(flat):
+        M = flat.reshape(M0.shape)
+        weights = np.diag(M) if M.ndim == 1 else M
+        q = np.einsum("ij,ij->i", dissimilar @ weights, dissimilar)
+        g = np.einsum("ij,ij->i", similar @ weights, similar).sum()
+        return np.sqrt(q).sum() / np.sqrt(g)
+
+    def gradient(flat):
+        return _gradient(flat.reshape(M0.shape), similar, dissimilar).ravel()
+
+    err = check_grad(value, gradient, M0.ravel(), epsilon=1e-7)
+    assert err < 1e-6 * np.linalg.norm(gradient(M0.ravel()))

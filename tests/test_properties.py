@@ -41,19 +41,18 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sklearn_metric import LMNN, MMC, NCA, POLA, RCA, MahalanobisTransformer
-
-LEARNERS = {
-    "MahalanobisTransformer": lambda: MahalanobisTransformer(),
-    "LMNN": lambda: LMNN(n_neighbors=2),
-    "NCA": lambda: NCA(max_iter=30, random_state=0),
-    "RCA": lambda: RCA(random_state=0),
-    "MMC": lambda: MMC(random_state=0),
-    "POLA": lambda: POLA(n_pairs=200, random_state=0),
-}
+# The learners of tests/conftest.py's LEARNERS checked here (the SDP variants solve
+# the same problems as these), with lighter settings for the many examples.
+PROPERTY_LEARNERS = ("MahalanobisTransformer", "LMNN", "NCA", "RCA", "MMC", "POLA")
+FAST = {"LMNN": {"n_neighbors": 2}, "NCA": {"max_iter": 30}, "POLA": {"n_pairs": 200}}
+# make_learner only looks a factory up: sharing it between examples is safe.
+# (too_slow stays suppressed as the CI profile of tests/conftest.py has it.)
+_FIXTURE_OK = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 # Iterative solvers can end at different stationary points of degenerate
 # problems (fewer points than dimensions, a zero-loss metric of rank one...)
 # from rounding-level differences: their invariances are checked on well-posed data.
@@ -76,15 +75,16 @@ DOCUMENTED_ERRORS = (
 # iteration (objective, gradient, impostor search), while over hundreds of
 # iterations rounding-level differences can take LMNN's L-BFGS and NCA (not
 # convex in L) to different stationary points of the same objective.
+# name: (settings over LEARNERS' entry, relative tolerance of the metric change)
 INVARIANCE_LEARNERS = {
-    "MahalanobisTransformer": (lambda: MahalanobisTransformer(), 1e-6),
-    "LMNN": (lambda: LMNN(n_neighbors=2, max_iter=5), 1e-4),
-    "NCA": (lambda: NCA(max_iter=5, random_state=0), 1e-4),
-    "RCA": (lambda: RCA(random_state=0), 1e-6),
-    "MMC": (lambda: MMC(max_iter=5, random_state=0), 1e-4),
+    "MahalanobisTransformer": ({}, 1e-6),
+    "LMNN": ({"n_neighbors": 2, "max_iter": 5}, 1e-4),
+    "NCA": ({"max_iter": 5}, 1e-4),
+    "RCA": ({}, 1e-6),
+    "MMC": ({"max_iter": 5}, 1e-4),
     # POLA's online updates branch on each pair's margin and clip the threshold:
     # rounding next to a branch point shifts the later updates a little.
-    "POLA": (lambda: POLA(n_pairs=200, random_state=0), 1e-3),
+    "POLA": ({"n_pairs": 200}, 1e-3),
 }
 
 
@@ -118,10 +118,8 @@ def labelled_data(draw, allow_duplicates=True, well_posed=False):
     return X * scale, y
 
 
-def _fit(name, X, y, learners=LEARNERS):
+def _fit(learner, X, y):
     """Fit, or return None after a documented error."""
-    factory = learners[name]
-    learner = factory[0]() if isinstance(factory, tuple) else factory()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
@@ -164,11 +162,12 @@ def _assert_same_metric(name, first, second, X):
     assert _metric_change(first, second, X) <= INVARIANCE_LEARNERS[name][1]
 
 
-@pytest.mark.parametrize("name", list(LEARNERS))
+@pytest.mark.learners(*PROPERTY_LEARNERS)
+@_FIXTURE_OK
 @given(data=labelled_data())
-def test_fitted_metric_is_a_valid_metric(name, data):
+def test_fitted_metric_is_a_valid_metric(learner_name, make_learner, data):
     X, y = data
-    learner = _fit(name, X, y)
+    learner = _fit(make_learner().set_params(**FAST.get(learner_name, {})), X, y)
     assume(learner is not None)
     L = learner.components_
     Z = learner.transform(X)
@@ -206,27 +205,35 @@ def test_fitted_metric_is_a_valid_metric(name, data):
     assert learner.transform(X.astype(np.float32)).dtype == np.float32
 
 
-@pytest.mark.parametrize("name", list(INVARIANCE_LEARNERS))
+def _invariance_learner(name, make_learner):
+    return make_learner().set_params(**INVARIANCE_LEARNERS[name][0])
+
+
+@pytest.mark.learners(*INVARIANCE_LEARNERS)
+@_FIXTURE_OK
 @given(data=st.data(), shift_seed=st.integers(0, 2**31 - 1))
-def test_translation_leaves_the_metric_unchanged(name, data, shift_seed):
+def test_translation_leaves_the_metric_unchanged(learner_name, make_learner, data, shift_seed):
+    name = learner_name
     X, y = data.draw(labelled_data(well_posed=name in ITERATIVE))
     # A shift of the size of the data itself (a far larger one would only
     # measure the rounding of X + c).
     shift = np.random.RandomState(shift_seed).randn(X.shape[1]) * np.abs(X).max()
-    learner = _fit(name, X, y, INVARIANCE_LEARNERS)
+    learner = _fit(_invariance_learner(name, make_learner), X, y)
     assume(learner is not None)
-    shifted = _fit(name, X + shift, y, INVARIANCE_LEARNERS)
+    shifted = _fit(_invariance_learner(name, make_learner), X + shift, y)
     assert shifted is not None
     _assert_same_metric(name, learner, shifted, X)
 
 
-@pytest.mark.parametrize("name", ORDER_FREE)
+@pytest.mark.learners(*ORDER_FREE)
+@_FIXTURE_OK
 @given(data=st.data(), order_seed=st.integers(0, 2**31 - 1))
-def test_sample_order_does_not_matter(name, data, order_seed):
+def test_sample_order_does_not_matter(learner_name, make_learner, data, order_seed):
+    name = learner_name
     X, y = data.draw(labelled_data(allow_duplicates=False, well_posed=name in ITERATIVE))
     order = np.random.RandomState(order_seed).permutation(y.size)
-    learner = _fit(name, X, y, INVARIANCE_LEARNERS)
+    learner = _fit(_invariance_learner(name, make_learner), X, y)
     assume(learner is not None)
-    permuted = _fit(name, X[order], y[order], INVARIANCE_LEARNERS)
+    permuted = _fit(_invariance_learner(name, make_learner), X[order], y[order])
     assert permuted is not None
     _assert_same_metric(name, learner, permuted, X)

@@ -20,6 +20,7 @@ def test_scaling_section_has_three_recipes():
     assert len(_scaling_recipes()) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(3), ids=["ann", "dask-grid-search", "dask-blocks"])
 def test_scaling_recipe_runs(index, tmp_path):
     pytest.importorskip("faiss")

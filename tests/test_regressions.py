@@ -7,25 +7,18 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_iris, load_wine
-from sklearn.preprocessing import StandardScaler
+from sklearn.datasets import load_wine
 
 from sklearn_metric import LMNN, MMC, NCA
 from sklearn_metric._init import initial_components
 
 
-@pytest.fixture
-def iris():
-    X, y = load_iris(return_X_y=True)
-    return StandardScaler().fit_transform(X), y
-
-
 @pytest.mark.parametrize("scale", [1e-6, 1e5])
-def test_lmnn_sdp_solves_data_in_any_unit(iris, scale):
+def test_lmnn_sdp_solves_data_in_any_unit(iris_scaled, scale):
     # Bug: Clarabel failed on the LMNN SDP for data of scale 1e5 (squared
     # distances ~1e11). The SDP is now solved on rescaled data; the problem for
     # c X is the problem for X with M / c^2.
-    X, y = iris
+    X, y = iris_scaled
     reference = LMNN(3, solver="sdp").fit(X, y)
     scaled = LMNN(3, solver="sdp").fit(X * scale, y)
     np.testing.assert_allclose(
@@ -37,9 +30,9 @@ def test_lmnn_sdp_solves_data_in_any_unit(iris, scale):
 
 
 @pytest.mark.parametrize("scale", [1e-6, 1e6])
-def test_mmc_sdp_solves_data_in_any_unit(iris, scale):
+def test_mmc_sdp_solves_data_in_any_unit(iris_scaled, scale):
     # Bug: Clarabel failed on the MMC SDP for data of scale 1e-6.
-    X, y = iris
+    X, y = iris_scaled
     reference = MMC(solver="sdp", random_state=0).fit(X, y)
     scaled = MMC(solver="sdp", random_state=0).fit(X * scale, y)
     np.testing.assert_allclose(
@@ -258,6 +251,7 @@ X_FAR = np.array(
 Y_FAR = np.array([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3])
 
 
+@pytest.mark.slow
 def test_lbfgs_does_not_stop_on_a_loss_raised_by_new_impostors():
     # Bug: L-BFGS-B read a rise of the loss after an impostor refresh as "no
     # progress" and stopped 12% above the SDP optimum; scipy's ftol is also
@@ -284,7 +278,7 @@ def test_mmc_checks_the_sdp_solver_name_before_sampling(monkeypatch):
         MMC(solver="sdp", sdp_solver="NOPE").fit(X, y)
 
 
-def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris):
+def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris_scaled):
     # Bug: after a fit that raised, check_is_fitted passed (n_features_in_ was
     # set, and a refit kept the previous components_).
     from sklearn.exceptions import NotFittedError
@@ -292,7 +286,7 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris):
 
     import sklearn_metric._optim as optim_module
 
-    X, y = iris
+    X, y = iris_scaled
     lmnn = LMNN(solver="lbfgs").fit(X, y)
 
     def broken(*args, **kwargs):
