@@ -2,14 +2,13 @@
 of triplets (cvxpy through :mod:`sklearn_metric._sdp`)."""
 
 import sys
-import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ._constraints import find_impostors, squared_distances_rows
 from ._linalg import components_from_psd, project_psd
 from ._lmnn_loss import margin_radii, target_distance_grid, target_pairs
+from ._optim import warn_not_converged
 from ._sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
 
 __all__ = ["solve_sdp"]
@@ -117,11 +116,13 @@ def _active_set_rounds(X, y, targets, L, params):
                 file=sys.stdout,
             )
     if not converged:
-        warnings.warn(
-            f"[LMNN] LMNN (sdp) did not converge after max_iter={params.max_iter} "
-            "active-set rounds: violated triplets are left; increase max_iter.",
-            ConvergenceWarning,
-            stacklevel=2,
+        warn_not_converged(
+            type(params).__name__,
+            "LMNN (sdp)",
+            params.max_iter,
+            reason="violated triplets are left",
+            steps="active-set rounds",
+            advice="increase max_iter",
         )
     return L, n_rounds
 

@@ -11,6 +11,7 @@ from sklearn.utils import check_random_state
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import sample_pairs
 from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
+from ._optim import warn_not_converged
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
@@ -381,12 +382,7 @@ class MMC(MetricLearnerMixin):
                 converged = True
                 break
         if not converged:
-            warnings.warn(
-                f"MMC (projected_gradient) stopped after max_iter={self.max_iter} iterations "
-                "without converging; increase max_iter or tol.",
-                ConvergenceWarning,
-                stacklevel=2,
-            )
+            warn_not_converged(type(self).__name__, "MMC (projected_gradient)", self.max_iter)
         return M, n_iter
 
     def __sklearn_tags__(self):

@@ -24,7 +24,35 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["LBFGS", "Exit", "LBFGSResult"]
+__all__ = ["LBFGS", "Exit", "LBFGSResult", "warn_not_converged"]
+
+
+def warn_not_converged(name, what, max_iter, *, reason=None, steps="iterations", advice=None):
+    """The package's one ``ConvergenceWarning`` text for a solver that used up ``max_iter``.
+
+    ``[name] what did not converge after max_iter=N steps[: reason]; advice.``
+
+    Parameters
+    ----------
+    name : str
+        The estimator's class name.
+    what : str
+        The algorithm (and solver), e.g. ``"LMNN (lbfgs)"``.
+    max_iter : int
+    reason : str or None, default=None
+        The solver's own words, when it has some.
+    steps : str, default="iterations"
+        What ``max_iter`` counts.
+    advice : str or None, default=None
+        What to try; default ``"increase max_iter or tol"``.
+    """
+    reason = f": {reason}" if reason else ""
+    advice = advice or "increase max_iter or tol"
+    warnings.warn(
+        f"[{name}] {what} did not converge after max_iter={max_iter} {steps}{reason}; {advice}.",
+        ConvergenceWarning,
+        stacklevel=3,
+    )
 
 
 class Exit(enum.Enum):
@@ -285,10 +313,4 @@ class LBFGS:
 
     def warn_not_converged(self, what, reason=None):
         """The package's ``ConvergenceWarning`` for a run that used ``max_iter``."""
-        reason = f": {reason}" if reason else ""
-        warnings.warn(
-            f"[{self.name}] {what} did not converge after max_iter={self.max_iter} "
-            f"iterations{reason}; increase max_iter or tol.",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
+        warn_not_converged(self.name, what, self.max_iter, reason=reason)

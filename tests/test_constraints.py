@@ -1,3 +1,4 @@
+import re
 import warnings
 
 import numpy as np
@@ -84,7 +85,14 @@ def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
 def test_target_neighbors_by_hand():
     X = np.array([[0.0], [1.0], [3.0], [10.0], [12.0]])
     y = np.array([0, 0, 0, 1, 1])
-    with pytest.warns(UserWarning, match="1 class\\(es\\) have n_neighbors=2 or fewer"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "1 class(es) have n_neighbors=2 or fewer points (smallest: "
+            "2); their points get only the other points of their class "
+            "as target neighbours."
+        ),
+    ):
         targets = find_target_neighbors(X, y, 2)
     assert targets.tolist() == [[1, 2], [0, 2], [1, 0], [4, -1], [3, -1]]
 

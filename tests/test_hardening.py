@@ -77,7 +77,14 @@ def test_failed_sdp_raises_and_leaves_no_fitted_state(
 def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(fake_solver_status, wine5):
     fake_solver_status("infeasible")
     with pytest.warns(
-        ConvergenceWarning, match="solver='auto' falls back to solver='projected_gradient'"
+        ConvergenceWarning,
+        match=re.escape(
+            "The CLARABEL solver ended the MMC problem with status "
+            "'infeasible'. Try another sdp_solver (e.g. 'SCS' or "
+            "'CLARABEL') or other solver_options, or "
+            "solver='projected_gradient'. solver='auto' falls back to "
+            "solver='projected_gradient'."
+        ),
     ):
         mmc = MMC(random_state=0).fit(*wine5)
     assert mmc.solver_ == "projected_gradient"
@@ -87,7 +94,15 @@ def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(fake_solve
 def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(fake_solver_status, wine5):
     fake_solver_status("infeasible")
     X, y = wine5
-    with pytest.warns(ConvergenceWarning, match="solver='auto' falls back to solver='lbfgs'"):
+    with pytest.warns(
+        ConvergenceWarning,
+        match=re.escape(
+            "The CLARABEL solver ended the LMNN semidefinite program "
+            "with status 'infeasible'. Try another sdp_solver (e.g. "
+            "'SCS' or 'CLARABEL') or other solver_options, or "
+            "solver='lbfgs'. solver='auto' falls back to solver='lbfgs'."
+        ),
+    ):
         lmnn = LMNN().fit(X[:100], y[:100])
     assert lmnn.solver_ == "lbfgs"
     assert np.all(np.isfinite(lmnn.components_))

@@ -162,7 +162,13 @@ def test_sdp_rejects_n_components():
 
 def test_bad_sdp_solver_name():
     X, y = _standardised(load_iris)
-    with pytest.raises(ValueError, match="sdp_solver='NOPE' is not an installed cvxpy solver"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "sdp_solver='NOPE' is not an installed cvxpy solver; "
+            "installed: ['CLARABEL', 'SCS', 'SCIPY', 'HIGHS', 'OSQP']."
+        ),
+    ):
         LMNN(solver="sdp", sdp_solver="NOPE").fit(X, y)
 
 
@@ -174,11 +180,25 @@ def test_solver_status_is_reported(fake_solver_status, status, outcome):
     X, y = _standardised(load_iris)
     if outcome == "warn":
         with pytest.warns(
-            ConvergenceWarning, match="CLARABEL solver ended .* 'optimal_inaccurate'"
+            ConvergenceWarning,
+            match=re.escape(
+                "The CLARABEL solver ended the LMNN semidefinite program "
+                "with status 'optimal_inaccurate': the result may be "
+                "inaccurate. Try another sdp_solver (e.g. 'SCS' or "
+                "'CLARABEL') or other solver_options, or solver='lbfgs'."
+            ),
         ):
             LMNN(solver="sdp").fit(X, y)
     else:
-        with pytest.raises(ValueError, match="CLARABEL solver ended .* status 'infeasible'"):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                "The CLARABEL solver ended the LMNN semidefinite program "
+                "with status 'infeasible'. Try another sdp_solver (e.g. "
+                "'SCS' or 'CLARABEL') or other solver_options, or "
+                "solver='lbfgs'."
+            ),
+        ):
             LMNN(solver="sdp").fit(X, y)
 
 
@@ -192,7 +212,13 @@ def test_solver_error_is_reported(monkeypatch):
     X, y = _standardised(load_iris)
     lmnn = LMNN(solver="sdp")
     with pytest.raises(
-        ValueError, match="The CLARABEL solver failed .* numerical trouble. Try another"
+        ValueError,
+        match=re.escape(
+            "The CLARABEL solver failed on the LMNN semidefinite "
+            "program: numerical trouble. Try another sdp_solver (e.g. "
+            "'SCS' or 'CLARABEL') or other solver_options, or "
+            "solver='lbfgs'."
+        ),
     ):
         lmnn.fit(X, y)
     assert not hasattr(lmnn, "components_")
@@ -234,7 +260,14 @@ def test_multi_pass():
 def test_small_class_warns_and_fits():
     X, y = _standardised(load_iris)
     X, y = np.vstack([X, X[:2] + 0.1]), np.append(y, [7, 7])
-    with pytest.warns(UserWarning, match="1 class\\(es\\) have n_neighbors=3 or fewer points"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "1 class(es) have n_neighbors=3 or fewer points (smallest: "
+            "2); their points get only the other points of their class "
+            "as target neighbours."
+        ),
+    ):
         lmnn = LMNN(3, solver="lbfgs").fit(X, y)
     assert np.all(np.isfinite(lmnn.components_))
 
@@ -243,7 +276,13 @@ def test_all_singleton_classes():
     X = np.random.RandomState(0).randn(4, 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        with pytest.raises(ValueError, match="every class has a single sample"):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                "LMNN needs a class with at least 2 samples to find target "
+                "neighbours; every class has a single sample."
+            ),
+        ):
             LMNN().fit(X, [0, 1, 2, 3])
 
 
@@ -312,7 +351,14 @@ def test_problem_without_impostors():
 def test_singleton_class_is_left_out_of_the_pull_term():
     X, y = _standardised(load_iris)
     X, y = np.vstack([X, [[5.0, 5.0, 5.0, 5.0]]]), np.append(y, 9)
-    with pytest.warns(UserWarning, match="class\\(es\\) have n_neighbors=3 or fewer points"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "1 class(es) have n_neighbors=3 or fewer points (smallest: "
+            "1); their points get only the other points of their class "
+            "as target neighbours."
+        ),
+    ):
         lmnn = LMNN(3, solver="lbfgs").fit(X, y)
     targets = find_target_neighbors(X, y, 3)
     assert np.all(targets[-1] == -1)
@@ -361,3 +407,14 @@ def test_row_span_is_an_orthonormal_basis_of_the_rows():
     assert (
         _lmnn_lbfgs._training_span(np.ones((30, 4))) is None
     )  # as many points as features: no reduction
+
+
+def test_sdp_round_limit_warns():
+    X, y = _standardised(load_iris)
+    msg = (
+        "[LMNN] LMNN (sdp) did not converge after max_iter=1 active-set rounds: "
+        "violated triplets are left; increase max_iter."
+    )
+    with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
+        lmnn = LMNN(solver="sdp", max_iter=1).fit(X, y)
+    assert lmnn.n_iter_ == 1

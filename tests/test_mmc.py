@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -67,8 +69,20 @@ def test_all_identical_pairs_of_a_kind():
     a = np.random.RandomState(0).randn(6, 2)
     pairs = np.stack([a, a], axis=1)
     pairs[3:, 1] += 1.0  # the dissimilar pairs are fine, the similar ones not
-    with pytest.warns(UserWarning, match="All 3 similar pairs join two identical points"):
-        with pytest.raises(ValueError, match="needs both similar \\(\\+1\\) and dissimilar"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "All 3 similar pairs join two identical points and carry no "
+            "information; they are dropped."
+        ),
+    ):
+        with pytest.raises(
+            ValueError,
+            match=re.escape(
+                "MMC needs both similar (+1) and dissimilar (-1) pairs of "
+                "distinct points; got 0 similar and 3 dissimilar."
+            ),
+        ):
             MMC().fit_pairs(pairs, [1, 1, 1, -1, -1, -1])
 
 
@@ -88,7 +102,12 @@ def test_bad_pair_labels(y, msg):
 
 
 def test_bad_pair_shape():
-    with pytest.raises(ValueError, match="shape \\(n_pairs, 2, n_features\\)"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "pairs must be an array of shape (n_pairs, 2, n_features); got shape (4, 3, 2)."
+        ),
+    ):
         MMC().fit_pairs(np.zeros((4, 3, 2)), [1, -1, 1, -1])
 
 
@@ -102,7 +121,15 @@ def test_unbounded_direction_is_left_out(solver, diagonal):
     similar = np.stack([a, a + np.column_stack([rng.randn(20), np.zeros(20)])], axis=1)
     dissimilar = np.stack([a, a + rng.randn(20, 2)], axis=1)
     pairs, y = np.concatenate([similar, dissimilar]), np.r_[np.ones(20), -np.ones(20)]
-    with pytest.warns(UserWarning, match="unbounded along 1 direction"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "The MMC problem is unbounded along 1 direction(s) where no "
+            "similar pair has extent but dissimilar pairs do; M is "
+            "learned without them (weight zero there). Similar pairs "
+            "spanning every feature avoid this."
+        ),
+    ):
         mmc = MMC(diagonal=diagonal, solver=solver).fit_pairs(pairs, y)
     M = mmc.get_mahalanobis_matrix()
     assert_allclose(M[1], 0, atol=1e-8)
@@ -121,7 +148,13 @@ def test_fit_pairs_sets_features_and_transforms():
 
 def test_max_iter_warns(wine):
     X, y = wine
-    with pytest.warns(ConvergenceWarning, match="stopped after max_iter=2"):
+    with pytest.warns(
+        ConvergenceWarning,
+        match=re.escape(
+            "[MMC] MMC (projected_gradient) did not converge after max_iter=2 "
+            "iterations; increase max_iter or tol."
+        ),
+    ):
         MMC(solver="projected_gradient", max_iter=2, random_state=0).fit(X, y)
 
 

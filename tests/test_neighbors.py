@@ -1,4 +1,5 @@
 import itertools
+import re
 
 import numpy as np
 import pytest
@@ -254,7 +255,12 @@ def test_pipeline_and_grid_search(iris):
 def test_learner_rejects_precomputed(iris):
     X, y = iris
     with pytest.raises(
-        ValueError, match="metric='precomputed' cannot be used with a metric_learner"
+        ValueError,
+        match=re.escape(
+            "metric='precomputed' cannot be used with a metric_learner: "
+            "the learner transforms feature vectors, not a distance "
+            "matrix."
+        ),
     ):
         KNNClassifier(metric="precomputed", metric_learner=MahalanobisTransformer()).fit(X, y)
 
@@ -263,7 +269,10 @@ def test_learner_validates_queries(iris):
     X, y = iris
     clf = KNNClassifier(metric_learner=MahalanobisTransformer()).fit(X, y)
     with pytest.raises(
-        ValueError, match="X has 3 features, but MahalanobisTransformer is expecting 4"
+        ValueError,
+        match=re.escape(
+            "X has 3 features, but MahalanobisTransformer is expecting 4 features as input."
+        ),
     ):
         clf.predict(X[:, :3])
     with pytest.raises(ValueError, match="NaN"):
@@ -271,7 +280,14 @@ def test_learner_validates_queries(iris):
 
 
 def test_learner_requires_transform():
-    with pytest.raises(ValueError, match="'metric_learner' parameter"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "The 'metric_learner' parameter of KNNClassifier must be an "
+            "object implementing 'fit' and 'transform' or None. Got "
+            "KNeighborsClassifier() instead."
+        ),
+    ):
         KNNClassifier(metric_learner=KNeighborsClassifier()).fit(X_TRAIN, Y_TRAIN)
 
 

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -55,7 +57,13 @@ def test_sampled_chunklets_reach_every_class():
 
 def test_sampling_runs_out_with_a_warning():
     y = np.repeat([0, 1], 3)
-    with pytest.warns(UserWarning, match="Only 2 chunklets of chunk_size=3 could be drawn"):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(
+            "Only 2 chunklets of chunk_size=3 could be drawn (n_chunks=5 "
+            "asked): the classes have too few points left."
+        ),
+    ):
         chunks = sample_chunklets(y, 3, 5, np.random.RandomState(0))
     assert set(np.unique(chunks)) == {0, 1}
 
@@ -112,10 +120,18 @@ def test_bad_chunklets(chunks, err, msg):
 
 def test_identical_chunklet_points():
     X = np.array([[1.0, 1.0], [1.0, 1.0], [3.0, 2.0], [3.0, 2.0]])
-    with pytest.raises(ValueError, match="within-chunklet covariance is zero"):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "The within-chunklet covariance is zero: every chunklet "
+            "holds identical points, so RCA has nothing to learn."
+        ),
+    ):
         RCA().fit_chunklets(X, np.array([0, 0, 1, 1]))
 
 
 def test_bad_labels():
-    with pytest.raises(ValueError, match="needs samples of at least 2 classes"):
+    with pytest.raises(
+        ValueError, match=re.escape("RCA needs samples of at least 2 classes; got 1 class: [0.0].")
+    ):
         RCA().fit(np.random.RandomState(0).randn(5, 2), np.zeros(5))
