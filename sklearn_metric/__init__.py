@@ -17,6 +17,7 @@ _PUBLIC = {
     "ApproximateNeighborsTransformer": ".neighbors",
     "EnergyClassifier": ".neighbors",
     "KNNClassifier": ".neighbors",
+    "ITML": "._itml",
     "LMNN": "._lmnn",
     "MMC": "._mmc",
     "NCA": "._nca",

@@ -334,6 +334,43 @@ def sample_chunklets(y, chunk_size, n_chunks, random_state):
     return chunks
 
 
+class _LabelIndex:
+    """Class membership of ``y`` laid out for drawing partners without Python loops."""
+
+    def __init__(self, y):
+        self.y = y
+        self.order = np.argsort(y, kind="stable")
+        classes, self.starts, self.counts = np.unique(
+            y[self.order], return_index=True, return_counts=True
+        )
+        self.class_of = np.searchsorted(classes, y)
+        self.position = np.empty_like(self.order)
+        self.position[self.order] = np.arange(y.shape[0])
+
+    def anchors(self, n, random_state):
+        """``n`` points drawn uniformly among those whose class has another point."""
+        eligible = np.flatnonzero(self.counts[self.class_of] >= 2)
+        if eligible.size == 0:
+            raise ValueError("No class has two points: similar pairs cannot be drawn.")
+        return eligible[random_state.randint(eligible.size, size=n)]
+
+    def same_class(self, first, random_state):
+        """For each of ``first``, another point of its class (uniformly)."""
+        c = self.class_of[first]
+        shift = random_state.randint(1, self.counts[c])
+        return self.order[
+            self.starts[c] + (self.position[first] - self.starts[c] + shift) % self.counts[c]
+        ]
+
+    def other_class(self, first, random_state):
+        """For each of ``first``, a point of another class (uniformly)."""
+        c = self.class_of[first]
+        # Uniform over the points outside the class: skip the class's block in sorted order.
+        offset = random_state.randint(self.y.shape[0] - self.counts[c])
+        offset = np.where(offset >= self.starts[c], offset + self.counts[c], offset)
+        return self.order[offset]
+
+
 def sample_pairs(y, n_pairs, random_state):
     """Draw ``n_pairs`` similar and ``n_pairs`` dissimilar index pairs from labels.
 
@@ -357,27 +394,52 @@ def sample_pairs(y, n_pairs, random_state):
     labels : ndarray of shape (2 * n_pairs,)
         +1 for similar, -1 for dissimilar.
     """
-    order = np.argsort(y, kind="stable")
-    labels_sorted = y[order]
-    classes, starts, counts = np.unique(labels_sorted, return_index=True, return_counts=True)
-    class_of = np.searchsorted(classes, y)
-    position = np.empty_like(order)
-    position[order] = np.arange(y.shape[0])
-
-    eligible = np.flatnonzero(counts[class_of] >= 2)
-    if eligible.size == 0:
-        raise ValueError("No class has two points: similar pairs cannot be drawn.")
-    first = eligible[random_state.randint(eligible.size, size=n_pairs)]
-    c = class_of[first]
-    shift = random_state.randint(1, counts[c])  # another member of the same class
-    second = order[starts[c] + (position[first] - starts[c] + shift) % counts[c]]
-    similar = np.column_stack([first, second])
-
+    index = _LabelIndex(y)
+    first = index.anchors(n_pairs, random_state)
+    similar = np.column_stack([first, index.same_class(first, random_state)])
     first = random_state.randint(y.shape[0], size=n_pairs)
-    c = class_of[first]
-    # Uniform over the points outside the class: skip the class's block in sorted order.
-    offset = random_state.randint(y.shape[0] - counts[c])
-    offset = np.where(offset >= starts[c], offset + counts[c], offset)
-    dissimilar = np.column_stack([first, order[offset]])
+    dissimilar = np.column_stack([first, index.other_class(first, random_state)])
     labels = np.concatenate([np.ones(n_pairs, dtype=int), -np.ones(n_pairs, dtype=int)])
     return np.vstack([similar, dissimilar]), labels
+
+
+def sample_triplets(y, n_triplets, random_state):
+    """Draw ``(anchor, positive, negative)`` index triplets from labels.
+
+    The positive is another point of the anchor's class, the negative a point of
+    another class; anchors are uniform over the points whose class has two.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_triplets : int
+    random_state : RandomState
+
+    Returns
+    -------
+    triplets : ndarray of shape (n_triplets, 3)
+    """
+    index = _LabelIndex(y)
+    anchor = index.anchors(n_triplets, random_state)
+    positive = index.same_class(anchor, random_state)
+    return np.column_stack([anchor, positive, index.other_class(anchor, random_state)])
+
+
+def sample_quadruplets(y, n_quadruplets, random_state):
+    """Draw ``(a, b, c, d)`` index quadruplets from labels: ``(a, b)`` of one class,
+    ``(c, d)`` of two classes, so that ``d(a, b) < d(c, d)`` is wanted.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_quadruplets : int
+    random_state : RandomState
+
+    Returns
+    -------
+    quadruplets : ndarray of shape (n_quadruplets, 4)
+    """
+    pairs, _ = sample_pairs(y, n_quadruplets, random_state)
+    return np.hstack([pairs[:n_quadruplets], pairs[n_quadruplets:]])

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 from sklearn.datasets import load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_metric import LMNN, MMC, NCA, POLA, RCA, MahalanobisTransformer
+from sklearn_metric import ITML, LMNN, MMC, NCA, POLA, RCA, MahalanobisTransformer
 
 settings.register_profile("default", max_examples=25, deadline=None)
 # CI draws a fixed sequence of examples (derandomize): a run is reproducible and
@@ -84,6 +84,7 @@ LEARNERS = {
     "MMC": lambda: MMC(random_state=0),
     "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),
     "POLA": lambda: POLA(random_state=0),
+    "ITML": lambda: ITML(max_iter=100, random_state=0),
 }
 
 

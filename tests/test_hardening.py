@@ -42,6 +42,7 @@ LEARNER_GRIDS = {
     "MMC": {"learner__diagonal": [False, True]},
     "MMC-sdp": {"learner__diagonal": [False, True]},
     "POLA": {"learner__n_pairs": [200, 400]},
+    "ITML": {"learner__gamma": [0.5, 1.0]},
 }
 
 
@@ -146,6 +147,9 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     monkeypatch.setattr(rca_module, "within_chunklet_covariance", broken)
     monkeypatch.setattr(pola_module.POLA, "_learn", broken)
     monkeypatch.setattr(covariance_module, "inverse_sqrt_psd", broken)
+    import sklearn_metric._itml as itml_module
+
+    monkeypatch.setattr(itml_module, "itml_projections", broken)
     X, y = _data_for(learner_name, wine, wine5)
     with pytest.raises(FloatingPointError, match="injected fault"):
         learner.fit(X[:, :4], y)

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import sklearn_metric._covariance as covariance_module
+import sklearn_metric._itml as itml_module
 import sklearn_metric._lmnn as lmnn_module
 import sklearn_metric._lmnn_impostors as lmnn_impostors_module
 import sklearn_metric._lmnn_sdp as lmnn_sdp_module
@@ -26,6 +27,7 @@ import sklearn_metric._pola as pola_module
 import sklearn_metric._rca as rca_module
 import sklearn_metric._sdp as sdp_module
 from sklearn_metric import (
+    ITML,
     LMNN,
     MMC,
     NCA,
@@ -60,6 +62,8 @@ def unreachable_solvers(monkeypatch):
         (mmc_module, "sample_pairs"),
         (mmc_module, "_bounded_subspace"),
         (sdp_module, "solve"),
+        (itml_module, "itml_projections"),
+        (itml_module, "sample_pairs"),
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
     ]:
@@ -76,6 +80,7 @@ ESTIMATORS = {
     "RCA": RCA,
     "MMC": MMC,
     "POLA": POLA,
+    "ITML": ITML,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }

@@ -1,0 +1,356 @@
+"""Information-Theoretic Metric Learning (Davis, Kulis, Jain, Sra & Dhillon, ICML 2007)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import blas
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import sample_pairs
+from ._linalg import components_from_psd, inverse_sqrt_psd, project_psd
+from ._optim import warn_not_converged
+from ._tuples import check_pair_labels, validate_tuples
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["ITML"]
+
+
+def _prior_matrix(prior, points, n_features, random_state):
+    """The prior Mahalanobis matrix ``M0`` (symmetric positive definite)."""
+    if isinstance(prior, str):
+        if prior == "identity":
+            return np.eye(n_features)
+        if prior == "covariance":
+            cov = np.atleast_2d(np.cov(points, rowvar=False, bias=True))
+            factors, _, _, rank = inverse_sqrt_psd(cov)
+            if rank < n_features:
+                raise ValueError(
+                    f"prior='covariance' needs a non-singular covariance; the points' "
+                    f"covariance has rank {rank} < {n_features} features. Use prior='identity' "
+                    "or standardise and drop constant features."
+                )
+            return factors.T @ factors
+        # "random": a random symmetric positive definite matrix.
+        A = check_random_state(random_state).standard_normal((n_features, n_features))
+        return A @ A.T / n_features + np.eye(n_features) * 1e-3
+    M0 = np.asarray(prior, dtype=np.float64)
+    if M0.shape != (n_features, n_features):
+        raise ValueError(
+            f"The prior array must have shape ({n_features}, {n_features}); got {M0.shape}."
+        )
+    if not np.all(np.isfinite(M0)) or not np.allclose(M0, M0.T):
+        raise ValueError("The prior array must be a finite symmetric matrix.")
+    if np.linalg.eigvalsh(M0)[0] <= 0:
+        raise ValueError("The prior array must be positive definite (its LogDet must be finite).")
+    return M0
+
+
+# The default bounds come from the squared distances between at most this many of the points.
+_BOUNDS_SAMPLE = 1000
+
+
+def default_bounds(points, M0, random_state):
+    """The 5th and 95th percentiles of squared distances under ``M0`` between the
+    points (a random sample of ``_BOUNDS_SAMPLE`` when there are more): Davis et
+    al.'s choice of ``(u, l)``."""
+    rng = check_random_state(random_state)
+    if points.shape[0] > _BOUNDS_SAMPLE:
+        points = points[rng.choice(points.shape[0], _BOUNDS_SAMPLE, replace=False)]
+    Z = points @ components_from_psd(M0).T
+    norms = np.einsum("ij,ij->i", Z, Z)
+    squared = norms[:, None] + norms[None, :] - 2 * Z @ Z.T
+    upper = squared[np.triu_indices(points.shape[0], 1)]
+    return np.percentile(np.maximum(upper, 0), [5, 95])
+
+
+def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
+    """Cyclic Bregman projections of ITML, each a rank-one update of ``A``.
+
+    For each constraint ``c`` in turn (difference ``v``, ``delta`` = +1 for a
+    similar pair and -1 for a dissimilar one, target ``xi_c``):
+    ``p = v^T A v``,
+    ``alpha = min(lambda_c, delta gamma / (gamma + 1) (1 / p - 1 / xi_c))``,
+    ``beta = delta alpha / (1 - delta alpha p)``,
+    ``xi_c <- gamma xi_c / (gamma + delta alpha xi_c)``, ``lambda_c -= alpha``
+    and ``A <- A + beta (A v)(A v)^T``, the LogDet projection of ``A`` onto
+    ``v^T A v = xi_c`` relaxed by the slack (exact as ``gamma`` grows; the
+    form of the authors' reference code). O(n_features^2) per constraint (two
+    BLAS calls), never a cubic step. The constraints are visited in order, a Python
+    loop over constraints as the method is sequential by nature.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_features, n_features)
+        The prior ``M0`` (copied).
+    diffs : ndarray of shape (n_constraints, n_features)
+        Pair differences, none zero.
+    sign : ndarray of shape (n_constraints,)
+        +1 similar, -1 dissimilar.
+    bounds : tuple of float
+        ``(u, l)``: the squared distance similar pairs should stay below and
+        dissimilar pairs above.
+    gamma : float
+        Slack trade-off (larger: closer to the hard constraints).
+    max_iter : int
+        Most sweeps over the constraints.
+    tol : float
+        Stop when the dual variables change by less than ``tol`` relative to
+        their norm over a sweep.
+
+    Returns
+    -------
+    A : ndarray of shape (n_features, n_features)
+    n_sweeps : int
+    converged : bool
+    """
+    gemv, ddot, dger = blas.dgemv, blas.ddot, blas.dger
+    A = np.array(A, dtype=np.float64, order="F")
+    diffs = np.ascontiguousarray(diffs, dtype=np.float64)
+    u, low = bounds
+    deltas = [1.0 if s > 0 else -1.0 for s in sign]
+    shrink = gamma / (gamma + 1.0)
+    xi = [u if s > 0 else low for s in sign]
+    lam = [0.0] * diffs.shape[0]
+    rows = list(diffs)
+    converged = False
+    n_sweeps = 0
+    while n_sweeps < max_iter:
+        n_sweeps += 1
+        lam_old = np.array(lam)
+        for c, v in enumerate(rows):
+            Av = gemv(1.0, A, v)
+            p = ddot(v, Av)
+            delta = deltas[c]
+            alpha = min(lam[c], shrink * delta * (1 / p - 1 / xi[c]))
+            if alpha == 0:
+                continue  # the projection moves nothing
+            beta = delta * alpha / (1 - delta * alpha * p)
+            xi[c] = gamma * xi[c] / (gamma + delta * alpha * xi[c])
+            lam[c] -= alpha
+            A = dger(beta, Av, Av, a=A, overwrite_a=1)
+        lam_new = np.array(lam)
+        norm = np.linalg.norm(lam_new) + np.linalg.norm(lam_old)
+        if norm == 0 or np.abs(lam_old - lam_new).sum() / norm < tol:
+            converged = True
+            break
+    return (A + A.T) / 2, n_sweeps, converged
+
+
+class ITML(MetricLearnerMixin):
+    """Information-Theoretic Metric Learning (ITML).
+
+    Finds the Mahalanobis matrix ``M`` closest to a prior ``M0`` in LogDet
+    divergence, ``tr(M M0^-1) - log det(M M0^-1) - n_features``, subject to
+    similar pairs having squared distance at most ``u`` and dissimilar pairs at
+    least ``l``, softened by slack variables weighted by ``gamma`` (Davis et
+    al., 2007). Solved by cyclic Bregman projections onto one constraint at a
+    time, each a rank-one update of ``M`` (O(n_features^2), no matrix inverse or
+    eigendecomposition inside the loop); ``M`` stays positive definite.
+
+    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    from the labels; ``fit_pairs(pairs, y)`` takes explicit pairs.
+
+    Parameters
+    ----------
+    gamma : float, default=1.0
+        Slack trade-off: larger values enforce the bounds more strictly.
+
+    max_iter : int, default=1000
+        Most sweeps over the constraints.
+
+    tol : float, default=1e-3
+        Stop when the dual variables change by less than ``tol`` (relative)
+        over a sweep.
+
+    prior : {"identity", "covariance", "random"} or ndarray of shape \
+            (n_features, n_features), default="identity"
+        ``M0``: the identity, the inverse covariance of the training points
+        (non-singular), a random positive definite matrix, or a given
+        positive definite matrix.
+
+    bounds : tuple of 2 floats or None, default=None
+        ``(u, l)``, bounds on squared distances; ``None`` takes the 5th and
+        95th percentiles of the squared distances under ``M0`` between the
+        points the pairs use (between 1000 of them, drawn with
+        ``random_state``, when there are more).
+
+    n_constraints : int or None, default=None
+        Pairs of each kind drawn by ``fit(X, y)``; ``None`` means
+        ``20 * n_classes**2``.
+
+    n_components : int or None, default=None
+        Keep the ``n_components`` directions of largest eigenvalue of ``M``
+        (an approximation of the best rank-``n_components`` metric).
+
+    verbose : int, default=0
+        Print the number of sweeps at the end.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the pair drawing and of ``prior="random"``.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        ``L`` with ``L.T @ L = M`` (or its truncation).
+
+    bounds_ : ndarray of shape (2,)
+        The ``(u, l)`` used.
+
+    prior_ : ndarray of shape (n_features, n_features)
+        ``M0``.
+
+    n_iter_ : int
+        Sweeps run.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import ITML
+    >>> X, y = load_iris(return_X_y=True)
+    >>> itml = ITML(random_state=0).fit(X, y)
+    >>> itml.transform(X).shape
+    (150, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "prior": [StrOptions({"identity", "covariance", "random"}), np.ndarray],
+        "bounds": [tuple, list, np.ndarray, None],
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        gamma=1.0,
+        max_iter=1000,
+        tol=1e-3,
+        prior="identity",
+        bounds=None,
+        n_constraints=None,
+        n_components=None,
+        verbose=0,
+        random_state=None,
+    ):
+        self.gamma = gamma
+        self.max_iter = max_iter
+        self.tol = tol
+        self.prior = prior
+        self.bounds = bounds
+        self.n_constraints = n_constraints
+        self.n_components = n_components
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from pairs drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : ITML
+            The fitted learner.
+        """
+        X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        n_pairs = self.n_constraints or 20 * classes.size**2
+        index_pairs, labels = sample_pairs(y_enc, n_pairs, check_random_state(self.random_state))
+        points = X[np.unique(index_pairs)]
+        return self._fit(X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points)
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_pairs(self, pairs, y, *, preprocessor=None):
+        """Learn the metric from explicit pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            The two points of each pair, or their indices into ``preprocessor``.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
+
+        Returns
+        -------
+        self : ITML
+            The fitted learner.
+        """
+        tuples = validate_tuples(self, pairs, 2, preprocessor)
+        y = check_pair_labels(y, tuples.n_tuples, estimator=self)
+        points = tuples.points[np.unique(tuples.indices)]
+        return self._fit(tuples.differences(0, 1).astype(np.float64), y, points)
+
+    def _check_bounds(self):
+        if self.bounds is None:
+            return None
+        bounds = np.asarray(self.bounds, dtype=np.float64)
+        if bounds.shape != (2,) or not np.all(np.isfinite(bounds)) or not 0 < bounds[0]:
+            raise ValueError(
+                "bounds must be two finite numbers (u, l) with u > 0: the squared distance "
+                f"similar pairs stay below and dissimilar pairs above; got {self.bounds!r}."
+            )
+        return bounds
+
+    def _fit(self, diffs, sign, points):
+        n_features = diffs.shape[1]
+        n_components = self._check_n_components(n_features)
+        bounds = self._check_bounds()
+        M0 = _prior_matrix(self.prior, points, n_features, self.random_state)
+        nonzero = np.any(diffs != 0, axis=1)
+        diffs, sign = diffs[nonzero], sign[nonzero]
+        if not (np.any(sign > 0) and np.any(sign < 0)):
+            raise ValueError(
+                "ITML needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
+                f"got {np.sum(sign > 0)} similar and {np.sum(sign < 0)} dissimilar."
+            )
+        if bounds is None:
+            bounds = default_bounds(points, M0, self.random_state)
+        if not bounds[0] > 0:
+            raise ValueError(
+                f"The bound u={bounds[0]:g} on similar pairs' squared distance must be "
+                "positive; the points are too close to each other for the default bounds: "
+                "pass bounds=(u, l)."
+            )
+        with threadpool_limits(limits=1, user_api="blas"):  # calls on tiny vectors
+            A, n_sweeps, converged = itml_projections(
+                M0, diffs, sign, tuple(bounds), self.gamma, self.max_iter, self.tol
+            )
+        if not np.all(np.isfinite(A)):
+            raise ValueError(
+                "ITML produced a non-finite metric; try a larger gamma or standardising X."
+            )
+        if not converged:
+            warn_not_converged(type(self).__name__, "ITML", self.max_iter, steps="sweeps")
+        if self.verbose:
+            print(f"[ITML] {n_sweeps} sweeps over {diffs.shape[0]} constraints")
+        self.components_ = components_from_psd(project_psd(A))[:n_components]
+        self.bounds_ = np.asarray(bounds, dtype=np.float64)
+        self.prior_ = M0
+        self.n_iter_ = n_sweeps
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,128 @@
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_wine
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_metric import ITML
+from sklearn_metric._itml import default_bounds, itml_projections
+
+# One similar pair along x (squared length 4) and one dissimilar pair along y
+# (squared length 1), bounds u = 1, l = 4: the LogDet-closest M to the identity
+# meeting both is diag(1/4, 4) (each direction is fixed by its own constraint).
+PAIRS = np.array([[[0.0, 0.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
+Y = np.array([1, -1])
+
+
+def test_hand_checkable_pairs():
+    itml = ITML(gamma=1e9, bounds=(1.0, 4.0), max_iter=200, tol=1e-12).fit_pairs(PAIRS, Y)
+    assert_allclose(itml.get_mahalanobis_matrix(), np.diag([0.25, 4.0]), atol=1e-6)
+    assert_allclose(itml.pair_distance(PAIRS) ** 2, [1.0, 4.0], rtol=1e-6)
+    assert_allclose(itml.bounds_, [1.0, 4.0])
+
+
+def test_index_pairs_with_a_preprocessor_equal_point_pairs():
+    points = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
+    by_index = ITML(gamma=1e9, bounds=(1.0, 4.0), tol=1e-12).fit_pairs(
+        [[0, 1], [0, 2]], Y, preprocessor=points
+    )
+    by_points = ITML(gamma=1e9, bounds=(1.0, 4.0), tol=1e-12).fit_pairs(PAIRS, Y)
+    assert_allclose(by_index.components_, by_points.components_)
+    by_callable = ITML(gamma=1e9, bounds=(1.0, 4.0), tol=1e-12).fit_pairs(
+        [[0, 1], [0, 2]], Y, preprocessor=lambda idx: points[idx]
+    )
+    assert_allclose(by_callable.components_, by_points.components_)
+
+
+def test_slack_softens_the_constraints():
+    soft = ITML(gamma=0.1, bounds=(1.0, 4.0), tol=1e-12).fit_pairs(PAIRS, Y)
+    d2 = soft.pair_distance(PAIRS) ** 2
+    # With little weight on the bounds, M stays nearer the identity (4 and 1).
+    assert 1.0 < d2[0] < 4.0 and 1.0 < d2[1] < 4.0
+
+
+def test_projections_are_a_rank_one_update_each():
+    # One sweep over one active constraint from the identity: A = I + beta v v^T.
+    v = np.array([[3.0, 4.0]])
+    A, n_sweeps, _ = itml_projections(np.eye(2), v, np.array([1]), (1.0, 9.0), 1.0, 1, 0.0)
+    u = v[0] / 5
+    residual = A - np.eye(2)
+    assert_allclose(residual, residual[0, 0] / u[0] ** 2 * np.outer(u, u), atol=1e-12)
+    assert n_sweeps == 1
+
+
+def test_learns_a_better_metric_for_knn():
+    X, y = load_wine(return_X_y=True)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.4, stratify=y, random_state=0)
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    itml = ITML(random_state=0).fit(X_tr, y_tr)
+    base = KNeighborsClassifier(3).fit(X_tr, y_tr).score(X_te, y_te)
+    learned = KNeighborsClassifier(3).fit(itml.transform(X_tr), y_tr)
+    assert learned.score(itml.transform(X_te), y_te) >= base
+
+
+@pytest.mark.parametrize("prior", ["identity", "covariance", "random"])
+def test_priors_and_truncation(prior):
+    X, y = load_wine(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    itml = ITML(prior=prior, n_components=3, max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=re.escape("[ITML] ITML did not converge")):
+        itml.fit(X, y)
+    assert itml.components_.shape == (3, 13)
+    assert np.all(np.linalg.eigvalsh(itml.prior_) > 0)
+
+
+def test_default_bounds_are_percentiles_of_squared_distances():
+    points = np.arange(10.0)[:, None]
+    u, low = default_bounds(points, np.eye(1), 0)
+    squared = [(a - b) ** 2 for a in range(10) for b in range(a + 1, 10)]
+    assert_allclose([u, low], np.percentile(squared, [5, 95]))
+
+
+@pytest.mark.parametrize(
+    "params, pairs, y, exc, msg",
+    [
+        ({}, PAIRS, [1, 1], ValueError, "ITML needs both similar (+1) and dissimilar (-1) pairs"),
+        ({}, PAIRS, [1, 0], ValueError, "y must hold +1 (similar) and -1 (dissimilar) only"),
+        (
+            {},
+            PAIRS[:, :1],
+            Y,
+            ValueError,
+            "pairs must be an array of shape (n_pairs, 2, n_features)",
+        ),
+        ({}, [[0, 1], [0, 2]], Y, ValueError, "hold indices, but no preprocessor was given"),
+        ({"bounds": (0.0, 1.0)}, PAIRS, Y, ValueError, "bounds must be two finite numbers (u, l)"),
+        (
+            {"prior": np.eye(3)},
+            PAIRS,
+            Y,
+            ValueError,
+            "The prior array must have shape (2, 2); got (3, 3).",
+        ),
+        (
+            {"prior": -np.eye(2)},
+            PAIRS,
+            Y,
+            ValueError,
+            "The prior array must be positive definite",
+        ),
+    ],
+)
+def test_bad_input(params, pairs, y, exc, msg):
+    with pytest.raises(exc, match=re.escape(msg)):
+        ITML(**params).fit_pairs(pairs, y)
+
+
+def test_bad_preprocessor_indices():
+    points = np.zeros((3, 2))
+    with pytest.raises(ValueError, match=re.escape("Tuple indices must be in [0, 3)")):
+        ITML().fit_pairs([[0, 3], [0, 1]], Y, preprocessor=points)
+    with pytest.raises(TypeError, match=re.escape("Tuples of indices must hold integers")):
+        ITML().fit_pairs([[0.0, 1.0], [0.0, 2.0]], Y, preprocessor=points)
