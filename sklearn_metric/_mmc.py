@@ -248,24 +248,26 @@ class MMC(MetricLearnerMixin):
         return self._fit(diffs, labels)
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit_pairs(self, pairs, y):
+    def fit_pairs(self, pairs, y, *, preprocessor=None):
         """Learn the metric from explicit pairs.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            The two points of each pair.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            The two points of each pair, or their indices into ``preprocessor``.
         y : array-like of shape (n_pairs,)
             +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
         self : MMC
             The fitted learner.
         """
-        pairs, y = validate_pairs(self, pairs, y)
+        pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
         self._check_sdp_solver()
-        return self._fit(pairs[:, 0, :] - pairs[:, 1, :], y)
+        return self._fit(pairs.differences(0, 1), y)
 
     def _check_sdp_solver(self):
         """A bad ``sdp_solver`` name fails before any work."""

@@ -231,34 +231,38 @@ class POLA(MetricLearnerMixin):
         return self._learn(*self._pairs_from_labels(X.astype(np.float64), y_enc))
 
     @fit_context(prefer_skip_nested_validation=True)
-    def fit_pairs(self, pairs, y):
+    def fit_pairs(self, pairs, y, *, preprocessor=None):
         """Learn afresh from explicit pairs.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            The two points of each pair.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            The two points of each pair, or their indices into ``preprocessor``.
         y : array-like of shape (n_pairs,)
             +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
         self : POLA
             The fitted learner.
         """
-        pairs, y = validate_pairs(self, pairs, y)
-        self._reset(pairs.shape[2])
-        return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)
+        pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
+        self._reset(pairs.n_features)
+        return self._learn(pairs.differences(0, 1).astype(np.float64), y)
 
-    def partial_fit_pairs(self, pairs, y):
+    def partial_fit_pairs(self, pairs, y, *, preprocessor=None):
         """Go on learning from explicit pairs.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            The two points of each pair.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            The two points of each pair, or their indices into ``preprocessor``.
         y : array-like of shape (n_pairs,)
             +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
@@ -268,10 +272,10 @@ class POLA(MetricLearnerMixin):
         first_call = not hasattr(self, "_M")
         if first_call:
             self._validate_params()
-        pairs, y = validate_pairs(self, pairs, y, reset=first_call)
+        pairs, y = validate_pairs(self, pairs, y, reset=first_call, preprocessor=preprocessor)
         if first_call:
-            self._reset(pairs.shape[2])
-        return self._learn(pairs[:, 0, :].astype(np.float64) - pairs[:, 1, :], y)
+            self._reset(pairs.n_features)
+        return self._learn(pairs.differences(0, 1).astype(np.float64), y)
 
     # -- using the metric ------------------------------------------------------------
 

@@ -202,8 +202,12 @@ def check_pair_labels(y, n_pairs, *, both_kinds=True, estimator=None):
 
 def validate_tuples(estimator, tuples, size, preprocessor=None, *, reset=True):
     """:func:`check_tuples` for a learner: sets (``reset``) or checks ``n_features_in_``."""
-    n_features = None if reset else estimator.n_features_in_
-    result = check_tuples(tuples, size, preprocessor, n_features=n_features, estimator=estimator)
+    result = check_tuples(tuples, size, preprocessor, estimator=estimator)
+    if not reset and result.n_features != estimator.n_features_in_:
+        raise ValueError(
+            f"{TUPLE_NAMES[size]} have {result.n_features} features, but "
+            f"{type(estimator).__name__} is expecting {estimator.n_features_in_} features."
+        )
     if reset:
         # The mixin's feature checks (transform, pair_distance) use n_features_in_.
         validate_data(estimator, result.points[:1], reset=True, ensure_min_samples=1)

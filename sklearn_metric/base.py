@@ -20,7 +20,9 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._tuples import check_pair_labels, validate_tuples
 
 __all__ = [
     "MetricLearnerMixin",
@@ -149,26 +151,20 @@ def check_pairs(pairs, n_features=None, *, dtype=(np.float64, np.float32)):
     return pairs
 
 
-def validate_pairs(estimator, pairs, y, *, reset=True):
-    """Check pairs and their +1/-1 labels; sets ``n_features_in_`` when ``reset``."""
-    pairs = check_pairs(pairs)
-    y = column_or_1d(np.asarray(y), warn=True)
-    if y.shape[0] != pairs.shape[0]:
-        raise ValueError(f"pairs and y have different lengths: {pairs.shape[0]} and {y.shape[0]}.")
-    if not np.all(np.isin(y, [-1, 1])):
-        raise ValueError(
-            "y must hold +1 (similar) and -1 (dissimilar) only; got values "
-            f"{np.unique(y)[:10].tolist()}."
-        )
-    if reset:
-        # The mixin's feature checks (transform, pair_distance) use n_features_in_.
-        validate_data(estimator, pairs[:, 0, :], reset=True)
-    elif pairs.shape[2] != estimator.n_features_in_:
-        raise ValueError(
-            f"pairs have {pairs.shape[2]} features, but {type(estimator).__name__} is "
-            f"expecting {estimator.n_features_in_} features."
-        )
-    return pairs, y.astype(int)
+def validate_pairs(estimator, pairs, y, *, reset=True, preprocessor=None, both_kinds=False):
+    """Check pairs (points or indices into ``preprocessor``) and their +1/-1 labels.
+
+    Sets ``n_features_in_`` when ``reset``, else checks it.
+
+    Returns
+    -------
+    pairs : Tuples
+        See :class:`sklearn_metric._tuples.Tuples`.
+    y : ndarray of int of shape (n_pairs,)
+    """
+    tuples = validate_tuples(estimator, pairs, 2, preprocessor, reset=reset)
+    y = check_pair_labels(y, tuples.n_tuples, both_kinds=both_kinds, estimator=estimator)
+    return tuples, y
 
 
 def check_n_components(n_components, n_features):

@@ -105,7 +105,8 @@ def test_bad_pair_shape():
     with pytest.raises(
         ValueError,
         match=re.escape(
-            "pairs must be an array of shape (n_pairs, 2, n_features); got shape (4, 3, 2)."
+            "MMC: pairs must be an array of shape (n_pairs, 2, n_features) (points) or "
+            "(n_pairs, 2) (indices into a preprocessor); got shape (4, 3, 2)."
         ),
     ):
         MMC().fit_pairs(np.zeros((4, 3, 2)), [1, -1, 1, -1])
