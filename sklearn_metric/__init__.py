@@ -19,10 +19,16 @@ _PUBLIC = {
     "KNNClassifier": ".neighbors",
     "ITML": "._itml",
     "LMNN": "._lmnn",
+    "LSML": "._lsml",
     "MMC": "._mmc",
     "NCA": "._nca",
+    "PairsClassifier": ".tuples",
     "POLA": "._pola",
+    "QuadrupletClassifier": ".tuples",
+    "TripletClassifier": ".tuples",
     "RCA": "._rca",
+    "SCML": "._scml",
+    "SDML": "._sdml",
     "MahalanobisTransformer": "._covariance",
 }
 

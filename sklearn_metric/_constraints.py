@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
+from sklearn.utils import check_random_state
 
 __all__ = [
     "find_impostors",
@@ -443,3 +444,13 @@ def sample_quadruplets(y, n_quadruplets, random_state):
     """
     pairs, _ = sample_pairs(y, n_quadruplets, random_state)
     return np.hstack([pairs[:n_quadruplets], pairs[n_quadruplets:]])
+
+
+def pairs_from_labels(y, n_constraints, random_state):
+    """Index pairs and +1/-1 labels drawn from class labels for a pair learner's ``fit(X, y)``.
+
+    ``n_constraints`` pairs of each kind (``None``: ``20 * n_classes**2``, the
+    convention of metric-learn's supervised pair learners).
+    """
+    n_pairs = n_constraints or 20 * np.unique(y).size ** 2
+    return sample_pairs(y, n_pairs, check_random_state(random_state))

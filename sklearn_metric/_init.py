@@ -16,6 +16,7 @@ __all__ = [
     "INIT_OPTIONS",
     "initial_components",
     "n_components_of",
+    "prior_matrix",
     "starting_components",
 ]
 
@@ -214,3 +215,48 @@ def n_components_of(estimator, n_features):
     if isinstance(init, np.ndarray) and init.ndim == 2:
         return init.shape[0]
     return n_features
+
+
+def prior_matrix(prior, points, n_features, random_state=None):
+    """The prior Mahalanobis matrix ``M0`` (symmetric positive definite) of ITML, SDML, LSML.
+
+    Parameters
+    ----------
+    prior : {"identity", "covariance", "random"} or ndarray of shape (n_features, n_features)
+        The identity, the inverse covariance of ``points`` (which must be
+        non-singular), a random positive definite matrix, or a given one.
+    points : ndarray of shape (n_points, n_features)
+    n_features : int
+    random_state : int, RandomState instance or None, default=None
+        Seed of ``"random"``.
+
+    Returns
+    -------
+    M0 : ndarray of shape (n_features, n_features)
+    """
+    if isinstance(prior, str):
+        if prior == "identity":
+            return np.eye(n_features)
+        if prior == "covariance":
+            cov = np.atleast_2d(np.cov(points, rowvar=False, bias=True))
+            factors, _, _, rank = inverse_sqrt_psd(cov)
+            if rank < n_features:
+                raise ValueError(
+                    f"prior='covariance' needs a non-singular covariance; the points' "
+                    f"covariance has rank {rank} < {n_features} features. Use prior='identity' "
+                    "or standardise and drop constant features."
+                )
+            return factors.T @ factors
+        # "random": a random symmetric positive definite matrix.
+        A = check_random_state(random_state).standard_normal((n_features, n_features))
+        return A @ A.T / n_features + np.eye(n_features) * 1e-3
+    M0 = np.asarray(prior, dtype=np.float64)
+    if M0.shape != (n_features, n_features):
+        raise ValueError(
+            f"The prior array must have shape ({n_features}, {n_features}); got {M0.shape}."
+        )
+    if not np.all(np.isfinite(M0)) or not np.allclose(M0, M0.T):
+        raise ValueError("The prior array must be a finite symmetric matrix.")
+    if np.linalg.eigvalsh(M0)[0] <= 0:
+        raise ValueError("The prior array must be positive definite (its LogDet must be finite).")
+    return M0

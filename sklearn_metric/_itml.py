@@ -8,43 +8,14 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import sample_pairs
-from ._linalg import components_from_psd, inverse_sqrt_psd, project_psd
+from ._constraints import pairs_from_labels
+from ._init import prior_matrix
+from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
 from ._tuples import check_pair_labels, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["ITML"]
-
-
-def _prior_matrix(prior, points, n_features, random_state):
-    """The prior Mahalanobis matrix ``M0`` (symmetric positive definite)."""
-    if isinstance(prior, str):
-        if prior == "identity":
-            return np.eye(n_features)
-        if prior == "covariance":
-            cov = np.atleast_2d(np.cov(points, rowvar=False, bias=True))
-            factors, _, _, rank = inverse_sqrt_psd(cov)
-            if rank < n_features:
-                raise ValueError(
-                    f"prior='covariance' needs a non-singular covariance; the points' "
-                    f"covariance has rank {rank} < {n_features} features. Use prior='identity' "
-                    "or standardise and drop constant features."
-                )
-            return factors.T @ factors
-        # "random": a random symmetric positive definite matrix.
-        A = check_random_state(random_state).standard_normal((n_features, n_features))
-        return A @ A.T / n_features + np.eye(n_features) * 1e-3
-    M0 = np.asarray(prior, dtype=np.float64)
-    if M0.shape != (n_features, n_features):
-        raise ValueError(
-            f"The prior array must have shape ({n_features}, {n_features}); got {M0.shape}."
-        )
-    if not np.all(np.isfinite(M0)) or not np.allclose(M0, M0.T):
-        raise ValueError("The prior array must be a finite symmetric matrix.")
-    if np.linalg.eigvalsh(M0)[0] <= 0:
-        raise ValueError("The prior array must be positive definite (its LogDet must be finite).")
-    return M0
 
 
 # The default bounds come from the squared distances between at most this many of the points.
@@ -273,8 +244,7 @@ class ITML(MetricLearnerMixin):
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
         X = X.astype(np.float64, copy=False)
-        n_pairs = self.n_constraints or 20 * classes.size**2
-        index_pairs, labels = sample_pairs(y_enc, n_pairs, check_random_state(self.random_state))
+        index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
         points = X[np.unique(index_pairs)]
         return self._fit(X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points)
 
@@ -316,7 +286,7 @@ class ITML(MetricLearnerMixin):
         n_features = diffs.shape[1]
         n_components = self._check_n_components(n_features)
         bounds = self._check_bounds()
-        M0 = _prior_matrix(self.prior, points, n_features, self.random_state)
+        M0 = prior_matrix(self.prior, points, n_features, self.random_state)
         nonzero = np.any(diffs != 0, axis=1)
         diffs, sign = diffs[nonzero], sign[nonzero]
         if not (np.any(sign > 0) and np.any(sign < 0)):

@@ -6,10 +6,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import sample_pairs
+from ._constraints import pairs_from_labels
 from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
 from ._optim import warn_not_converged
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
@@ -242,8 +241,7 @@ class MMC(MetricLearnerMixin):
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
         self._check_sdp_solver()
-        n_pairs = self.n_constraints or 20 * classes.size**2
-        index_pairs, labels = sample_pairs(y_enc, n_pairs, check_random_state(self.random_state))
+        index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
         diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
         return self._fit(diffs, labels)
 

@@ -5,7 +5,18 @@ from hypothesis import HealthCheck, settings
 from sklearn.datasets import load_iris, load_wine
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_metric import ITML, LMNN, MMC, NCA, POLA, RCA, MahalanobisTransformer
+from sklearn_metric import (
+    ITML,
+    LMNN,
+    LSML,
+    MMC,
+    NCA,
+    POLA,
+    RCA,
+    SCML,
+    SDML,
+    MahalanobisTransformer,
+)
 
 settings.register_profile("default", max_examples=25, deadline=None)
 # CI draws a fixed sequence of examples (derandomize): a run is reproducible and
@@ -85,6 +96,9 @@ LEARNERS = {
     "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),
     "POLA": lambda: POLA(random_state=0),
     "ITML": lambda: ITML(max_iter=100, random_state=0),
+    "SDML": lambda: SDML(random_state=0),
+    "LSML": lambda: LSML(random_state=0),
+    "SCML": lambda: SCML(max_iter=2000, random_state=0),
 }
 
 

@@ -1,5 +1,7 @@
 """scikit-learn's estimator checks for every public estimator of the package.
 
+(Tuple estimators, whose X is 3-D, get the checks that apply in test_tuples.py.)
+
 The list is built from ``sklearn_metric.__all__``, so a learner is covered the
 moment it is exported. Meta-estimators are also checked with a learner inside.
 """
@@ -19,12 +21,20 @@ from sklearn_metric import (
 )
 
 
-def _public_estimator_classes():
+def _public_estimator_classes(tuple_input=False):
+    """Public estimator classes; those whose X is a tuple array (3-D) apart.
+
+    scikit-learn's checks feed 2-D data, which tuple estimators reject by
+    design; tests/test_tuples.py checks them with tuples (cloning, parameters,
+    pickling, not-fitted errors, cross-validation and grid search).
+    """
     classes = []
     for name in sklearn_metric.__all__:
         obj = getattr(sklearn_metric, name)
         if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
-            classes.append(obj)
+            takes_tuples = obj().__sklearn_tags__().input_tags.three_d_array
+            if takes_tuples == tuple_input:
+                classes.append(obj)
     return classes
 
 

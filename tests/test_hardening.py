@@ -43,6 +43,9 @@ LEARNER_GRIDS = {
     "MMC-sdp": {"learner__diagonal": [False, True]},
     "POLA": {"learner__n_pairs": [200, 400]},
     "ITML": {"learner__gamma": [0.5, 1.0]},
+    "SDML": {"learner__sparsity_param": [0.01, 0.1]},
+    "LSML": {"learner__regularization": [0.5, 1.0]},
+    "SCML": {"learner__beta": [1e-5, 1e-3]},
 }
 
 
@@ -150,6 +153,13 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     import sklearn_metric._itml as itml_module
 
     monkeypatch.setattr(itml_module, "itml_projections", broken)
+    import sklearn_metric._lsml as lsml_module
+    import sklearn_metric._scml as scml_module
+    import sklearn_metric._sdml as sdml_module
+
+    monkeypatch.setattr(sdml_module, "pair_loss_matrix", broken)
+    monkeypatch.setattr(lsml_module, "lsml_objective", broken)
+    monkeypatch.setattr(scml_module, "scml_loss", broken)
     X, y = _data_for(learner_name, wine, wine5)
     with pytest.raises(FloatingPointError, match="injected fault"):
         learner.fit(X[:, :4], y)

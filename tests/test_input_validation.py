@@ -20,19 +20,25 @@ import sklearn_metric._itml as itml_module
 import sklearn_metric._lmnn as lmnn_module
 import sklearn_metric._lmnn_impostors as lmnn_impostors_module
 import sklearn_metric._lmnn_sdp as lmnn_sdp_module
+import sklearn_metric._lsml as lsml_module
 import sklearn_metric._mmc as mmc_module
 import sklearn_metric._nca as nca_module
 import sklearn_metric._optim as optim_module
 import sklearn_metric._pola as pola_module
 import sklearn_metric._rca as rca_module
+import sklearn_metric._scml as scml_module
+import sklearn_metric._sdml as sdml_module
 import sklearn_metric._sdp as sdp_module
 from sklearn_metric import (
     ITML,
     LMNN,
+    LSML,
     MMC,
     NCA,
     POLA,
     RCA,
+    SCML,
+    SDML,
     EnergyClassifier,
     KNNClassifier,
     MahalanobisTransformer,
@@ -59,11 +65,14 @@ def unreachable_solvers(monkeypatch):
         (rca_module, "sample_chunklets"),
         (rca_module, "within_chunklet_covariance"),
         (rca_module, "eigh"),
-        (mmc_module, "sample_pairs"),
+        (mmc_module, "pairs_from_labels"),
         (mmc_module, "_bounded_subspace"),
         (sdp_module, "solve"),
         (itml_module, "itml_projections"),
-        (itml_module, "sample_pairs"),
+        (itml_module, "pairs_from_labels"),
+        (sdml_module, "pairs_from_labels"),
+        (lsml_module, "sample_quadruplets"),
+        (scml_module, "sample_triplets"),
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
     ]:
@@ -81,6 +90,9 @@ ESTIMATORS = {
     "MMC": MMC,
     "POLA": POLA,
     "ITML": ITML,
+    "SDML": SDML,
+    "LSML": LSML,
+    "SCML": SCML,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }

@@ -1,0 +1,242 @@
+"""Least Squared-residual Metric Learning (Liu, Ye, Bao, Li, Wang & Li, 2012)."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import sample_quadruplets
+from ._init import prior_matrix
+from ._linalg import components_from_psd
+from ._optim import LBFGS, Exit
+from ._tuples import validate_tuples
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["LSML", "lsml_objective"]
+
+# Distances below this are treated as this in the derivative of sqrt.
+_TINY = 1e-12
+
+
+def lsml_objective(L, near, far, M0_inv, regularization):
+    """LSML's loss in ``L`` (``M = L^T L``) and its gradient.
+
+    ``sum_q H(d(a, b) - d(c, d)) + regularization * (tr(M M0^-1) - log det M)``
+    with ``d`` the learned (not squared) distance and ``H(r) = r^2`` for
+    ``r > 0``, else 0: each quadruplet wants its near pair ``(a, b)`` closer
+    than its far pair ``(c, d)``; the LogDet divergence keeps ``M`` near the
+    prior ``M0`` and positive definite.
+
+    Parameters
+    ----------
+    L : ndarray of shape (n_features, n_features)
+        Square and invertible.
+    near, far : ndarray of shape (n_quadruplets, n_features)
+        ``x_a - x_b`` and ``x_c - x_d``.
+    M0_inv : ndarray of shape (n_features, n_features)
+    regularization : float
+
+    Returns
+    -------
+    loss : float
+    gradient : ndarray of shape (n_features, n_features)
+    """
+    Zn, Zf = near @ L.T, far @ L.T
+    d_near = np.sqrt(np.einsum("ij,ij->i", Zn, Zn))
+    d_far = np.sqrt(np.einsum("ij,ij->i", Zf, Zf))
+    residual = np.maximum(d_near - d_far, 0)
+    sign, logdet = np.linalg.slogdet(L)
+    if sign == 0 or not np.isfinite(logdet):
+        return np.inf, np.zeros_like(L)
+    loss = residual @ residual + regularization * (np.sum((L @ M0_inv) * L) - 2 * logdet)
+    # d d / d L = L v v^T / d: weights on the near and far pairs.
+    w_near = residual / np.maximum(d_near, _TINY)
+    w_far = residual / np.maximum(d_far, _TINY)
+    grad = 2 * ((Zn * w_near[:, None]).T @ near - (Zf * w_far[:, None]).T @ far)
+    grad += regularization * (2 * L @ M0_inv - 2 * np.linalg.inv(L).T)
+    return float(loss), grad
+
+
+class LSML(MetricLearnerMixin):
+    """Least Squared-residual Metric Learning (LSML), from relative comparisons.
+
+    Each quadruplet ``(a, b, c, d)`` says ``d(a, b) < d(c, d)``. LSML minimises
+    the squared residuals of the violated comparisons plus a LogDet
+    divergence to a prior ``M0`` (Liu et al., 2012). Solved by L-BFGS in ``L``
+    (``M = L^T L``, so ``M`` stays positive semidefinite at every step; the
+    LogDet term keeps it definite).
+
+    ``fit(X, y)`` draws ``n_constraints`` quadruplets from the labels (a
+    same-class pair, then a pair of two classes); ``fit_quadruplets`` takes
+    them explicitly.
+
+    Parameters
+    ----------
+    prior : {"identity", "covariance", "random"} or ndarray of shape \
+            (n_features, n_features), default="identity"
+        ``M0``, as in :class:`ITML`; also the starting point.
+
+    regularization : float, default=1.0
+        Weight of the LogDet divergence to ``M0``.
+
+    n_constraints : int or None, default=None
+        Quadruplets drawn by ``fit(X, y)``; ``None`` means ``20 * n_classes**2``.
+
+    n_components : int or None, default=None
+        Keep the ``n_components`` directions of largest eigenvalue of ``M``.
+
+    max_iter : int, default=1000
+        Most L-BFGS iterations.
+
+    tol : float, default=1e-5
+        Convergence tolerance of L-BFGS.
+
+    verbose : int, default=0
+        Print the L-BFGS table.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the quadruplet drawing and of ``prior="random"``.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        ``L`` (or the truncation of ``M``'s eigendecomposition).
+
+    prior_ : ndarray of shape (n_features, n_features)
+        ``M0``.
+
+    n_iter_ : int
+        L-BFGS iterations (at least 1).
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import LSML
+    >>> X, y = load_iris(return_X_y=True)
+    >>> lsml = LSML(random_state=0).fit(X, y)
+    >>> lsml.transform(X).shape
+    (150, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "prior": [StrOptions({"identity", "covariance", "random"}), np.ndarray],
+        "regularization": [Interval(Real, 0, None, closed="neither")],
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        prior="identity",
+        regularization=1.0,
+        n_constraints=None,
+        n_components=None,
+        max_iter=1000,
+        tol=1e-5,
+        verbose=0,
+        random_state=None,
+    ):
+        self.prior = prior
+        self.regularization = regularization
+        self.n_constraints = n_constraints
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from quadruplets drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : LSML
+            The fitted learner.
+        """
+        X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        n = self.n_constraints or 20 * classes.size**2
+        q = sample_quadruplets(y_enc, n, check_random_state(self.random_state))
+        return self._fit(X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]], X[np.unique(q)])
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_quadruplets(self, quadruplets, *, preprocessor=None):
+        """Learn the metric from quadruplets ``(a, b, c, d)`` meaning ``d(a, b) < d(c, d)``.
+
+        Parameters
+        ----------
+        quadruplets : array-like of shape (n_quadruplets, 4, n_features) or \
+                (n_quadruplets, 4)
+            Points, or their indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index quadruplets refer to.
+
+        Returns
+        -------
+        self : LSML
+            The fitted learner.
+        """
+        tuples = validate_tuples(self, quadruplets, 4, preprocessor)
+        points = tuples.points[np.unique(tuples.indices)]
+        near = tuples.differences(0, 1).astype(np.float64)
+        return self._fit(near, tuples.differences(2, 3).astype(np.float64), points)
+
+    def _fit(self, near, far, points):
+        n_features = near.shape[1]
+        n_components = self._check_n_components(n_features)
+        M0 = prior_matrix(self.prior, points, n_features, self.random_state)
+        M0_inv = np.linalg.inv(M0)
+        M0_inv = (M0_inv + M0_inv.T) / 2
+        L0 = components_from_psd(M0)
+        lbfgs = LBFGS(
+            lambda flat: _flat(
+                lsml_objective(flat.reshape(L0.shape), near, far, M0_inv, self.regularization)
+            ),
+            L0.shape,
+            name=type(self).__name__,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+        )
+        result = lbfgs.run(L0)
+        if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
+            raise ValueError("LSML produced a non-finite metric; try standardising X.")
+        if result.exit is Exit.MAX_ITER:
+            lbfgs.warn_not_converged("LSML", reason=result.message)
+        lbfgs.report_training_time()
+        M = result.x.T @ result.x
+        self.components_ = components_from_psd(M)[:n_components]
+        self.prior_ = M0
+        # A start that is already stationary counts its one evaluation as an iteration.
+        self.n_iter_ = max(1, lbfgs.n_iter)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+def _flat(loss_and_gradient):
+    loss, gradient = loss_and_gradient
+    return loss, gradient.ravel()

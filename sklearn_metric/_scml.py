@@ -1,0 +1,331 @@
+"""Sparse Compositional Metric Learning (Shi, Bellet & Sha, AAAI 2014), global version."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import sample_triplets
+from ._linalg import components_from_psd
+from ._optim import warn_not_converged
+from ._tuples import validate_tuples
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["SCML", "scml_loss"]
+
+# "triplet_diffs" clusters at most this many triplet differences into the basis.
+_MAX_DIFFS = 10000
+# n_basis=None builds 20 directions per feature, at most this many.
+_MAX_DEFAULT_BASIS = 2000
+# The loss over every triplet is checked every this many minibatch steps, and the
+# run stops after this many checks without improvement.
+_CHECK_EVERY = 100
+_N_NO_CHANGE = 5
+
+
+def _normalised_rows(A):
+    norms = np.linalg.norm(A, axis=1, keepdims=True)
+    keep = norms[:, 0] > 0
+    return A[keep] / norms[keep]
+
+
+def triplet_diffs_basis(anchor_minus_pos, anchor_minus_neg, n_basis, random_state):
+    """Unit basis vectors from the directions triplets differ along (k-means centres)."""
+    diffs = _normalised_rows(np.vstack([anchor_minus_pos, anchor_minus_neg]))
+    rng = check_random_state(random_state)
+    if diffs.shape[0] > _MAX_DIFFS:
+        diffs = diffs[rng.choice(diffs.shape[0], _MAX_DIFFS, replace=False)]
+    n_basis = min(n_basis, np.unique(diffs, axis=0).shape[0])
+    km = KMeans(n_clusters=n_basis, n_init=1, random_state=rng.randint(2**31 - 1)).fit(diffs)
+    return _normalised_rows(km.cluster_centers_)
+
+
+def lda_basis(X, y, n_basis, random_state):
+    """Unit discriminant directions of local neighbourhoods (k-means clusters of X).
+
+    Each cluster with two classes or more contributes its LDA directions.
+    """
+    n_classes = np.unique(y).size
+    n_clusters = max(1, int(np.ceil(n_basis / max(1, n_classes - 1))))
+    # Neighbourhoods of about five points per class, so that most hold two classes.
+    n_clusters = max(1, min(n_clusters, X.shape[0] // (5 * n_classes)))
+    rng = check_random_state(random_state)
+    labels = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng.randint(2**31 - 1))
+    labels = labels.fit_predict(X)
+    directions = []
+    for cluster in range(n_clusters):
+        members = labels == cluster
+        classes = np.unique(y[members])
+        if classes.size < 2 or members.sum() <= classes.size:
+            continue
+        lda = LinearDiscriminantAnalysis(solver="svd")
+        lda.fit(X[members], y[members])
+        directions.append(lda.scalings_.T[: classes.size - 1])
+    if not directions:
+        raise ValueError(
+            "basis='lda' found no neighbourhood holding two classes; use "
+            "basis='triplet_diffs' or a basis array."
+        )
+    return _normalised_rows(np.vstack(directions))[:n_basis]
+
+
+def scml_loss(w, z, beta):
+    """SCML's objective on triplet features ``z`` and its subgradient.
+
+    ``mean_t max(0, 1 + w . z_t) + beta * sum(w)`` for ``w >= 0``, where
+    ``z_t = (B (a - p))^2 - (B (a - n))^2`` (elementwise squares): the squared
+    distance of ``M = B^T diag(w) B`` is linear in ``w``.
+    """
+    margins = 1 + z @ w
+    active = margins > 0
+    loss = margins[active].sum() / z.shape[0] + beta * w.sum()
+    grad = z[active].sum(axis=0) / z.shape[0] + beta
+    return float(loss), grad
+
+
+class SCML(MetricLearnerMixin):
+    """Sparse Compositional Metric Learning (SCML), from triplets.
+
+    Learns ``M = sum_i w_i b_i b_i^T`` over a fixed basis of directions ``b_i``
+    with sparse non-negative weights: the mean triplet hinge
+    ``max(0, 1 + d(a, p) - d(a, n))`` plus ``beta * sum(w)`` (Shi, Bellet & Sha,
+    2014). The squared distance is linear in ``w``, so the problem is convex;
+    it is solved by minibatch projected subgradient steps with AdaGrad step
+    sizes, keeping the weights of the best full loss seen.
+
+    ``fit(X, y)`` draws ``n_triplets`` triplets from the labels;
+    ``fit_triplets`` takes ``(anchor, positive, negative)`` triplets.
+
+    Parameters
+    ----------
+    beta : float, default=1e-5
+        L1 weight on ``w`` (sparsity of the combination).
+
+    basis : {"triplet_diffs", "lda"} or ndarray of shape (n_basis, n_features), \
+            default="triplet_diffs"
+        The directions ``b_i``: k-means centres of the triplets' normalised
+        differences, discriminant directions of local neighbourhoods (k-means
+        clusters of ``X``; ``fit(X, y)`` only), or given rows.
+
+    n_basis : int or None, default=None
+        Directions to build; ``None`` means ``20 * n_features``, at most 2000
+        (``"lda"`` builds at most ``n_classes - 1`` per neighbourhood).
+
+    n_triplets : int or None, default=None
+        Triplets drawn by ``fit(X, y)``; ``None`` means ``20 * n_classes**2``.
+
+    gamma : float, default=5e-3
+        AdaGrad learning rate.
+
+    max_iter : int, default=10000
+        Minibatch steps.
+
+    batch_size : int, default=10
+        Triplets per step.
+
+    tol : float, default=1e-3
+        Stop when the loss over all triplets, measured every 100 steps, has
+        not improved by more than ``tol`` (relative) five times in a row.
+
+    n_components : int or None, default=None
+        Keep the ``n_components`` directions of largest eigenvalue of ``M``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the triplet drawing, the basis and the minibatches.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        ``L`` with ``L.T @ L = M`` (or its truncation).
+
+    basis_ : ndarray of shape (n_basis, n_features)
+        The directions ``b_i``.
+
+    weights_ : ndarray of shape (n_basis,)
+        The non-negative ``w``.
+
+    n_iter_ : int
+        Minibatch steps run.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import SCML
+    >>> X, y = load_iris(return_X_y=True)
+    >>> scml = SCML(random_state=0).fit(X, y)
+    >>> scml.transform(X).shape
+    (150, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "beta": [Interval(Real, 0, None, closed="left")],
+        "basis": [StrOptions({"triplet_diffs", "lda"}), np.ndarray],
+        "n_basis": [Interval(Integral, 1, None, closed="left"), None],
+        "n_triplets": [Interval(Integral, 1, None, closed="left"), None],
+        "gamma": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        beta=1e-5,
+        basis="triplet_diffs",
+        n_basis=None,
+        n_triplets=None,
+        gamma=5e-3,
+        max_iter=10000,
+        batch_size=10,
+        tol=1e-3,
+        n_components=None,
+        random_state=None,
+    ):
+        self.beta = beta
+        self.basis = basis
+        self.n_basis = n_basis
+        self.n_triplets = n_triplets
+        self.gamma = gamma
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.tol = tol
+        self.n_components = n_components
+        self.random_state = random_state
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from triplets drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : SCML
+            The fitted learner.
+        """
+        X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        rng = check_random_state(self.random_state)
+        n = self.n_triplets or 20 * classes.size**2
+        t = sample_triplets(y_enc, n, rng)
+        basis = None
+        if isinstance(self.basis, str) and self.basis == "lda":
+            basis = lda_basis(X, y_enc, self._n_basis(X.shape[1]), rng)
+        return self._fit(X[t[:, 0]] - X[t[:, 1]], X[t[:, 0]] - X[t[:, 2]], rng, basis)
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_triplets(self, triplets, *, preprocessor=None):
+        """Learn the metric from ``(anchor, positive, negative)`` triplets.
+
+        Parameters
+        ----------
+        triplets : array-like of shape (n_triplets, 3, n_features) or (n_triplets, 3)
+            Points, or their indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index triplets refer to.
+
+        Returns
+        -------
+        self : SCML
+            The fitted learner.
+        """
+        if isinstance(self.basis, str) and self.basis == "lda":
+            raise ValueError(
+                "basis='lda' needs class labels (fit(X, y)); for triplets use "
+                "basis='triplet_diffs' or a basis array."
+            )
+        tuples = validate_tuples(self, triplets, 3, preprocessor)
+        rng = check_random_state(self.random_state)
+        near = tuples.differences(0, 1).astype(np.float64)
+        return self._fit(near, tuples.differences(0, 2).astype(np.float64), rng, None)
+
+    def _n_basis(self, n_features):
+        return self.n_basis or min(20 * n_features, _MAX_DEFAULT_BASIS)
+
+    def _basis(self, near, far, rng, basis):
+        n_features = near.shape[1]
+        if basis is not None:
+            return basis
+        if isinstance(self.basis, str):
+            return triplet_diffs_basis(near, far, self._n_basis(n_features), rng)
+        basis = np.asarray(self.basis, dtype=np.float64)
+        if basis.ndim != 2 or basis.shape[1] != n_features or not np.all(np.isfinite(basis)):
+            raise ValueError(
+                f"The basis array must be finite, of shape (n_basis, {n_features}); got "
+                f"shape {basis.shape}."
+            )
+        return basis
+
+    def _fit(self, near, far, rng, basis):
+        n_components = self._check_n_components(near.shape[1])
+        B = self._basis(near, far, rng, basis)
+        z = (near @ B.T) ** 2 - (far @ B.T) ** 2
+        # Minibatch products are tiny: one BLAS thread is faster, and the sums are
+        # then the same however many fits run at once.
+        with threadpool_limits(limits=1, user_api="blas"):
+            w, n_iter, converged = self._adagrad(z, rng)
+        if not np.any(w > 0):
+            raise ValueError(
+                "SCML found no direction of the basis that lowers the triplet loss: every "
+                "weight is zero. Use basis='triplet_diffs', a larger n_basis, or a basis array."
+            )
+        if not converged:
+            warn_not_converged(type(self).__name__, "SCML", self.max_iter, steps="steps")
+        M = (B.T * w) @ B
+        self.basis_ = B
+        self.weights_ = w
+        self.n_iter_ = n_iter
+        self.components_ = components_from_psd(M)[:n_components]
+        return self
+
+    def _adagrad(self, z, rng):
+        """Minibatch projected subgradient on ``w >= 0`` with AdaGrad steps.
+
+        Every ``_CHECK_EVERY`` steps the loss over all triplets is measured;
+        the best weights seen are kept, and the run stops once that best has
+        not improved by more than ``tol`` (relative) for ``_N_NO_CHANGE``
+        checks in a row (scikit-learn's SGD rule).
+        """
+        n, k = z.shape
+        w = np.zeros(k)
+        squares = np.zeros(k)
+        best_w, best_loss = w.copy(), scml_loss(w, z, self.beta)[0]
+        stale = 0
+        for step in range(1, self.max_iter + 1):
+            batch = z[rng.randint(n, size=min(self.batch_size, n))]
+            _, grad = scml_loss(w, batch, self.beta)
+            squares += grad**2
+            w = np.maximum(w - self.gamma * grad / (np.sqrt(squares) + 1e-12), 0)
+            if step % _CHECK_EVERY:
+                continue
+            loss = scml_loss(w, z, self.beta)[0]
+            improved = loss < best_loss - self.tol * abs(best_loss)
+            if loss < best_loss:
+                best_w, best_loss = w.copy(), loss
+            stale = 0 if improved else stale + 1
+            if stale >= _N_NO_CHANGE:
+                return best_w, step, True
+        return best_w, self.max_iter, False
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

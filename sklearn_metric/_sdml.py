@@ -1,0 +1,257 @@
+"""Sparse Determinant Metric Learning (Qi, Tang, Zha, Chua & Zhang, ICML 2009)."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import eigh
+from sklearn.covariance import graphical_lasso
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import pairs_from_labels
+from ._init import prior_matrix
+from ._linalg import components_from_psd, inverse_sqrt_psd
+from ._tuples import check_pair_labels, validate_tuples
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["SDML"]
+
+# balance_param="auto" takes this fraction of the largest weight that keeps the
+# problem positive definite (and at most 1).
+_AUTO_FRACTION = 0.5
+
+
+def pair_loss_matrix(diffs, sign):
+    """``K = mean_p y_p v_p v_p^T``: similar pairs count +1, dissimilar -1."""
+    return (diffs * sign[:, None]).T @ diffs / diffs.shape[0]
+
+
+def largest_safe_balance(S0, K):
+    """The supremum of ``eta`` for which ``S0 + eta K`` stays positive definite.
+
+    ``S0`` is positive definite; with ``W = S0^{-1/2}``, ``S0 + eta K`` is
+    positive definite iff ``1 + eta * lambda_min(W K W) > 0``.
+    """
+    W = inverse_sqrt_psd(S0)[0]
+    smallest = eigh(W @ K @ W.T, eigvals_only=True, subset_by_index=[0, 0])[0]
+    return np.inf if smallest >= 0 else -1.0 / smallest
+
+
+class SDML(MetricLearnerMixin):
+    """Sparse Determinant Metric Learning (SDML).
+
+    Learns a sparse Mahalanobis matrix ``M`` by the graphical lasso:
+
+        min_M  tr(S M) - log det M + sparsity_param * ||M||_1 (off-diagonal),
+        S = M0^{-1} + balance_param * K,  K = mean_p y_p (x_a - x_b)(x_a - x_b)^T,
+
+    so that ``M`` stays close (in LogDet) to the prior ``M0`` while similar
+    pairs (``y = +1``) shrink and dissimilar ones (``-1``) grow (Qi et al.,
+    2009), solved by ``sklearn.covariance.graphical_lasso``. The problem needs
+    ``S`` positive definite: ``balance_param="auto"`` takes half of the largest
+    weight that keeps it so (at most 1); a given weight that does not is
+    reported with the largest one that would, before any solver runs.
+
+    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    from the labels; ``fit_pairs(pairs, y)`` takes explicit pairs.
+
+    Parameters
+    ----------
+    balance_param : "auto" or float, default="auto"
+        Weight of the pair term ``K`` (``K`` is a mean over pairs, so the weight
+        does not grow with their number).
+
+    sparsity_param : float, default=0.01
+        L1 weight on the off-diagonal entries of ``M`` (``alpha`` of the
+        graphical lasso).
+
+    prior : {"identity", "covariance", "random"} or ndarray of shape \
+            (n_features, n_features), default="identity"
+        ``M0``, as in :class:`ITML`.
+
+    n_constraints : int or None, default=None
+        Pairs of each kind drawn by ``fit(X, y)``; ``None`` means
+        ``20 * n_classes**2``.
+
+    n_components : int or None, default=None
+        Keep the ``n_components`` directions of largest eigenvalue of ``M``.
+
+    max_iter : int, default=100
+        Iterations of the graphical lasso.
+
+    tol : float, default=1e-4
+        Tolerance of the graphical lasso.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the pair drawing and of ``prior="random"``.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        ``L`` with ``L.T @ L = M`` (or its truncation).
+
+    precision_ : ndarray of shape (n_features, n_features)
+        The sparse ``M`` of the graphical lasso.
+
+    balance_param_ : float
+        The weight used.
+
+    n_iter_ : int
+        Iterations of the graphical lasso.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import SDML
+    >>> X, y = load_iris(return_X_y=True)
+    >>> sdml = SDML(random_state=0).fit(X, y)
+    >>> sdml.transform(X).shape
+    (150, 4)
+    """
+
+    _parameter_constraints: dict = {
+        "balance_param": [StrOptions({"auto"}), Interval(Real, 0, None, closed="left")],
+        "sparsity_param": [Interval(Real, 0, None, closed="left")],
+        "prior": [StrOptions({"identity", "covariance", "random"}), np.ndarray],
+        "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        *,
+        balance_param="auto",
+        sparsity_param=0.01,
+        prior="identity",
+        n_constraints=None,
+        n_components=None,
+        max_iter=100,
+        tol=1e-4,
+        random_state=None,
+    ):
+        self.balance_param = balance_param
+        self.sparsity_param = sparsity_param
+        self.prior = prior
+        self.n_constraints = n_constraints
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the metric from pairs drawn from class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : SDML
+            The fitted learner.
+        """
+        X, y, _, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
+        points = X[np.unique(index_pairs)]
+        return self._fit(X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points)
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_pairs(self, pairs, y, *, preprocessor=None):
+        """Learn the metric from explicit pairs.
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            The two points of each pair, or their indices into ``preprocessor``.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
+
+        Returns
+        -------
+        self : SDML
+            The fitted learner.
+        """
+        tuples = validate_tuples(self, pairs, 2, preprocessor)
+        y = check_pair_labels(y, tuples.n_tuples, estimator=self)
+        points = tuples.points[np.unique(tuples.indices)]
+        return self._fit(tuples.differences(0, 1).astype(np.float64), y, points)
+
+    def _balance(self, S0, K):
+        """The pair weight: checked to keep ``S0 + eta K`` positive definite."""
+        safe = largest_safe_balance(S0, K)
+        if self.balance_param == "auto":
+            return min(1.0, _AUTO_FRACTION * safe)
+        if self.balance_param >= safe:
+            raise ValueError(
+                f"The SDML problem is not positive definite: M0^-1 + balance_param * K "
+                f"stays positive definite only for balance_param < {safe:.6g}, and "
+                f"balance_param={self.balance_param:g} was given. Lower balance_param "
+                "(or use balance_param='auto'), or choose another prior."
+            )
+        return float(self.balance_param)
+
+    def _fit(self, diffs, sign, points):
+        n_features = diffs.shape[1]
+        n_components = self._check_n_components(n_features)
+        M0 = prior_matrix(self.prior, points, n_features, self.random_state)
+        S0 = np.linalg.inv(M0)
+        S0 = (S0 + S0.T) / 2
+        K = pair_loss_matrix(diffs, sign)
+        eta = self._balance(S0, K)
+        S = S0 + eta * K
+        precision, n_iter = self._graphical_lasso((S + S.T) / 2)
+        self.precision_ = precision
+        self.balance_param_ = eta
+        self.n_iter_ = n_iter
+        self.components_ = components_from_psd(precision)[:n_components]
+        return self
+
+    def _graphical_lasso(self, S):
+        """The graphical lasso of ``S``: coordinate descent, then LARS if that fails."""
+        if S.shape[0] == 1:
+            return 1.0 / S, 0  # one feature: no off-diagonal entry to penalise
+        failures = []
+        for mode in ("cd", "lars"):
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", RuntimeWarning)
+                    _, precision, n_iter = graphical_lasso(
+                        S,
+                        alpha=self.sparsity_param,
+                        mode=mode,
+                        tol=self.tol,
+                        max_iter=self.max_iter,
+                        return_n_iter=True,
+                    )
+            except (FloatingPointError, RuntimeWarning, np.linalg.LinAlgError) as exc:
+                failures.append(f"{mode}: {exc}")
+                continue
+            if np.all(np.isfinite(precision)):
+                return (precision + precision.T) / 2, n_iter
+            failures.append(f"{mode}: non-finite precision")
+        raise ValueError(
+            "The graphical lasso failed on the SDML problem ("
+            + "; ".join(failures)
+            + "). Raise sparsity_param, lower balance_param, or standardise X."
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,187 @@
+"""SDML, LSML and SCML: hand-checkable cases, gradients, tuple input, bad input."""
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.optimize import check_grad
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import StandardScaler
+
+import sklearn_metric._sdml as sdml_module
+from sklearn_metric import LSML, SCML, SDML
+from sklearn_metric._lsml import lsml_objective
+from sklearn_metric._scml import scml_loss
+from sklearn_metric._sdml import largest_safe_balance, pair_loss_matrix
+
+PAIRS = np.array([[[0.0, 0.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
+Y = np.array([1, -1])
+
+
+def _knn_error(learner, wine):
+    X, y = wine
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.4, stratify=y, random_state=0)
+    learner.fit(X_tr, y_tr)
+    knn = KNeighborsClassifier(3).fit(learner.transform(X_tr), y_tr)
+    return 1 - knn.score(learner.transform(X_te), y_te)
+
+
+# -- SDML ---------------------------------------------------------------------------
+
+
+def test_sdml_without_sparsity_is_the_inverse_of_s():
+    # K = mean(y v v^T) = (diag(4, 0) - diag(0, 1)) / 2; S = I + 0.5 K = diag(2, 0.75).
+    assert_allclose(pair_loss_matrix(PAIRS[:, 0] - PAIRS[:, 1], Y), np.diag([2.0, -0.5]))
+    sdml = SDML(balance_param=0.5, sparsity_param=0.0).fit_pairs(PAIRS, Y)
+    assert_allclose(sdml.precision_, np.diag([0.5, 1 / 0.75]), rtol=1e-6)
+    assert_allclose(sdml.get_mahalanobis_matrix(), sdml.precision_, rtol=1e-6, atol=1e-12)
+
+
+def test_sdml_largest_safe_balance_and_auto():
+    # I + eta K is positive definite iff 1 - 0.5 eta > 0: eta < 2.
+    K = np.diag([2.0, -0.5])
+    assert largest_safe_balance(np.eye(2), K) == pytest.approx(2.0)
+    assert largest_safe_balance(np.eye(2), np.eye(2)) == np.inf
+    assert SDML(sparsity_param=0.0).fit_pairs(PAIRS, Y).balance_param_ == pytest.approx(1.0)
+    msg = (
+        "The SDML problem is not positive definite: M0^-1 + balance_param * K stays "
+        "positive definite only for balance_param < 2, and balance_param=3 was given."
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        SDML(balance_param=3.0).fit_pairs(PAIRS, Y)
+
+
+def test_sdml_reports_a_failed_graphical_lasso(monkeypatch):
+    def broken(*args, **kwargs):
+        raise FloatingPointError("non SPD result")
+
+    monkeypatch.setattr(sdml_module, "graphical_lasso", broken)
+    msg = (
+        "The graphical lasso failed on the SDML problem (cd: non SPD result; lars: non SPD "
+        "result). Raise sparsity_param, lower balance_param, or standardise X."
+    )
+    sdml = SDML()
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        sdml.fit_pairs(PAIRS, Y)
+    assert not hasattr(sdml, "components_")
+
+
+def test_sdml_is_sparse_and_learns(wine):
+    sdml = SDML(sparsity_param=0.05, random_state=0)
+    assert _knn_error(sdml, wine) <= _knn_error(StandardScaler(), wine)
+    off_diagonal = sdml.precision_[~np.eye(13, dtype=bool)]
+    assert np.mean(np.abs(off_diagonal) < 1e-10) > 0.2
+
+
+# -- LSML ---------------------------------------------------------------------------
+
+
+def test_lsml_gradient_matches_finite_differences():
+    rng = np.random.RandomState(0)
+    near, far = rng.randn(20, 3), rng.randn(20, 3) * 0.8
+    M0_inv = np.linalg.inv(np.eye(3) + 0.1)
+    L = np.eye(3) + 0.2 * rng.randn(3, 3)
+
+    def value(flat):
+        return lsml_objective(flat.reshape(3, 3), near, far, M0_inv, 0.7)[0]
+
+    def gradient(flat):
+        return lsml_objective(flat.reshape(3, 3), near, far, M0_inv, 0.7)[1].ravel()
+
+    err = check_grad(value, gradient, L.ravel(), epsilon=1e-7)
+    assert err < 1e-5 * np.linalg.norm(gradient(L.ravel()))
+
+
+def test_lsml_keeps_the_prior_when_every_comparison_holds():
+    # d(a, b) = 1 < d(c, d) = 3 at the identity: no residual, and the LogDet
+    # divergence is smallest at M0 = I.
+    quadruplets = np.array([[[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [0.0, 3.0]]])
+    lsml = LSML().fit_quadruplets(quadruplets)
+    assert_allclose(lsml.get_mahalanobis_matrix(), np.eye(2), atol=1e-6)
+
+
+def test_lsml_index_quadruplets_and_learning(wine):
+    points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 0.5], [3.0, 0.0]])
+    by_index = LSML().fit_quadruplets([[0, 2, 0, 1], [0, 1, 0, 3]], preprocessor=points)
+    by_points = LSML().fit_quadruplets(points[[[0, 2, 0, 1], [0, 1, 0, 3]]])
+    assert_allclose(by_index.components_, by_points.components_)
+    assert _knn_error(LSML(random_state=0), wine) <= _knn_error(StandardScaler(), wine)
+
+
+# -- SCML ---------------------------------------------------------------------------
+
+
+def test_scml_loss_is_linear_in_the_weights():
+    rng = np.random.RandomState(0)
+    z = rng.randn(30, 5)
+    w = rng.rand(5)
+    loss, grad = scml_loss(w, z, 0.1)
+    margins = 1 + z @ w
+    assert loss == pytest.approx(np.maximum(margins, 0).mean() + 0.1 * w.sum())
+    # Away from the kinks the subgradient is the gradient.
+    err = check_grad(lambda v: scml_loss(v, z, 0.1)[0], lambda v: scml_loss(v, z, 0.1)[1], w)
+    assert err < 1e-6
+
+
+def test_scml_triplets_by_index_and_weights(wine):
+    X, y = wine
+    rng = np.random.RandomState(0)
+    anchors = rng.randint(len(y), size=300)
+    same = np.array(
+        [rng.choice(np.flatnonzero((y == y[a]) & (np.arange(len(y)) != a))) for a in anchors]
+    )
+    other = np.array([rng.choice(np.flatnonzero(y != y[a])) for a in anchors])
+    triplets = np.column_stack([anchors, same, other])
+    by_index = SCML(random_state=0).fit_triplets(triplets, preprocessor=X)
+    by_points = SCML(random_state=0).fit_triplets(X[triplets])
+    assert_allclose(by_index.components_, by_points.components_)
+    assert np.all(by_index.weights_ >= 0) and np.any(by_index.weights_ > 0)
+    assert_allclose(
+        by_index.get_mahalanobis_matrix(),
+        (by_index.basis_.T * by_index.weights_) @ by_index.basis_,
+        atol=1e-10,
+    )
+    assert _knn_error(SCML(random_state=0), wine) <= _knn_error(StandardScaler(), wine)
+
+
+@pytest.mark.parametrize(
+    "learner, call, msg",
+    [
+        (
+            SCML(basis="lda"),
+            lambda est: est.fit_triplets(np.zeros((3, 3, 2))),
+            "basis='lda' needs class labels (fit(X, y))",
+        ),
+        (
+            SCML(basis=np.ones((4, 3))),
+            lambda est: est.fit_triplets(np.random.RandomState(0).randn(5, 3, 2)),
+            "The basis array must be finite, of shape (n_basis, 2); got shape (4, 3).",
+        ),
+        (
+            LSML(),
+            lambda est: est.fit_quadruplets(np.zeros((3, 3, 2))),
+            "LSML: quadruplets must be an array of shape (n_quadruplets, 4, n_features)",
+        ),
+        (
+            SCML(),
+            lambda est: est.fit_triplets([[0, 1, 2]]),
+            "SCML: triplets of shape (1, 3) hold indices, but no preprocessor was given",
+        ),
+    ],
+)
+def test_bad_tuple_input(learner, call, msg):
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        call(learner)
+
+
+@pytest.mark.parametrize(
+    "learner", [SDML(random_state=0), LSML(random_state=0), SCML(random_state=0)]
+)
+def test_pickle_round_trip(learner, wine):
+    X, y = wine
+    learner.fit(X, y)
+    restored = pickle.loads(pickle.dumps(learner))
+    assert_allclose(restored.transform(X), learner.transform(X))
