@@ -80,7 +80,8 @@ def scml_loss(w, z, beta):
     ``z_t = (B (a - p))^2 - (B (a - n))^2`` (elementwise squares): the squared
     distance of ``M = B^T diag(w) B`` is linear in ``w``.
     """
-    margins = 1 + z @ w
+    # einsum, not BLAS: the same sums whatever the number of BLAS threads.
+    margins = 1 + np.einsum("ij,j->i", z, w)
     active = margins > 0
     loss = margins[active].sum() / z.shape[0] + beta * w.sum()
     grad = z[active].sum(axis=0) / z.shape[0] + beta
@@ -228,7 +229,8 @@ class SCML(MetricLearnerMixin):
         t = sample_triplets(y_enc, n, rng)
         basis = None
         if isinstance(self.basis, str) and self.basis == "lda":
-            basis = lda_basis(X, y_enc, self._n_basis(X.shape[1]), rng)
+            with threadpool_limits(limits=1):
+                basis = lda_basis(X, y_enc, self._n_basis(X.shape[1]), rng)
         return self._fit(X[t[:, 0]] - X[t[:, 1]], X[t[:, 0]] - X[t[:, 2]], rng, basis)
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -276,11 +278,11 @@ class SCML(MetricLearnerMixin):
 
     def _fit(self, near, far, rng, basis):
         n_components = self._check_n_components(near.shape[1])
-        B = self._basis(near, far, rng, basis)
-        z = (near @ B.T) ** 2 - (far @ B.T) ** 2
-        # Minibatch products are tiny: one BLAS thread is faster, and the sums are
-        # then the same however many fits run at once.
-        with threadpool_limits(limits=1, user_api="blas"):
+        # One thread (BLAS and OpenMP): the minibatch products are tiny, and k-means'
+        # and the products' sums are then the same however many fits run at once.
+        with threadpool_limits(limits=1):
+            B = self._basis(near, far, rng, basis)
+            z = (near @ B.T) ** 2 - (far @ B.T) ** 2
             w, n_iter, converged = self._adagrad(z, rng)
         if not np.any(w > 0):
             raise ValueError(

@@ -165,8 +165,9 @@ def check_tuples(tuples, size, preprocessor=None, *, n_features=None, estimator=
             )
             if points.shape[1] == 0:
                 raise ValueError(f"{owner}{name} have 0 features; at least 1 is required.")
-            indices = np.arange(points.shape[0]).reshape(array.shape[0], size)
-            result = Tuples(indices, points)
+            # The same point in several tuples is stored once (as with indices).
+            points, inverse = np.unique(points, axis=0, return_inverse=True)
+            result = Tuples(inverse.reshape(array.shape[0], size), points)
         else:
             raise ValueError(
                 f"{owner}{name} must be an array of shape {_SHAPES[size]} (points) or "

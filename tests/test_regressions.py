@@ -293,7 +293,7 @@ def test_mmc_checks_the_sdp_solver_name_before_sampling(monkeypatch):
     def unreachable(*args, **kwargs):
         raise AssertionError("pairs drawn before the solver name was checked")
 
-    monkeypatch.setattr(mmc_module, "sample_pairs", unreachable)
+    monkeypatch.setattr(mmc_module, "pairs_from_labels", unreachable)
     X, y = load_wine(return_X_y=True)
     with pytest.raises(
         ValueError,

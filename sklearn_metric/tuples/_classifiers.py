@@ -280,7 +280,8 @@ class PairsClassifier(_TupleEstimator):
         -------
         scores : ndarray of shape (n_pairs,)
         """
-        return self.threshold_ - self.pair_distance(X)
+        distances = self.pair_distance(X)
+        return self.threshold_ - distances
 
     def predict(self, X):
         """+1 (similar) when the distance is at most ``threshold_``, else -1.
