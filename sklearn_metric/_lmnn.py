@@ -17,7 +17,9 @@ from ._init import INIT_OPTIONS, n_components_of, starting_components
 from ._lmnn_lbfgs import solve_lbfgs
 from ._lmnn_loss import lmnn_loss
 from ._lmnn_sdp import solve_sdp
+from ._lmnn_triplets import solve_triplets_lbfgs, solve_triplets_sdp, triplet_loss
 from ._sdp import SolverFailedError, choose_sdp_solver
+from ._tuples import validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["LMNN"]
@@ -25,6 +27,8 @@ __all__ = ["LMNN"]
 # solver="auto" uses the SDP only below these sizes (solved exactly in well under a second).
 _AUTO_SDP_MAX_FEATURES = 6
 _AUTO_SDP_MAX_SAMPLES = 200
+# fit_triplets: solver="auto" uses the SDP up to this many triplets.
+_AUTO_TRIPLETS = 2000
 
 
 class LMNN(MetricLearnerMixin):
@@ -275,6 +279,68 @@ class LMNN(MetricLearnerMixin):
         self.solver_ = solver
         self.classes_ = classes
         self.loss_ = lmnn_loss(L, X, y_enc, targets, self.mu)
+        return self
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_triplets(self, triplets, *, preprocessor=None):
+        """Learn the metric from triplets ``(i, j, l)``: ``x_j`` nearer ``x_i`` than ``x_l``.
+
+        The LMNN objective with the triplets given instead of drawn from
+        labels: ``(1 - mu)`` times the squared distances of the distinct
+        ``(i, j)`` pairs, plus ``mu`` times each triplet's hinge
+        ``[1 + d(i, j) - d(i, l)]_+``. ``solver="sdp"`` solves it exactly over
+        every triplet (up to 20000), ``"lbfgs"`` minimises the smoothed hinge
+        in ``L``; ``"auto"`` takes the SDP for at most 6 features and 2000
+        triplets. ``n_passes`` does not apply (the triplets are fixed), and
+        ``init="lda"`` needs labels.
+
+        Parameters
+        ----------
+        triplets : array-like of shape (n_triplets, 3, n_features) or (n_triplets, 3)
+            Points, or their indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index triplets refer to.
+
+        Returns
+        -------
+        self : LMNN
+            The fitted learner.
+        """
+        tuples = validate_tuples(self, triplets, 3, preprocessor)
+        X = tuples.points.astype(np.float64, copy=False)
+        if isinstance(self.init, str) and self.init == "lda":
+            raise ValueError("init='lda' needs class labels; fit_triplets has none. Use 'pca'.")
+        n_features = X.shape[1]
+        n_components = n_components_of(self, n_features)
+        small = n_features <= _AUTO_SDP_MAX_FEATURES and tuples.n_tuples <= _AUTO_TRIPLETS
+        solver = self.solver if self.solver != "auto" else ("sdp" if small else "lbfgs")
+        if solver == "sdp" and n_components < n_features:
+            self._choose_solver(X.shape[0], n_features, n_components)  # its error
+        if solver == "sdp":
+            choose_sdp_solver(self.sdp_solver, 0)
+            try:
+                L, n_iter = solve_triplets_sdp(X, tuples.indices, self)
+            except SolverFailedError as exc:
+                if self.solver != "auto":
+                    raise
+                warnings.warn(
+                    f"{exc} solver='auto' falls back to solver='lbfgs'.",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+                solver = "lbfgs"
+        if solver == "lbfgs":
+            no_labels = np.zeros(X.shape[0], dtype=int)
+            L0 = starting_components(self, X, no_labels, n_components)
+            L, n_iter = solve_triplets_lbfgs(X, tuples.indices, L0, self)
+        if not np.all(np.isfinite(L)):
+            raise ValueError(
+                f"The {solver} solver produced non-finite components; try standardising X."
+            )
+        self.components_ = L
+        self.n_iter_ = n_iter
+        self.solver_ = solver
+        self.loss_ = triplet_loss(L, X, tuples.indices, self.mu)
         return self
 
     def __sklearn_tags__(self):

@@ -180,7 +180,7 @@ def check_n_components(n_components, n_features):
 
 # Methods that learn a model from scratch: when one raises, the learner forgets
 # any previous model (see MetricLearnerMixin.__init_subclass__).
-_FIT_METHODS = ("fit", "fit_pairs", "fit_chunklets")
+_FIT_METHODS = ("fit", "fit_pairs", "fit_triplets", "fit_quadruplets", "fit_chunklets")
 
 
 def _forget_on_failure(fit):

@@ -418,3 +418,52 @@ def test_sdp_round_limit_warns():
     with pytest.warns(ConvergenceWarning, match=re.escape(msg)):
         lmnn = LMNN(solver="sdp", max_iter=1).fit(X, y)
     assert lmnn.n_iter_ == 1
+
+
+# -- fit_triplets ---------------------------------------------------------------------
+
+
+def test_fit_triplets_line_by_hand():
+    # On a line, triplet (0, 1, 2) with x = 0, 1, 3 at M = m: pull m, hinge
+    # [1 + m - 9 m]_+. The loss 0.5 m + 0.5 [1 - 8 m]_+ is smallest at m = 1/8.
+    X = np.array([[0.0], [1.0], [3.0]])
+    lmnn = LMNN(solver="sdp").fit_triplets([[0, 1, 2]], preprocessor=X)
+    assert_allclose(lmnn.get_mahalanobis_matrix(), [[1 / 8]], rtol=1e-5)
+    assert lmnn.loss_ == pytest.approx(0.5 / 8, rel=1e-5)
+
+
+def test_fit_triplets_lbfgs_reaches_the_sdp_optimum():
+    from sklearn_metric._constraints import sample_triplets
+
+    X, y = _standardised(load_iris)
+    triplets = sample_triplets(y, 300, np.random.RandomState(0))
+    sdp = LMNN(solver="sdp").fit_triplets(triplets, preprocessor=X)
+    lbfgs = LMNN(solver="lbfgs").fit_triplets(X[triplets])
+    assert sdp.solver_ == "sdp" and lbfgs.solver_ == "lbfgs"
+    assert lbfgs.loss_ <= sdp.loss_ * 1.01
+    assert sdp.loss_ <= lbfgs.loss_ * (1 + 1e-6)
+
+
+def test_triplet_gradient_matches_finite_differences():
+    from sklearn_metric._lmnn_triplets import _loss_and_gradient
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(12, 3)
+    triplets = rng.randint(12, size=(20, 3))
+    L = rng.randn(2, 3)
+
+    def value(flat):
+        return _loss_and_gradient(flat.reshape(2, 3), X, triplets, 0.4, 0.1)[0]
+
+    def gradient(flat):
+        return _loss_and_gradient(flat.reshape(2, 3), X, triplets, 0.4, 0.1)[1]
+
+    assert check_grad(value, gradient, L.ravel(), epsilon=1e-7) < 1e-5
+
+
+def test_fit_triplets_bad_input():
+    msg = "init='lda' needs class labels; fit_triplets has none. Use 'pca'."
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        LMNN(init="lda").fit_triplets(np.zeros((2, 3, 2)))
+    with pytest.raises(ValueError, match=re.escape("LMNN: triplets must be an array of shape")):
+        LMNN().fit_triplets(np.zeros((2, 2, 2)))
