@@ -73,6 +73,11 @@ def unreachable_solvers(monkeypatch):
         (sdml_module, "pairs_from_labels"),
         (lsml_module, "sample_quadruplets"),
         (scml_module, "sample_triplets"),
+        (lsml_module, "lsml_objective"),
+        (scml_module, "scml_loss"),
+        (sdml_module, "graphical_lasso"),
+        (lmnn_module, "solve_triplets_lbfgs"),
+        (lmnn_module, "solve_triplets_sdp"),
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
     ]:
@@ -330,7 +335,7 @@ BAD_PAIRS = {
 }
 
 
-@pytest.mark.parametrize("learner", [MMC, POLA])
+@pytest.mark.parametrize("learner", [MMC, POLA, ITML, SDML])
 @pytest.mark.parametrize("pairs, labels, exc, match", list(BAD_PAIRS.values()), ids=list(BAD_PAIRS))
 def test_bad_pairs(unreachable_solvers, learner, pairs, labels, exc, match):
     with pytest.raises(exc, match=match.replace("+", r"\+")):
@@ -427,3 +432,79 @@ def test_pola_online_calls_check_their_input(call, exc, match):
     pola = POLA(random_state=0).partial_fit(X, Y, classes=[0, 1, 2])
     with pytest.raises(exc, match=match):
         call(pola)
+
+
+# Tuple input of every width, for every tuple method: (method, size).
+TUPLE_METHODS = {
+    "ITML.fit_pairs": (lambda: ITML(), "fit_pairs", 2),
+    "SDML.fit_pairs": (lambda: SDML(), "fit_pairs", 2),
+    "MMC.fit_pairs": (lambda: MMC(), "fit_pairs", 2),
+    "POLA.fit_pairs": (lambda: POLA(), "fit_pairs", 2),
+    "SCML.fit_triplets": (lambda: SCML(), "fit_triplets", 3),
+    "LMNN.fit_triplets": (lambda: LMNN(), "fit_triplets", 3),
+    "LSML.fit_quadruplets": (lambda: LSML(), "fit_quadruplets", 4),
+}
+_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
+
+
+def _bad_tuples(size):
+    points = X[:6]
+    good_indices = np.arange(4 * size).reshape(4, size) % 6
+    return {
+        "wrong width": (np.zeros((4, size + 1, 4)), None, ValueError, "must be an array of shape"),
+        "1-D": (np.zeros(4), None, ValueError, "must be an array of shape"),
+        "4-D": (np.zeros((4, size, 4, 1)), None, ValueError, "must be an array of shape"),
+        "indices without preprocessor": (
+            good_indices,
+            None,
+            ValueError,
+            f"{_NAMES[size]} of shape (4, {size}) hold indices, but no preprocessor was given",
+        ),
+        "indices out of range": (
+            good_indices + 6,
+            points,
+            ValueError,
+            "Tuple indices must be in [0, 6) for a preprocessor of 6 points",
+        ),
+        "non-integer indices": (
+            good_indices + 0.5,
+            points,
+            TypeError,
+            "Tuples of indices must hold integers; got dtype float64.",
+        ),
+        "NaN in points": (
+            np.full((4, size, 4), np.nan),
+            None,
+            ValueError,
+            f"Input {_NAMES[size]} contains NaN.",
+        ),
+        "inf in the preprocessor": (
+            good_indices,
+            np.full((6, 4), np.inf),
+            ValueError,
+            "Input preprocessor contains infinity",
+        ),
+        "preprocessor returning the wrong rows": (
+            good_indices,
+            lambda idx: np.zeros((1, 4)),
+            ValueError,
+            "The preprocessor returned an array of shape (1, 4) for 6 indices",
+        ),
+    }
+
+
+def _tuple_cases():
+    for method_name, (factory, method, size) in TUPLE_METHODS.items():
+        for case, (tuples, preprocessor, exc, msg) in _bad_tuples(size).items():
+            yield pytest.param(
+                factory, method, size, tuples, preprocessor, exc, msg, id=f"{method_name}-{case}"
+            )
+
+
+@pytest.mark.parametrize(
+    "factory, method, size, tuples, preprocessor, exc, msg", list(_tuple_cases())
+)
+def test_bad_tuples(unreachable_solvers, factory, method, size, tuples, preprocessor, exc, msg):
+    args = (tuples, np.resize([1, -1], len(tuples))) if size == 2 else (tuples,)
+    with pytest.raises(exc, match=re.escape(msg)):
+        getattr(factory(), method)(*args, preprocessor=preprocessor)
