@@ -50,10 +50,13 @@ def lsml_objective(L, near, far, M0_inv, regularization):
     if sign == 0 or not np.isfinite(logdet):
         return np.inf, np.zeros_like(L)
     loss = residual @ residual + regularization * (np.sum((L @ M0_inv) * L) - 2 * logdet)
-    # d d / d L = L v v^T / d: weights on the near and far pairs.
-    w_near = residual / np.maximum(d_near, _TINY)
-    w_far = residual / np.maximum(d_far, _TINY)
-    grad = 2 * ((Zn * w_near[:, None]).T @ near - (Zf * w_far[:, None]).T @ far)
+    # d d / d L = L v v^T / d, over the violated comparisons only.
+    violated = residual > 0
+    w_near = (residual / np.maximum(d_near, _TINY))[violated, None]
+    w_far = (residual / np.maximum(d_far, _TINY))[violated, None]
+    grad = 2 * (
+        (Zn[violated] * w_near).T @ near[violated] - (Zf[violated] * w_far).T @ far[violated]
+    )
     grad += regularization * (2 * L @ M0_inv - 2 * np.linalg.inv(L).T)
     return float(loss), grad
 
@@ -89,8 +92,8 @@ class LSML(MetricLearnerMixin):
     max_iter : int, default=1000
         Most L-BFGS iterations.
 
-    tol : float, default=1e-5
-        Convergence tolerance of L-BFGS.
+    tol : float, default=1e-3
+        Convergence tolerance of L-BFGS (its ``gtol`` and ``ftol``).
 
     verbose : int, default=0
         Print the L-BFGS table.
@@ -144,7 +147,7 @@ class LSML(MetricLearnerMixin):
         n_constraints=None,
         n_components=None,
         max_iter=1000,
-        tol=1e-5,
+        tol=1e-3,
         verbose=0,
         random_state=None,
     ):
