@@ -1,4 +1,4 @@
-"""The README's "Scaling up" recipes run as written (each as its own script)."""
+"""The README's recipes (pairs, "Scaling up") run as written (each as its own script)."""
 
 import re
 import subprocess
@@ -32,3 +32,16 @@ def test_scaling_recipe_runs(index, tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip()
+
+
+def test_tuples_recipe_runs(tmp_path):
+    text = README.read_text()
+    section = text.split("## Learning from pairs, triplets and quadruplets", 1)[1]
+    (recipe,) = re.findall(r"```python\n(.*?)```", section.split("\n## ", 1)[0], flags=re.S)
+    script = tmp_path / "tuples_recipe.py"
+    script.write_text(recipe)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("ROC AUC [")
