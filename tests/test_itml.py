@@ -126,3 +126,25 @@ def test_bad_preprocessor_indices():
         ITML().fit_pairs([[0, 3], [0, 1]], Y, preprocessor=points)
     with pytest.raises(TypeError, match=re.escape("Tuples of indices must hold integers")):
         ITML().fit_pairs([[0.0, 1.0], [0.0, 2.0]], Y, preprocessor=points)
+
+
+def test_compiled_and_blas_sweeps_agree(monkeypatch):
+    import sklearn_metric._itml as itml_module
+
+    pytest.importorskip("numba")
+    rng = np.random.RandomState(0)
+    diffs = rng.randn(60, 5)
+    sign = np.where(rng.rand(60) > 0.5, 1, -1)
+    compiled = itml_projections(np.eye(5), diffs, sign, (1.0, 8.0), 1.0, 30, 0.0)
+    monkeypatch.setattr(itml_module, "compiled_sweep", lambda: None)
+    plain = itml_projections(np.eye(5), diffs, sign, (1.0, 8.0), 1.0, 30, 0.0)
+    assert compiled[1:] == plain[1:]
+    assert_allclose(compiled[0], plain[0], rtol=1e-10, atol=1e-12)
+
+
+def test_without_numba_the_blas_sweep_runs(monkeypatch):
+    import sklearn_metric._itml as itml_module
+
+    monkeypatch.setattr(itml_module, "compiled_sweep", lambda: None)
+    itml = ITML(gamma=1e9, bounds=(1.0, 4.0), max_iter=200, tol=1e-12).fit_pairs(PAIRS, Y)
+    assert_allclose(itml.get_mahalanobis_matrix(), np.diag([0.25, 4.0]), atol=1e-6)
