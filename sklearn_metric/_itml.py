@@ -8,13 +8,11 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import pairs_from_labels
 from ._init import prior_matrix
 from ._itml_kernel import compiled_sweep
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
-from ._tuples import check_pair_labels, validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from .base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
 
 __all__ = ["ITML"]
 
@@ -268,11 +266,7 @@ class ITML(MetricLearnerMixin):
         self : ITML
             The fitted learner.
         """
-        X, y, classes, y_enc = validate_labelled_data(self, X, y)
-        X = X.astype(np.float64, copy=False)
-        index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
-        points = X[np.unique(index_pairs)]
-        return self._fit(X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points)
+        return self._fit(*pairs_for_fit(self, X, y))
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -292,10 +286,7 @@ class ITML(MetricLearnerMixin):
         self : ITML
             The fitted learner.
         """
-        tuples = validate_tuples(self, pairs, 2, preprocessor)
-        y = check_pair_labels(y, tuples.n_tuples, estimator=self)
-        points = tuples.points[np.unique(tuples.indices)]
-        return self._fit(tuples.differences(0, 1).astype(np.float64), y, points)
+        return self._fit(*pairs_for_fit_pairs(self, pairs, y, preprocessor))
 
     def _check_bounds(self):
         if self.bounds is None:

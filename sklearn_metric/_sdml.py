@@ -8,11 +8,9 @@ from scipy.linalg import eigh
 from sklearn.covariance import graphical_lasso
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import pairs_from_labels
 from ._init import prior_matrix
 from ._linalg import components_from_psd, inverse_sqrt_psd
-from ._tuples import check_pair_labels, validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from .base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
 
 __all__ = ["SDML"]
 
@@ -163,11 +161,7 @@ class SDML(MetricLearnerMixin):
         self : SDML
             The fitted learner.
         """
-        X, y, _, y_enc = validate_labelled_data(self, X, y)
-        X = X.astype(np.float64, copy=False)
-        index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
-        points = X[np.unique(index_pairs)]
-        return self._fit(X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points)
+        return self._fit(*pairs_for_fit(self, X, y))
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -187,10 +181,7 @@ class SDML(MetricLearnerMixin):
         self : SDML
             The fitted learner.
         """
-        tuples = validate_tuples(self, pairs, 2, preprocessor)
-        y = check_pair_labels(y, tuples.n_tuples, estimator=self)
-        points = tuples.points[np.unique(tuples.indices)]
-        return self._fit(tuples.differences(0, 1).astype(np.float64), y, points)
+        return self._fit(*pairs_for_fit_pairs(self, pairs, y, preprocessor))
 
     def _balance(self, S0, K):
         """The pair weight: checked to keep ``S0 + eta K`` positive definite."""

@@ -22,6 +22,7 @@ from sklearn.base import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._constraints import pairs_from_labels
 from ._tuples import check_pair_labels, validate_tuples
 
 __all__ = [
@@ -165,6 +166,37 @@ def validate_pairs(estimator, pairs, y, *, reset=True, preprocessor=None, both_k
     tuples = validate_tuples(estimator, pairs, 2, preprocessor, reset=reset)
     y = check_pair_labels(y, tuples.n_tuples, both_kinds=both_kinds, estimator=estimator)
     return tuples, y
+
+
+def pairs_for_fit(estimator, X, y):
+    """A pair learner's ``fit(X, y)``: pairs drawn from labels (``estimator.n_constraints``
+    of each kind, ``estimator.random_state``).
+
+    Returns
+    -------
+    diffs : ndarray of shape (n_pairs, n_features)
+        ``x_a - x_b`` of each pair.
+    labels : ndarray of shape (n_pairs,)
+        +1 similar, -1 dissimilar.
+    points : ndarray of shape (n_points, n_features)
+        The distinct points the pairs use.
+    """
+    X, y, _, y_enc = validate_labelled_data(estimator, X, y)
+    X = X.astype(np.float64, copy=False)
+    index_pairs, labels = pairs_from_labels(y_enc, estimator.n_constraints, estimator.random_state)
+    points = X[np.unique(index_pairs)]
+    return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points
+
+
+def pairs_for_fit_pairs(estimator, pairs, y, preprocessor):
+    """A pair learner's ``fit_pairs``: validated pairs (points or indices), both kinds.
+
+    Returns ``(diffs, labels, points)`` as :func:`pairs_for_fit`.
+    """
+    tuples = validate_tuples(estimator, pairs, 2, preprocessor)
+    y = check_pair_labels(y, tuples.n_tuples, estimator=estimator)
+    points = tuples.points[np.unique(tuples.indices)]
+    return tuples.differences(0, 1).astype(np.float64), y, points
 
 
 def check_n_components(n_components, n_features):

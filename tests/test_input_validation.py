@@ -29,6 +29,7 @@ import sklearn_metric._rca as rca_module
 import sklearn_metric._scml as scml_module
 import sklearn_metric._sdml as sdml_module
 import sklearn_metric._sdp as sdp_module
+import sklearn_metric.base as base_module
 from sklearn_metric import (
     ITML,
     LMNN,
@@ -69,8 +70,7 @@ def unreachable_solvers(monkeypatch):
         (mmc_module, "_bounded_subspace"),
         (sdp_module, "solve"),
         (itml_module, "itml_projections"),
-        (itml_module, "pairs_from_labels"),
-        (sdml_module, "pairs_from_labels"),
+        (base_module, "pairs_from_labels"),  # ITML, SDML
         (lsml_module, "sample_quadruplets"),
         (scml_module, "sample_triplets"),
         (lsml_module, "lsml_objective"),
