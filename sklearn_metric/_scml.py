@@ -88,6 +88,12 @@ def scml_loss(w, z, beta):
     return float(loss), grad
 
 
+def _unit(z):
+    """Mean absolute entry of ``z`` (1 when it is zero or not finite)."""
+    scale = float(np.mean(np.abs(z))) if z.size else 0.0
+    return scale if np.isfinite(scale) and scale > 0 else 1.0
+
+
 class SCML(MetricLearnerMixin):
     """Sparse Compositional Metric Learning (SCML), from triplets.
 
@@ -96,7 +102,10 @@ class SCML(MetricLearnerMixin):
     ``max(0, 1 + d(a, p) - d(a, n))`` plus ``beta * sum(w)`` (Shi, Bellet & Sha,
     2014). The squared distance is linear in ``w``, so the problem is convex;
     it is solved by minibatch projected subgradient steps with AdaGrad step
-    sizes, keeping the weights of the best full loss seen.
+    sizes, keeping the weights of the best full loss seen. The problem is
+    solved in units where the triplets' squared-distance differences have mean
+    magnitude 1 (so the margin, ``beta`` and ``gamma`` do not depend on the
+    units of ``X``), and ``w`` mapped back.
 
     ``fit(X, y)`` draws ``n_triplets`` triplets from the labels;
     ``fit_triplets`` takes ``(anchor, positive, negative)`` triplets.
@@ -283,7 +292,12 @@ class SCML(MetricLearnerMixin):
         with threadpool_limits(limits=1):
             B = self._basis(near, far, rng, basis)
             z = (near @ B.T) ** 2 - (far @ B.T) ** 2
-            w, n_iter, converged = self._adagrad(z, rng)
+            # The weights are learned on z in units of its mean magnitude (the margin
+            # 1 and the steps then mean the same whatever the data's units), and
+            # mapped back: w = w_unit / scale.
+            scale = _unit(z)
+            w, n_iter, converged = self._adagrad(z / scale, rng)
+            w = w / scale
         if not np.any(w > 0):
             raise ValueError(
                 "SCML found no direction of the basis that lowers the triplet loss: every "
