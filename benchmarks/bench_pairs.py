@@ -151,7 +151,7 @@ def main(argv=None):
             fit = np.mean([r["fit_seconds"] for r in results])
             auc, eer, acc = np.mean([r["scores"] for r in results], axis=0)
             rows.append((name, method, (fit, auc, eer, acc, len(results)), ""))
-    Path(args.out).write_text(_report(rows, args))
+        Path(args.out).write_text(_report(rows, args))  # after each dataset: a partial table
     print(Path(args.out).read_text())
 
 
