@@ -7,6 +7,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import (
     ITML,
+    LFDA,
     LMNN,
     LSML,
     MMC,
@@ -99,6 +100,7 @@ LEARNERS = {
     "SDML": lambda: SDML(random_state=0),
     "LSML": lambda: LSML(random_state=0),
     "SCML": lambda: SCML(max_iter=2000, random_state=0),
+    "LFDA": lambda: LFDA(k=5),
 }
 
 

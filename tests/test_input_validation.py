@@ -17,6 +17,7 @@ import pytest
 
 import sklearn_metric._covariance as covariance_module
 import sklearn_metric._itml as itml_module
+import sklearn_metric._lfda as lfda_module
 import sklearn_metric._lmnn as lmnn_module
 import sklearn_metric._lmnn_impostors as lmnn_impostors_module
 import sklearn_metric._lmnn_sdp as lmnn_sdp_module
@@ -32,6 +33,7 @@ import sklearn_metric._sdp as sdp_module
 import sklearn_metric.base as base_module
 from sklearn_metric import (
     ITML,
+    LFDA,
     LMNN,
     LSML,
     MMC,
@@ -80,6 +82,7 @@ def unreachable_solvers(monkeypatch):
         (lmnn_module, "solve_triplets_sdp"),
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
+        (lfda_module, "local_scatter_matrices"),
     ]:
         monkeypatch.setattr(module, name, _unreachable)
     monkeypatch.setattr(mmc_module.MMC, "_solve_projected_gradient", _unreachable)
@@ -98,6 +101,7 @@ ESTIMATORS = {
     "SDML": SDML,
     "LSML": LSML,
     "SCML": SCML,
+    "LFDA": LFDA,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }

@@ -1,0 +1,258 @@
+"""Local Fisher Discriminant Analysis (Sugiyama, JMLR 2007), closed form, in row blocks."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.linalg
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import find_target_neighbors, squared_distances_rows
+from ._linalg import rank_tolerance, symmetrize
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["LFDA", "local_scatter_matrices"]
+
+# Entries of one block of a class's affinity matrix (~32 MB in float64).
+_BLOCK_ENTRIES = 2**22
+
+
+def _local_scales(Xc, k):
+    """Distance of each point of one class to its ``k``-th nearest other point of the class.
+
+    A class of one point gets 0 (it has no same-class pair to weigh).
+    """
+    if Xc.shape[0] < 2:
+        return np.zeros(Xc.shape[0])
+    with warnings.catch_warnings():
+        # LFDA warns about small classes itself, in its own words.
+        warnings.simplefilter("ignore", UserWarning)
+        neighbors = find_target_neighbors(Xc, np.zeros(Xc.shape[0], dtype=np.intp), k)
+    last = neighbors[:, -1]
+    return np.sqrt(squared_distances_rows(Xc, np.arange(Xc.shape[0]), last))
+
+
+def _class_laplacian_scatter(Xc, scales, block_entries):
+    """``G = sum_ij A_ij x_i (x_i - x_j)^T`` of one class: ``X^T (D - A) X`` for the
+    local-scaling affinity ``A_ij = exp(-||x_i - x_j||^2 / (s_i s_j))``.
+
+    ``sum_ij A_ij (x_i - x_j)(x_i - x_j)^T = 2 G``. Computed in row blocks of
+    ``A``, so memory is O(block * n_c).
+    """
+    n_c, n_features = Xc.shape
+    row_sums = np.zeros(n_c)
+    AX = np.zeros((n_c, n_features))
+    sq_norms = np.einsum("ij,ij->i", Xc, Xc)
+    step = max(1, block_entries // n_c)
+    for start in range(0, n_c, step):
+        rows = slice(start, min(start + step, n_c))
+        D = sq_norms[rows, None] + sq_norms[None, :] - 2 * Xc[rows] @ Xc.T
+        np.maximum(D, 0, out=D)
+        scale = np.outer(scales[rows], scales)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            A = np.exp(-D / scale)
+        A[scale == 0] = 0.0  # duplicates of a point, or a class of one
+        row_sums[rows] = A.sum(axis=1)
+        AX[rows] = A @ Xc
+    return Xc.T @ (row_sums[:, None] * Xc) - Xc.T @ AX
+
+
+def local_scatter_matrices(X, y, k, block_entries=_BLOCK_ENTRIES):
+    """LFDA's local within-class and local between-class scatter matrices.
+
+    With the local-scaling affinity ``A_ij = exp(-||x_i - x_j||^2 / (s_i s_j))``
+    (``s_i`` the distance from ``x_i`` to its ``k``-th nearest neighbour of
+    its class) between points of one class,
+
+    - ``S_w = 1/2 sum_ij W_ij (x_i - x_j)(x_i - x_j)^T`` with
+      ``W_ij = A_ij / n_c`` for ``i, j`` in class ``c``, 0 across classes;
+    - ``S_b`` the same with ``W_ij = A_ij (1/n - 1/n_c)`` within class ``c``
+      and ``1/n`` across classes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    k : int
+        Neighbour of the local scaling (clipped to each class's size - 1).
+    block_entries : int
+        Largest number of affinity entries computed at once.
+
+    Returns
+    -------
+    S_w, S_b : ndarray of shape (n_features, n_features)
+    """
+    n_samples = X.shape[0]
+    X = X - X.mean(axis=0)  # the scatters do not depend on the origin
+    S_w = np.zeros((X.shape[1], X.shape[1]))
+    # S_m = S_b + S_w (the local mixture scatter) has weights A_ij / n within a
+    # class and 1 / n across: the total scatter X^T X (weights 1 / n everywhere,
+    # X centred) with, in each class, the uniform 1 / n replaced by A_ij / n.
+    S_m = X.T @ X
+    for label in np.unique(y):
+        Xc = X[y == label]
+        n_c = Xc.shape[0]
+        G = _class_laplacian_scatter(Xc, _local_scales(Xc, k), block_entries)
+        S_w += G / n_c
+        class_sum = Xc.sum(axis=0)
+        S_m += (G - n_c * Xc.T @ Xc + np.outer(class_sum, class_sum)) / n_samples
+    return symmetrize(S_w), symmetrize(S_m - S_w)
+
+
+class LFDA(MetricLearnerMixin):
+    """Local Fisher Discriminant Analysis: Fisher's criterion on local neighbourhoods.
+
+    Fisher discriminant analysis (LDA) asks every class to be one compact
+    blob; LFDA (Sugiyama, 2007) weighs each same-class pair by an affinity
+    that decays with distance, so a class made of several separate clusters
+    (multimodal) is kept apart from the others without being pulled into one
+    blob. ``L`` holds the leading solutions of the generalised symmetric
+    eigenproblem ``S_b v = lambda S_w v`` of the local between-class and
+    within-class scatter matrices (see :func:`local_scatter_matrices`). It is
+    closed form; the affinities are computed within classes and in row
+    blocks, so memory is O(block * n_c), never O(n^2).
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Dimension of the embedding; ``None`` keeps ``n_features``. LFDA
+        reduces dimension exactly: the leading ``n_components`` eigenvectors.
+
+    k : int, default=7
+        The neighbour (k-th nearest of the same class) whose distance sets
+        each point's local scale, Sugiyama's recommended 7. A class with ``k``
+        or fewer points uses its farthest other member, with a warning.
+
+    embedding_type : {"weighted", "orthonormalized", "plain"}, default="weighted"
+        ``"plain"``: the eigenvectors (normalised so ``v^T S_w v = 1``);
+        ``"weighted"``: each scaled by the square root of its eigenvalue
+        (negative eigenvalues count as 0), so directions count by how well
+        they separate; ``"orthonormalized"``: an orthonormal basis of the same
+        subspace (distances then ignore the scale of the data).
+
+    regularization : float, default=1e-6
+        When ``S_w`` is singular (more features than points, constant or
+        duplicated features) this ridge, relative to the mean eigenvalue of
+        ``S_w``, is added to it, with a warning.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The learned map ``L``.
+
+    eigenvalues_ : ndarray of shape (n_components,)
+        The generalised eigenvalues of the kept directions, largest first.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    See Also
+    --------
+    sklearn.discriminant_analysis.LinearDiscriminantAnalysis : The global
+        (unimodal) Fisher discriminant.
+
+    References
+    ----------
+    M. Sugiyama. Dimensionality reduction of multimodal labeled data by local
+    Fisher discriminant analysis. JMLR 8:1027-1061, 2007.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import LFDA
+    >>> X, y = load_iris(return_X_y=True)
+    >>> lfda = LFDA(n_components=2).fit(X, y)
+    >>> lfda.transform(X).shape
+    (150, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "k": [Interval(Integral, 1, None, closed="left")],
+        "embedding_type": [StrOptions({"weighted", "orthonormalized", "plain"})],
+        "regularization": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, n_components=None, *, k=7, embedding_type="weighted", regularization=1e-6):
+        self.n_components = n_components
+        self.k = k
+        self.embedding_type = embedding_type
+        self.regularization = regularization
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the embedding from labelled data.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels (at least two classes).
+
+        Returns
+        -------
+        self : LFDA
+            The fitted learner.
+        """
+        X, y, _, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        n_components = self._check_n_components(X.shape[1])
+        self._warn_small_classes(y_enc)
+        S_w, S_b = local_scatter_matrices(X, y_enc, self.k)
+        S_w = self._regularized(S_w)
+        eigvals, eigvecs = scipy.linalg.eigh(
+            S_b, S_w, subset_by_index=[X.shape[1] - n_components, X.shape[1] - 1]
+        )
+        eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
+        self.components_ = self._embedding(eigvals, eigvecs).T
+        self.eigenvalues_ = eigvals
+        return self
+
+    def _warn_small_classes(self, y_enc):
+        counts = np.bincount(y_enc)
+        if counts.min() <= self.k:
+            warnings.warn(
+                f"LFDA: {np.sum(counts <= self.k)} class(es) have k={self.k} or fewer "
+                f"points (smallest: {counts.min()}); their local scale is the distance "
+                "to their farthest other member.",
+                UserWarning,
+                stacklevel=3,
+            )
+
+    def _regularized(self, S_w):
+        """``S_w``, plus the documented ridge when it is singular."""
+        eigvals = np.linalg.eigvalsh(S_w)
+        top = eigvals[-1]
+        if top > 0 and eigvals[0] > rank_tolerance(S_w.shape) * top:
+            return S_w
+        mean_eigenvalue = np.trace(S_w) / S_w.shape[0]
+        ridge = self.regularization * (mean_eigenvalue if mean_eigenvalue > 0 else 1.0)
+        if ridge <= 0:
+            raise ValueError(
+                "LFDA: the local within-class scatter is singular and regularization=0; "
+                "set regularization > 0 or drop constant features."
+            )
+        warnings.warn(
+            "LFDA: the local within-class scatter matrix is singular (more features than "
+            f"points, or constant features); a ridge of {ridge:.3g} is added to it.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return S_w + ridge * np.eye(S_w.shape[0])
+
+    def _embedding(self, eigvals, eigvecs):
+        if self.embedding_type == "weighted":
+            return eigvecs * np.sqrt(np.maximum(eigvals, 0.0))
+        if self.embedding_type == "orthonormalized":
+            return np.linalg.qr(eigvecs)[0]
+        return eigvecs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
