@@ -21,6 +21,7 @@ _PUBLIC = {
     "ITML": "._itml",
     "LMNN": "._lmnn",
     "LSML": "._lsml",
+    "MLKR": "._mlkr",
     "MMC": "._mmc",
     "NCA": "._nca",
     "PairsClassifier": ".tuples",

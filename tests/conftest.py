@@ -10,6 +10,7 @@ from sklearn_metric import (
     LFDA,
     LMNN,
     LSML,
+    MLKR,
     MMC,
     NCA,
     POLA,
@@ -101,6 +102,7 @@ LEARNERS = {
     "LSML": lambda: LSML(random_state=0),
     "SCML": lambda: SCML(max_iter=2000, random_state=0),
     "LFDA": lambda: LFDA(k=5),
+    "MLKR": lambda: MLKR(max_iter=20, random_state=0),
 }
 
 

@@ -47,6 +47,7 @@ LEARNER_GRIDS = {
     "LSML": {"learner__regularization": [0.5, 1.0]},
     "SCML": {"learner__beta": [1e-5, 1e-3]},
     "LFDA": {"learner__k": [3, 7]},
+    "MLKR": {"learner__n_components": [2, 4]},
 }
 
 
@@ -164,6 +165,9 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     import sklearn_metric._lfda as lfda_module
 
     monkeypatch.setattr(lfda_module, "local_scatter_matrices", broken)
+    import sklearn_metric._mlkr as mlkr_module
+
+    monkeypatch.setattr(mlkr_module, "mlkr_loss", broken)
     X, y = _data_for(learner_name, wine, wine5)
     with pytest.raises(FloatingPointError, match="injected fault"):
         learner.fit(X[:, :4], y)

@@ -22,6 +22,7 @@ import sklearn_metric._lmnn as lmnn_module
 import sklearn_metric._lmnn_impostors as lmnn_impostors_module
 import sklearn_metric._lmnn_sdp as lmnn_sdp_module
 import sklearn_metric._lsml as lsml_module
+import sklearn_metric._mlkr as mlkr_module
 import sklearn_metric._mmc as mmc_module
 import sklearn_metric._nca as nca_module
 import sklearn_metric._optim as optim_module
@@ -36,6 +37,7 @@ from sklearn_metric import (
     LFDA,
     LMNN,
     LSML,
+    MLKR,
     MMC,
     NCA,
     POLA,
@@ -83,6 +85,7 @@ def unreachable_solvers(monkeypatch):
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
         (lfda_module, "local_scatter_matrices"),
+        (mlkr_module, "mlkr_loss"),
     ]:
         monkeypatch.setattr(module, name, _unreachable)
     monkeypatch.setattr(mmc_module.MMC, "_solve_projected_gradient", _unreachable)
@@ -102,10 +105,13 @@ ESTIMATORS = {
     "LSML": LSML,
     "SCML": SCML,
     "LFDA": LFDA,
+    "MLKR": MLKR,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }
 UNSUPERVISED = {"MahalanobisTransformer"}
+# Learners of a metric for regression: real targets are their input, class labels are not.
+REGRESSION = {"MLKR"}
 
 RNG = np.random.RandomState(0)
 X = RNG.randn(30, 4)
@@ -141,6 +147,16 @@ BAD_DATA = {
     "single class": (X, np.zeros(30), ValueError, "needs samples of at least 2 classes", False),
     "2-D y": (X, np.c_[Y, Y], ValueError, "y should be a 1d array", False),
 }
+# What a regression learner rejects instead of "continuous y" and "single class".
+REGRESSION_BAD_DATA = {
+    "string labels": (
+        X,
+        np.repeat(["a", "b", "c"], 10),
+        ValueError,
+        "y must hold real targets, but it holds class labels (type_of_target(y) is 'multiclass')",
+    ),
+    "boolean labels": (X, Y > 0, ValueError, "(type_of_target(y) is 'binary')"),
+}
 
 
 def _data_cases():
@@ -150,6 +166,11 @@ def _data_cases():
                 continue
             if (est_name, case) == ("NCA", "single class"):
                 continue  # fits, as scikit-learn's NCA does (test_nca.py checks the warning)
+            if est_name in REGRESSION and case in ("continuous y", "single class"):
+                continue  # real targets, possibly all equal, are a regressor's input
+            yield pytest.param(est_name, X_bad, y_bad, exc, match, id=f"{est_name}-{case}")
+    for est_name in REGRESSION:
+        for case, (X_bad, y_bad, exc, match) in REGRESSION_BAD_DATA.items():
             yield pytest.param(est_name, X_bad, y_bad, exc, match, id=f"{est_name}-{case}")
 
 
