@@ -17,6 +17,7 @@ _PUBLIC = {
     "ApproximateNeighborsTransformer": ".neighbors",
     "EnergyClassifier": ".neighbors",
     "KNNClassifier": ".neighbors",
+    "KNNRegressor": ".neighbors",
     "LFDA": "._lfda",
     "ITML": "._itml",
     "LMNN": "._lmnn",

@@ -117,6 +117,8 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "learners(*names): run a learner_name test on these LEARNERS entries only"
     )
+    # scikit-learn's mark on some of its own tests that tests/test_*_sklearn_suite.py runs.
+    config.addinivalue_line("markers", "thread_unsafe: scikit-learn's mark (no meaning here)")
 
 
 @pytest.fixture

@@ -15,8 +15,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sklearn_metric
 from sklearn_metric import (
     LMNN,
+    MLKR,
     ApproximateNeighborsTransformer,
     KNNClassifier,
+    KNNRegressor,
     MahalanobisTransformer,
 )
 
@@ -50,6 +52,8 @@ def _instances():
         KNNClassifier(algorithm="hnsw"),
         KNNClassifier(algorithm="ivf", weights="distance", metric_learner=MahalanobisTransformer()),
         ApproximateNeighborsTransformer(algorithm="ivf", mode="connectivity"),
+        KNNRegressor(metric_learner=MLKR(max_iter=5)),
+        KNNRegressor(algorithm="hnsw", weights="distance"),
     ]
     return instances
 

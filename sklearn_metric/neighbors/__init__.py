@@ -1,6 +1,7 @@
 """Estimators that search neighbours in a learned metric.
 
-- :class:`KNNClassifier` (``_classifier.py``, its search strategies in ``_search.py``);
+- :class:`KNNClassifier` (``_classifier.py``) and :class:`KNNRegressor` (``_regressor.py``),
+  sharing ``_learned.py`` (fit, then search) and the search strategies of ``_search.py``;
 - :class:`EnergyClassifier` (``_energy.py``), LMNN's energy rule;
 - :class:`ApproximateNeighborsTransformer` (``_graph.py``), a sparse k-NN graph;
 - ``_ann.py``: the faiss indexes behind ``algorithm='hnsw'`` and ``'ivf'``.
@@ -9,5 +10,11 @@
 from ._classifier import KNNClassifier
 from ._energy import EnergyClassifier
 from ._graph import ApproximateNeighborsTransformer
+from ._regressor import KNNRegressor
 
-__all__ = ["ApproximateNeighborsTransformer", "EnergyClassifier", "KNNClassifier"]
+__all__ = [
+    "ApproximateNeighborsTransformer",
+    "EnergyClassifier",
+    "KNNClassifier",
+    "KNNRegressor",
+]

@@ -322,3 +322,12 @@ def class_proba(ind, weights, y_encoded, n_classes):
     total = proba.sum(axis=1, keepdims=True)
     total[total == 0] = 1
     return proba / total
+
+
+def weighted_mean(y, ind, weights):
+    """Each query's weighted mean of its neighbours' targets (rows or multi-output rows)."""
+    total = weights.sum(axis=1)
+    total[total == 0] = 1
+    if y.ndim == 1:
+        return np.einsum("ij,ij->i", weights, y[ind]) / total
+    return np.einsum("ij,ijk->ik", weights, y[ind]) / total[:, None]

@@ -1,24 +1,30 @@
-"""How a fitted :class:`KNNClassifier` searches: chosen once in ``fit``.
+"""How a fitted :class:`KNNClassifier` or :class:`KNNRegressor` searches: chosen once in ``fit``.
 
-Each search object answers ``predict``, ``predict_proba``, ``kneighbors`` and
-``kneighbors_graph`` for the classifier:
+Each search object answers ``predict``, ``predict_proba`` (classifier),
+``kneighbors`` and ``kneighbors_graph`` for the estimator, whose class names
+its scikit-learn counterpart as ``_knn_base`` (``KNeighborsClassifier`` or
+``KNeighborsRegressor``):
 
 - :class:`InheritedSearch`: no learner, exact search: scikit-learn's own
-  ``KNeighborsClassifier`` methods on the classifier itself;
-- :class:`LearnedSpaceSearch`: exact search by an inner ``KNeighborsClassifier``
+  methods on the estimator itself;
+- :class:`LearnedSpaceSearch`: exact search by an inner scikit-learn estimator
   on the points mapped by the fitted learner;
 - :class:`ApproximateSearch`: a faiss index (HNSW or IVF) of the (mapped) points.
 
-``fit(clf, X, y)`` of each sets the classifier's fitted attributes
-(``classes_``, ``n_samples_fit_``, ``effective_metric_``, ...) as
-``KNeighborsClassifier.fit`` would.
+``fit(clf, X, y)`` of each sets the estimator's fitted attributes
+(``classes_``, ``n_samples_fit_``, ``effective_metric_``, ...) as scikit-learn's
+``fit`` would.
 """
 
 import numpy as np
-from sklearn.base import clone
-from sklearn.neighbors import KNeighborsClassifier
+from sklearn.base import clone, is_classifier
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from .._compat import neighbors_fit, neighbors_fit_method
 from . import _ann
@@ -37,7 +43,8 @@ _KNN_PARAMS = (
     "n_jobs",
 )
 
-# Fitted attributes of the inner k-NN search that the outer classifier shows.
+# Fitted attributes of the inner k-NN search that the outer estimator shows (those
+# the inner one has: a regressor has no classes_ and no outputs_2d_).
 _KNN_ATTRIBUTES = (
     "classes_",
     "outputs_2d_",
@@ -61,7 +68,7 @@ def _fit_learner(clf, X, y):
 
 
 class InheritedSearch:
-    """No learner and an exact algorithm: the classifier is a ``KNeighborsClassifier``."""
+    """No learner and an exact algorithm: the estimator is its scikit-learn base class."""
 
     def __init__(self, clf):
         self.clf = clf
@@ -73,20 +80,20 @@ class InheritedSearch:
         return cls(clf)
 
     def predict(self, X):
-        return KNeighborsClassifier.predict(self.clf, X)
+        return self.clf._knn_base.predict(self.clf, X)
 
     def predict_proba(self, X):
-        return KNeighborsClassifier.predict_proba(self.clf, X)
+        return self.clf._knn_base.predict_proba(self.clf, X)
 
     def kneighbors(self, X, n_neighbors, return_distance):
-        return KNeighborsClassifier.kneighbors(self.clf, X, n_neighbors, return_distance)
+        return self.clf._knn_base.kneighbors(self.clf, X, n_neighbors, return_distance)
 
     def kneighbors_graph(self, X, n_neighbors, mode):
-        return KNeighborsClassifier.kneighbors_graph(self.clf, X, n_neighbors, mode)
+        return self.clf._knn_base.kneighbors_graph(self.clf, X, n_neighbors, mode)
 
 
 class LearnedSpaceSearch:
-    """Exact search by an inner ``KNeighborsClassifier`` in the learned space."""
+    """Exact search by an inner scikit-learn estimator in the learned space."""
 
     def __init__(self, learner, knn):
         self.learner, self.knn = learner, knn
@@ -99,10 +106,11 @@ class LearnedSpaceSearch:
                 "learner transforms feature vectors, not a distance matrix."
             )
         learner, Xt = _fit_learner(clf, X, y)
-        knn = KNeighborsClassifier(**{name: getattr(clf, name) for name in _KNN_PARAMS})
+        knn = clf._knn_base(**{name: getattr(clf, name) for name in _KNN_PARAMS})
         knn.fit(Xt, y)
         for name in _KNN_ATTRIBUTES:
-            setattr(clf, name, getattr(knn, name))
+            if hasattr(knn, name):
+                setattr(clf, name, getattr(knn, name))
         clf._fit_method = neighbors_fit_method(knn)
         return cls(learner, knn)
 
@@ -126,32 +134,40 @@ class LearnedSpaceSearch:
 class ApproximateSearch:
     """A faiss index of the (learned-space) training points."""
 
-    def __init__(self, clf, index, fit_X, y_encoded):
-        self.clf, self.index, self.fit_X, self.y_encoded = clf, index, fit_X, y_encoded
+    def __init__(self, clf, index, fit_X, y_fit):
+        # y_fit: class codes (classifier) or float targets (regressor).
+        self.clf, self.index, self.fit_X, self.y_fit = clf, index, fit_X, y_fit
 
     @classmethod
     def fit(cls, clf, X, y):
         _ann.check_euclidean(clf)
         params = _ann.resolve_params(clf.algorithm, clf.algorithm_params)
         _ann.import_faiss(clf.algorithm)  # before a long learner fit
+        classifier = is_classifier(clf)
         if clf.metric_learner is None:
-            X, y = validate_data(clf, X, y, dtype=[np.float32, np.float64])
+            X, y = validate_data(
+                clf, X, y, dtype=[np.float32, np.float64], y_numeric=not classifier
+            )
             clf.metric_learner_, Xt = None, X
         else:
             _, Xt = _fit_learner(clf, X, y)
             y = column_or_1d(y, warn=True)
             check_consistent_length(Xt, y)
-        check_classification_targets(y)
-        clf.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if classifier:
+            check_classification_targets(y)
+            clf.classes_, y_fit = np.unique(y, return_inverse=True)
+        else:
+            y_fit = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         fit_X = np.ascontiguousarray(Xt, dtype=np.float32)
         index = _ann.EuclideanIndex(clf.algorithm, params, _ann.n_threads(clf.n_jobs))
         index.build(fit_X)
-        clf.outputs_2d_ = False
+        if classifier:
+            clf.outputs_2d_ = False
         clf.n_samples_fit_ = fit_X.shape[0]
         clf.effective_metric_ = "euclidean"
         clf.effective_metric_params_ = {}
         clf._fit_method = clf.algorithm
-        return cls(clf, index, fit_X, y_encoded)
+        return cls(clf, index, fit_X, y_fit)
 
     def _queries(self, X):
         """Validated queries in the learned space (``None`` stays ``None``)."""
@@ -171,10 +187,13 @@ class ApproximateSearch:
     def predict_proba(self, X):
         dist, ind = self.kneighbors(X, None)
         weights = _ann.vote_weights(dist, self.clf.weights)
-        return _ann.class_proba(ind, weights, self.y_encoded, self.clf.classes_.shape[0])
+        return _ann.class_proba(ind, weights, self.y_fit, self.clf.classes_.shape[0])
 
     def predict(self, X):
-        return self.clf.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        if is_classifier(self.clf):
+            return self.clf.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        dist, ind = self.kneighbors(X, None)
+        return _ann.weighted_mean(self.y_fit, ind, _ann.vote_weights(dist, self.clf.weights))
 
     def kneighbors_graph(self, X, n_neighbors, mode):
         dist, ind = self.kneighbors(X, n_neighbors)
