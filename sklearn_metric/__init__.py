@@ -18,6 +18,7 @@ _PUBLIC = {
     "EnergyClassifier": ".neighbors",
     "KNNClassifier": ".neighbors",
     "KNNRegressor": ".neighbors",
+    "KNNTransformer": ".neighbors",
     "LFDA": "._lfda",
     "ITML": "._itml",
     "LMNN": "._lmnn",

@@ -19,6 +19,7 @@ from sklearn_metric import (
     ApproximateNeighborsTransformer,
     KNNClassifier,
     KNNRegressor,
+    KNNTransformer,
     MahalanobisTransformer,
 )
 
@@ -54,6 +55,8 @@ def _instances():
         ApproximateNeighborsTransformer(algorithm="ivf", mode="connectivity"),
         KNNRegressor(metric_learner=MLKR(max_iter=5)),
         KNNRegressor(algorithm="hnsw", weights="distance"),
+        KNNTransformer(metric_learner=MahalanobisTransformer()),
+        KNNTransformer(metric_learner=LMNN(n_neighbors=2), mode="connectivity"),
     ]
     return instances
 

@@ -3,6 +3,7 @@
 - :class:`KNNClassifier` (``_classifier.py``) and :class:`KNNRegressor` (``_regressor.py``),
   sharing ``_learned.py`` (fit, then search) and the search strategies of ``_search.py``;
 - :class:`EnergyClassifier` (``_energy.py``), LMNN's energy rule;
+- :class:`KNNTransformer` (``_transformer.py``), the exact sparse k-NN graph in a learned metric;
 - :class:`ApproximateNeighborsTransformer` (``_graph.py``), a sparse k-NN graph;
 - ``_ann.py``: the faiss indexes behind ``algorithm='hnsw'`` and ``'ivf'``.
 """
@@ -11,10 +12,12 @@ from ._classifier import KNNClassifier
 from ._energy import EnergyClassifier
 from ._graph import ApproximateNeighborsTransformer
 from ._regressor import KNNRegressor
+from ._transformer import KNNTransformer
 
 __all__ = [
     "ApproximateNeighborsTransformer",
     "EnergyClassifier",
     "KNNClassifier",
     "KNNRegressor",
+    "KNNTransformer",
 ]
