@@ -25,6 +25,7 @@ _PUBLIC = {
     "LSML": "._lsml",
     "MLKR": "._mlkr",
     "MMC": "._mmc",
+    "MultiMetricLMNN": "._multi_lmnn",
     "NCA": "._nca",
     "PairsClassifier": ".tuples",
     "POLA": "._pola",

@@ -15,6 +15,7 @@ __all__ = [
     "find_impostors",
     "find_target_neighbors",
     "impostors_of_rows",
+    "local_metric_impostors",
     "pair_squared_distances",
     "sample_chunklets",
     "sample_pairs",
@@ -454,3 +455,53 @@ def pairs_from_labels(y, n_constraints, random_state):
     """
     n_pairs = n_constraints or 20 * np.unique(y).size ** 2
     return sample_pairs(y, n_pairs, check_random_state(random_state))
+
+
+def local_metric_impostors(Zs, assign, y, radii_sq):
+    """Impostors when each reference point has its own metric (multi-metric LMNN).
+
+    Point ``l`` is an impostor of ``i`` when ``y[l] != y[i]`` and
+    ``||Zs[assign[l]][i] - Zs[assign[l]][l]||^2 <= radii_sq[i]``: the distance
+    to ``l`` is measured in ``l``'s metric. Each metric's reference points are
+    searched in blocks of query rows, so memory is O(block * n_c + pairs kept).
+
+    Parameters
+    ----------
+    Zs : sequence of ndarray of shape (n_samples, n_dims)
+        Every point embedded by each metric.
+    assign : ndarray of shape (n_samples,)
+        The metric of each point, ``0 .. len(Zs) - 1``.
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    radii_sq : ndarray of shape (n_samples,)
+        Squared search radius of each query point; a non-positive radius finds none.
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (n_pairs,)
+        Query ``i`` and impostor ``l`` of each pair.
+    dist_sq : ndarray of shape (n_pairs,)
+        ``||Zs[assign[l]][i] - Zs[assign[l]][l]||^2``.
+    """
+    found_rows, found_cols, found_dists = [], [], []
+    active = np.flatnonzero(radii_sq > 0)
+    for c, Z in enumerate(Zs):
+        members = np.flatnonzero(assign == c)
+        if members.size == 0 or active.size == 0:
+            continue
+        sq_norms = np.einsum("ij,ij->i", Z, Z)
+        Z_ref, ref_norms, ref_labels = Z[members], sq_norms[members], y[members]
+        step = _block_size(members.size)
+        for start in range(0, active.size, step):
+            block = active[start : start + step]
+            D = sq_norms[block, None] + ref_norms[None, :] - 2 * Z[block] @ Z_ref.T
+            inside = (D <= radii_sq[block, None]) & (y[block, None] != ref_labels[None, :])
+            flat = np.flatnonzero(inside)
+            r, col = np.divmod(flat, members.size)
+            found_rows.append(block[r])
+            found_cols.append(members[col])
+            found_dists.append(np.maximum(D.ravel()[flat], 0))
+    if not found_rows:
+        empty = np.empty(0, dtype=np.intp)
+        return empty, empty, np.empty(0)
+    return np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_dists)

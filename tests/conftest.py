@@ -18,6 +18,7 @@ from sklearn_metric import (
     SCML,
     SDML,
     MahalanobisTransformer,
+    MultiMetricLMNN,
 )
 
 settings.register_profile("default", max_examples=25, deadline=None)
@@ -103,6 +104,7 @@ LEARNERS = {
     "SCML": lambda: SCML(max_iter=2000, random_state=0),
     "LFDA": lambda: LFDA(k=5),
     "MLKR": lambda: MLKR(max_iter=20, random_state=0),
+    "MultiMetricLMNN": lambda: MultiMetricLMNN(max_iter=20, random_state=0),
 }
 
 

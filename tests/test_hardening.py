@@ -48,6 +48,7 @@ LEARNER_GRIDS = {
     "SCML": {"learner__beta": [1e-5, 1e-3]},
     "LFDA": {"learner__k": [3, 7]},
     "MLKR": {"learner__n_components": [2, 4]},
+    "MultiMetricLMNN": {"learner__mu": [0.3, 0.5]},
 }
 
 

@@ -47,6 +47,7 @@ from sklearn_metric import (
     EnergyClassifier,
     KNNClassifier,
     MahalanobisTransformer,
+    MultiMetricLMNN,
 )
 from sklearn_metric._compat import InvalidParameterError
 
@@ -106,6 +107,7 @@ ESTIMATORS = {
     "SCML": SCML,
     "LFDA": LFDA,
     "MLKR": MLKR,
+    "MultiMetricLMNN": MultiMetricLMNN,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }

@@ -1,0 +1,371 @@
+"""Multi-metric LMNN (Weinberger & Saul, JMLR 2009, sec. 5): one metric per class or cluster."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.cluster import KMeans
+from sklearn.neighbors import NearestNeighbors
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._compat import Interval, StrOptions, fit_context
+from ._constraints import find_target_neighbors
+from ._lmnn import LMNN
+from ._multi_lmnn_loss import MultiMetricObjective
+from ._optim import LBFGS, Exit
+from .base import MetricLearnerMixin, validate_labelled_data
+
+__all__ = ["MultiMetricLMNN"]
+
+# Restarts of L-BFGS after a failed line search (the smoothed hinge has kinks).
+_MAX_RESTARTS = 10
+
+
+def _cluster_means(X, assign, n_metrics):
+    sums = np.zeros((n_metrics, X.shape[1]))
+    np.add.at(sums, assign, X)
+    return sums / np.maximum(np.bincount(assign, minlength=n_metrics), 1)[:, None]
+
+
+def _merge_small_clusters(X, assign, min_size):
+    """Give the points of clusters smaller than ``min_size`` to the nearest larger cluster
+    (by centre); return the renumbered assignment and how many clusters were merged."""
+    n_metrics = assign.max() + 1
+    counts = np.bincount(assign, minlength=n_metrics)
+    small = counts < min_size
+    if not small.any() or small.all():
+        return assign, 0
+    centres = _cluster_means(X, assign, n_metrics)
+    kept = np.flatnonzero(~small)
+    moved = small[assign]
+    d = ((X[moved, None, :] - centres[None, kept, :]) ** 2).sum(axis=2)
+    assign = assign.copy()
+    assign[moved] = kept[np.argmin(d, axis=1)]
+    return np.unique(assign, return_inverse=True)[1], int(small.sum())
+
+
+class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
+    """Multi-metric Large Margin Nearest Neighbour: a metric per class or per cluster.
+
+    One Mahalanobis metric cannot fit data whose classes are shaped
+    differently in different regions (concentric rings, a class made of
+    several clusters). Multi-metric LMNN (Weinberger & Saul, 2009) learns one
+    map ``L_c`` per class (``n_metrics="classes"``) or per k-means cluster of
+    the training set (an int), jointly: the distance from any point ``x`` to
+    a training point ``x_j`` is measured in ``x_j``'s metric,
+    ``D(x, x_j) = ||L_{c(j)} (x - x_j)||^2``, and LMNN's loss (pull target
+    neighbours, push impostors of other classes beyond a unit margin) is
+    minimised with those distances, so its margin constraints compare
+    distances under different metrics. Every ``L_c`` starts from a global
+    :class:`LMNN` fit (the paper's recipe) and all are refined together by
+    L-BFGS on the smoothed hinge, impostors searched in blocks at every step.
+
+    It is also the classifier in the learned local metrics (``predict``,
+    ``predict_proba``, ``score``, ``kneighbors``): a query is compared with
+    each training point in that point's metric — transformed once per metric,
+    searched among that metric's points, the per-metric nearest merged.
+    ``transform`` applies the global LMNN metric (``components_``), since a
+    single map cannot represent several metrics.
+
+    Parameters
+    ----------
+    n_metrics : "classes" or int, default="classes"
+        One metric per class, or this many metrics from k-means clusters of
+        the training points in the global LMNN metric (``random_state``).
+        Clusters of fewer than ``n_neighbors + 1`` points are merged into
+        the nearest cluster, with a warning. A cluster may hold a single
+        class (with ``"classes"`` every one does).
+
+    n_neighbors : int, default=3
+        Target neighbours of each point (found in the global metric) and the
+        neighbours that vote in ``predict``.
+
+    mu : float, default=0.5
+        Weight of the push (impostor) term against the pull term, in [0, 1].
+
+    n_components : int, default=None
+        Rows of every ``L_c``; ``None`` keeps ``n_features``.
+
+    max_iter : int, default=100
+        Most L-BFGS iterations of the joint (multi-metric) phase; the global
+        LMNN fit uses its own default budget.
+
+    tol : float, default=1e-5
+        Relative decrease of the loss below which the joint phase stops.
+
+    verbose : int, default=0
+        Print one line per iteration of the joint phase.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of the global LMNN's initialisation and of k-means.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        The global LMNN map, used by ``transform``.
+
+    components_per_metric_ : ndarray of shape (n_metrics, n_components, n_features)
+        The learned map of each metric.
+
+    metric_of_point_ : ndarray of shape (n_samples,)
+        The metric of each training point.
+
+    cluster_centers_ : ndarray of shape (n_metrics, n_features)
+        Mean of each metric's training points, in the input space.
+
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    global_lmnn_ : LMNN
+        The fitted global LMNN the metrics start from.
+
+    n_iter_ : int
+        Iterations of the joint phase.
+
+    loss_ : float
+        The (smoothed) multi-metric loss at the end, per target pair.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`, when they are strings.
+
+    See Also
+    --------
+    LMNN : One global metric.
+
+    References
+    ----------
+    K. Q. Weinberger and L. K. Saul. Distance metric learning for large margin
+    nearest neighbor classification. JMLR 10:207-244, 2009 (section 5).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric import MultiMetricLMNN
+    >>> rng = np.random.RandomState(0)
+    >>> angle = rng.uniform(0, 2 * np.pi, 200)
+    >>> radius = np.repeat([1.0, 2.0], 100)
+    >>> X = np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+    >>> y = np.repeat([0, 1], 100)
+    >>> clf = MultiMetricLMNN(random_state=0).fit(X, y)
+    >>> clf.components_per_metric_.shape
+    (2, 2, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_metrics": [StrOptions({"classes"}), Interval(Integral, 1, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "mu": [Interval(Real, 0, 1, closed="both")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        n_metrics="classes",
+        *,
+        n_neighbors=3,
+        mu=0.5,
+        n_components=None,
+        max_iter=100,
+        tol=1e-5,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_metrics = n_metrics
+        self.n_neighbors = n_neighbors
+        self.mu = mu
+        self.n_components = n_components
+        self.max_iter = max_iter
+        self.tol = tol
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Learn the global metric, then the local metrics jointly.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : MultiMetricLMNN
+            The fitted learner.
+        """
+        X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        X = X.astype(np.float64, copy=False)
+        if self.n_metrics != "classes" and self.n_metrics > X.shape[0]:
+            raise ValueError(
+                f"n_metrics={self.n_metrics} is larger than the number of samples ({X.shape[0]})."
+            )
+        self._check_n_components(X.shape[1])
+        lmnn = LMNN(
+            n_neighbors=self.n_neighbors,
+            mu=self.mu,
+            n_components=self.n_components,
+            random_state=self.random_state,
+        ).fit(X, y_enc)
+        L = lmnn.components_
+        Z = X @ L.T
+        assign = self._assign(Z, y_enc)
+        n_metrics = assign.max() + 1
+        targets = find_target_neighbors(Z, y_enc, self.n_neighbors)
+        objective = MultiMetricObjective(X, y_enc, targets, assign, n_metrics, L.shape[0], self.mu)
+        lbfgs = LBFGS(
+            objective,
+            objective.shape,
+            name=type(self).__name__,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            relative_tol=True,
+            verbose=self.verbose,
+            max_restarts=_MAX_RESTARTS,
+            columns=[("Active", 10, lambda: objective.last_active)],
+        )
+        result = lbfgs.run(np.broadcast_to(L, objective.shape))
+        if not np.all(np.isfinite(result.x)):
+            raise ValueError("MultiMetricLMNN produced non-finite components; try standardising X.")
+        if result.exit is Exit.MAX_ITER:
+            lbfgs.warn_not_converged("MultiMetricLMNN (lbfgs)", reason=result.message)
+        lbfgs.report_training_time()
+        self.global_lmnn_ = lmnn
+        self.components_ = L
+        self.components_per_metric_ = result.x
+        self.metric_of_point_ = assign
+        self.cluster_centers_ = _cluster_means(X, assign, n_metrics)
+        self.classes_ = classes
+        self.n_iter_ = lbfgs.n_iter
+        self.loss_ = result.fun
+        self._index(X, y_enc)
+        return self
+
+    def _assign(self, Z, y_enc):
+        """The metric of each training point: its class, or its k-means cluster."""
+        if self.n_metrics == "classes":
+            return y_enc.copy()
+        km = KMeans(self.n_metrics, n_init=4, random_state=self.random_state).fit(Z)
+        assign = np.unique(km.labels_, return_inverse=True)[1]
+        empty = self.n_metrics - (assign.max() + 1)
+        assign, merged = _merge_small_clusters(Z, assign, self.n_neighbors + 1)
+        if empty or merged:
+            warnings.warn(
+                f"MultiMetricLMNN: {empty + merged} of the n_metrics={self.n_metrics} "
+                f"clusters were empty or held fewer than n_neighbors + 1 = "
+                f"{self.n_neighbors + 1} points; their points use the nearest cluster's "
+                f"metric ({assign.max() + 1} metrics are learned).",
+                UserWarning,
+                stacklevel=3,
+            )
+        return assign
+
+    def _index(self, X, y_enc):
+        """Each metric's training points, embedded by it and indexed for search."""
+        self._X_train, self._y_train = X, y_enc
+        self._members, self._searches = [], []
+        for c, L in enumerate(self.components_per_metric_):
+            members = np.flatnonzero(self.metric_of_point_ == c)
+            self._members.append(members)
+            self._searches.append(NearestNeighbors().fit(X[members] @ L.T))
+
+    _private_fitted_attributes = ("_X_train", "_y_train", "_members", "_searches")
+
+    def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
+        """The nearest training points of each query, each in its own metric.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features), default=None
+            Queries; ``None`` means the training points, each not its own neighbour.
+        n_neighbors : int, default=None
+            Neighbours per query (default: ``n_neighbors``).
+        return_distance : bool, default=True
+            Whether to return the distances.
+
+        Returns
+        -------
+        neigh_dist : ndarray of shape (n_queries, n_neighbors)
+            ``||L_{c(j)} (x - x_j)||``, ascending; only when ``return_distance``.
+        neigh_ind : ndarray of shape (n_queries, n_neighbors)
+            Indices of the neighbours among the training points.
+        """
+        check_is_fitted(self)
+        k = self.n_neighbors if n_neighbors is None else n_neighbors
+        n_train = self._y_train.shape[0]
+        is_train = X is None
+        if not isinstance(k, Integral) or k < 1 or k > n_train - is_train:
+            raise ValueError(
+                f"n_neighbors must be an integer in [1, {n_train - is_train}]; got {k!r}."
+            )
+        if is_train:
+            Q = self._X_train
+        else:
+            Q = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+            Q = Q.astype(np.float64, copy=False)
+        dists, inds = [], []
+        for L, members, search in zip(
+            self.components_per_metric_, self._members, self._searches, strict=True
+        ):
+            # One extra neighbour for the training points: a point may find itself.
+            k_c = min(k + is_train, members.size)
+            d, i = search.kneighbors(Q @ L.T, k_c)
+            dists.append(d)
+            inds.append(members[i])
+        dist, ind = np.hstack(dists), np.hstack(inds)
+        if is_train:
+            dist = np.where(ind == np.arange(n_train)[:, None], np.inf, dist)
+        order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+        dist = np.take_along_axis(dist, order, axis=1)
+        ind = np.take_along_axis(ind, order, axis=1)
+        return (dist, ind) if return_distance else ind
+
+    def predict_proba(self, X):
+        """Class frequencies among the ``n_neighbors`` nearest training points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+            Queries.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_queries, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        ind = self.kneighbors(X, return_distance=False)
+        labels = self._y_train[ind]
+        proba = np.zeros((ind.shape[0], self.classes_.shape[0]))
+        for j in range(ind.shape[1]):  # k columns, each vectorised over the queries
+            proba[np.arange(ind.shape[0]), labels[:, j]] += 1
+        return proba / ind.shape[1]
+
+    def predict(self, X):
+        """The majority class among the ``n_neighbors`` nearest training points.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+            Queries.
+
+        Returns
+        -------
+        y : ndarray of shape (n_queries,)
+            Predicted class labels.
+        """
+        proba = self.predict_proba(X)  # checks that the model is fitted
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags

@@ -1,0 +1,131 @@
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import check_grad
+from sklearn.frozen import FrozenEstimator
+from sklearn.neighbors import KNeighborsClassifier
+
+from sklearn_metric import LMNN, KNNClassifier, MultiMetricLMNN
+from sklearn_metric._constraints import find_target_neighbors, local_metric_impostors
+from sklearn_metric._lmnn_loss import LMNNObjective
+from sklearn_metric._multi_lmnn_loss import MultiMetricObjective
+
+
+def rings(n, seed, radii=(1.0, 1.2), noise=0.02):
+    """Two concentric rings, classes alternating; sparse enough that the nearest
+    points of a ring are often on the other ring."""
+    rng = np.random.RandomState(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    y = np.arange(n) % 2
+    r = np.where(y == 0, radii[0], radii[1]) + rng.randn(n) * noise
+    return np.c_[r * np.cos(angle), r * np.sin(angle)], y
+
+
+def test_local_metrics_separate_the_rings_where_one_metric_cannot():
+    X_train, y_train = rings(120, 0)
+    X_test, y_test = rings(1000, 1)
+    euclidean = 1 - KNeighborsClassifier(3).fit(X_train, y_train).score(X_test, y_test)
+    lmnn = KNNClassifier(3, metric_learner=LMNN(random_state=0)).fit(X_train, y_train)
+    lmnn_error = 1 - lmnn.score(X_test, y_test)
+    multi = MultiMetricLMNN(8, random_state=0).fit(X_train, y_train)
+    multi_error = 1 - multi.score(X_test, y_test)
+    assert euclidean > 0.05 and lmnn_error > 0.05  # the rings defeat one global metric
+    assert multi_error < 0.3 * min(euclidean, lmnn_error)
+
+
+def test_one_metric_is_lmnns_objective():
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 3), rng.randint(0, 3, 60)
+    targets = find_target_neighbors(X, y, 3)
+    multi = MultiMetricObjective(X, y, targets, np.zeros(60, dtype=int), 1, 3, 0.5)
+    single = LMNNObjective(X, y, targets, 0.5, 3, max_impostors=10**6)
+    for seed in range(3):
+        L = np.random.RandomState(seed).randn(3, 3)
+        (a, ga), (b, gb) = multi(L.ravel()), single(L.ravel())
+        assert_allclose(a, b, rtol=1e-12)
+        assert_allclose(ga, gb, rtol=1e-10, atol=1e-14)
+
+
+def test_one_metric_classifies_as_knn_in_that_metric(wine):
+    X, y = wine
+    model = MultiMetricLMNN(1, max_iter=20, random_state=0).fit(X[::2], y[::2])
+    assert model.loss_ <= model.global_lmnn_.loss_ / max(1, 3 * 89) * 10  # same scale
+    L = model.components_per_metric_[0]
+    knn = KNeighborsClassifier(3).fit(X[::2] @ L.T, y[::2])
+    assert_array_equal(model.predict(X[1::2]), knn.predict(X[1::2] @ L.T))
+    assert_allclose(model.kneighbors(X[1::2])[0], knn.kneighbors(X[1::2] @ L.T)[0])
+
+
+def test_gradient_matches_finite_differences():
+    rng = np.random.RandomState(1)
+    X, y, assign = rng.randn(50, 3), rng.randint(0, 3, 50), rng.randint(0, 2, 50)
+    objective = MultiMetricObjective(X, y, find_target_neighbors(X, y, 3), assign, 2, 2, 0.5)
+    Ls = rng.randn(2, 2, 3)
+    gradient_norm = np.linalg.norm(objective(Ls.ravel())[1])
+    error = check_grad(
+        lambda v: objective(v)[0], lambda v: objective(v)[1], Ls.ravel(), epsilon=1e-7
+    )
+    assert error < 1e-4 * gradient_norm
+
+
+def test_impostors_are_measured_in_the_reference_points_metric():
+    # Point 0 (class 0) has radius 1; point 1 (class 1, metric 1) is at distance
+    # 0.5 in the identity metric but 5 in its own metric (scaled by 10): no impostor.
+    X = np.array([[0.0, 0.0], [0.5, 0.0], [0.0, 0.5]])
+    y, assign = np.array([0, 1, 1]), np.array([0, 1, 0])
+    Zs = [X, X * 10]
+    rows, cols, dists = local_metric_impostors(Zs, assign, y, np.array([1.0, 0.0, 0.0]))
+    assert rows.tolist() == [0] and cols.tolist() == [2]
+    assert_allclose(dists, [0.25])
+
+
+def test_kneighbors_uses_each_training_points_metric():
+    X_train, y_train = rings(60, 2)
+    model = MultiMetricLMNN(4, max_iter=10, random_state=0).fit(X_train, y_train)
+    Q = rings(20, 3)[0]
+    Ls = model.components_per_metric_[model.metric_of_point_]  # (n_train, r, d)
+    diffs = Q[:, None, :] - X_train[None, :, :]
+    D = np.sqrt((np.einsum("jrd,qjd->qjr", Ls, diffs) ** 2).sum(axis=2))
+    expected = np.argsort(D, axis=1, kind="stable")[:, :3]
+    dist, ind = model.kneighbors(Q)
+    assert_array_equal(ind, expected)
+    assert_allclose(dist, np.take_along_axis(D, expected, axis=1))
+    # Training points: each is not its own neighbour.
+    ind_train = model.kneighbors(None, return_distance=False)
+    assert not np.any(ind_train == np.arange(60)[:, None])
+    proba = model.predict_proba(Q)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_array_equal(model.predict(Q), model.classes_[proba.argmax(axis=1)])
+
+
+def test_attributes(wine):
+    X, y = wine
+    model = MultiMetricLMNN(n_components=4, max_iter=5, random_state=0).fit(X, y)
+    assert model.components_per_metric_.shape == (3, 4, 13)
+    assert model.components_.shape == (4, 13)
+    assert_array_equal(model.metric_of_point_, np.unique(y, return_inverse=True)[1])
+    assert model.cluster_centers_.shape == (3, 13)
+    assert model.transform(X).shape == (178, 4)
+
+
+def test_small_clusters_are_merged_with_a_warning():
+    X, y = rings(40, 4)  # 20 clusters of 40 points: most hold fewer than 4
+    with pytest.warns(UserWarning, match=re.escape("clusters were empty or held fewer than")):
+        model = MultiMetricLMNN(20, max_iter=5, random_state=0).fit(X, y)
+    assert np.bincount(model.metric_of_point_).min() >= 4
+    assert model.components_per_metric_.shape[0] == model.metric_of_point_.max() + 1
+
+
+def test_more_metrics_than_samples_is_an_error():
+    X, y = rings(10, 5)
+    with pytest.raises(ValueError, match=re.escape("n_metrics=11 is larger than the number")):
+        MultiMetricLMNN(11).fit(X, y)
+
+
+def test_frozen_global_lmnn_is_the_start(wine):
+    X, y = wine
+    model = MultiMetricLMNN(max_iter=1, random_state=0).fit(X, y)
+    again = KNNClassifier(3, metric_learner=FrozenEstimator(model.global_lmnn_)).fit(X, y)
+    assert again.score(X, y) > 0.9
