@@ -29,20 +29,22 @@ def _cluster_means(X, assign, n_metrics):
 
 
 def _merge_small_clusters(X, assign, min_size):
-    """Give the points of clusters smaller than ``min_size`` to the nearest larger cluster
-    (by centre); return the renumbered assignment and how many clusters were merged."""
-    n_metrics = assign.max() + 1
-    counts = np.bincount(assign, minlength=n_metrics)
-    small = counts < min_size
-    if not small.any() or small.all():
-        return assign, 0
-    centres = _cluster_means(X, assign, n_metrics)
-    kept = np.flatnonzero(~small)
-    moved = small[assign]
-    d = ((X[moved, None, :] - centres[None, kept, :]) ** 2).sum(axis=2)
+    """Merge clusters smaller than ``min_size``, smallest first, into the cluster with the
+    nearest centre, until none is small (or one is left); return the renumbered
+    assignment and how many clusters were merged away. (A loop over clusters.)"""
     assign = assign.copy()
-    assign[moved] = kept[np.argmin(d, axis=1)]
-    return np.unique(assign, return_inverse=True)[1], int(small.sum())
+    merged = 0
+    while True:
+        labels, counts = np.unique(assign, return_counts=True)
+        if labels.size < 2 or counts.min() >= min_size:
+            break
+        smallest = labels[np.argmin(counts)]
+        centres = np.array([X[assign == label].mean(axis=0) for label in labels])
+        distances = ((centres - X[assign == smallest].mean(axis=0)) ** 2).sum(axis=1)
+        distances[labels == smallest] = np.inf
+        assign[assign == smallest] = labels[np.argmin(distances)]
+        merged += 1
+    return np.unique(assign, return_inverse=True)[1], merged
 
 
 class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
