@@ -123,6 +123,12 @@ class MMC(MetricLearnerMixin):
 
     Parameters
     ----------
+    n_components : int, default=None
+        Keep the ``n_components`` leading directions of the learned ``M``
+        (its eigendecomposition truncated: the best rank-``n_components``
+        approximation of ``M``). Approximate dimensionality reduction: the
+        problem is solved at full rank, then truncated. ``None`` keeps all.
+
     diagonal : bool, default=False
         Learn a diagonal ``M`` (feature weights).
 
@@ -189,6 +195,7 @@ class MMC(MetricLearnerMixin):
     """
 
     _parameter_constraints: dict = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "diagonal": ["boolean"],
         "solver": [StrOptions({"auto", "sdp", "projected_gradient"})],
         "n_constraints": [Interval(Integral, 1, None, closed="left"), None],
@@ -202,6 +209,7 @@ class MMC(MetricLearnerMixin):
 
     def __init__(
         self,
+        n_components=None,
         *,
         diagonal=False,
         solver="auto",
@@ -213,6 +221,7 @@ class MMC(MetricLearnerMixin):
         verbose=0,
         random_state=None,
     ):
+        self.n_components = n_components
         self.diagonal = diagonal
         self.solver = solver
         self.n_constraints = n_constraints
@@ -240,6 +249,7 @@ class MMC(MetricLearnerMixin):
             The fitted learner.
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        self._check_n_components(X.shape[1])
         self._check_sdp_solver()
         index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
         diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
@@ -264,6 +274,7 @@ class MMC(MetricLearnerMixin):
             The fitted learner.
         """
         pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
+        self._check_n_components(pairs.n_features)
         self._check_sdp_solver()
         return self._fit(pairs.differences(0, 1), y)
 
@@ -331,7 +342,8 @@ class MMC(MetricLearnerMixin):
             M = subspace @ M @ subspace.T
         M = _normalise(M, similar)
         self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
-        self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)
+        n_components = self._check_n_components(n_features)
+        self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)[:n_components]
         self.n_iter_ = n_iter
         self.solver_ = solver
         return self

@@ -48,6 +48,12 @@ class POLA(MetricLearnerMixin):
         Pairs drawn per call of ``fit`` or ``partial_fit`` (``n_pairs // 2``
         similar, the rest dissimilar).
 
+    n_components : int, default=None
+        Keep the ``n_components`` leading directions of the learned ``M``
+        (its eigendecomposition truncated, the best rank-``n_components``
+        approximation of ``M``; ``M`` itself, and so later ``partial_fit``
+        calls, stay full rank). ``None`` keeps all.
+
     shuffle : bool, default=True
         Process the pairs of a call in random order (else in the given order;
         drawn pairs then come similar first).
@@ -101,18 +107,21 @@ class POLA(MetricLearnerMixin):
 
     _parameter_constraints: dict = {
         "n_pairs": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "shuffle": ["boolean"],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, n_pairs=1000, *, shuffle=True, random_state=None):
+    def __init__(self, n_pairs=1000, *, n_components=None, shuffle=True, random_state=None):
         self.n_pairs = n_pairs
+        self.n_components = n_components
         self.shuffle = shuffle
         self.random_state = random_state
 
     # -- learning ----------------------------------------------------------------------
 
     def _reset(self, n_features):
+        self._check_n_components(n_features)
         self._M = np.zeros((n_features, n_features))
         self.threshold_ = 1.0
         self.n_pairs_seen_ = 0
@@ -149,7 +158,7 @@ class POLA(MetricLearnerMixin):
         self._M, self.threshold_ = M, float(b)
         self.n_pairs_seen_ += labels.shape[0]
         self.n_mistakes_ += int(mistakes)
-        self.components_ = components_from_psd(M)
+        self.components_ = components_from_psd(M)[: self._check_n_components(M.shape[0])]
         return self
 
     def _check_labels(self, y, classes, first_call):

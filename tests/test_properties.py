@@ -44,6 +44,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+import sklearn_metric
+
 # The learners of tests/conftest.py's LEARNERS checked here (the SDP variants solve
 # the same problems as these), with lighter settings for the many examples.
 PROPERTY_LEARNERS = ("MahalanobisTransformer", "LMNN", "NCA", "RCA", "MMC", "POLA")
@@ -237,3 +239,30 @@ def test_sample_order_does_not_matter(learner_name, make_learner, data, order_se
     permuted = _fit(_invariance_learner(name, make_learner), X[order], y[order])
     assert permuted is not None
     _assert_same_metric(name, learner, permuted, X)
+
+
+# -- n_components for every learner ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda n: sklearn_metric.MMC(n_components=n, random_state=0),
+        lambda n: sklearn_metric.POLA(n_components=n, random_state=0),
+        lambda n: sklearn_metric.ITML(n_components=n, random_state=0),
+        lambda n: sklearn_metric.LSML(n_components=n, random_state=0),
+    ],
+    ids=["MMC", "POLA", "ITML", "LSML"],
+)
+def test_learners_of_M_truncate_its_eigendecomposition(factory, wine):
+    X, y = wine
+    full = factory(None).fit(X, y)
+    reduced = factory(3).fit(X, y)
+    assert reduced.components_.shape == (3, 13)
+    assert reduced.transform(X).shape == (178, 3)
+    # The leading directions of the full M, scaled by the roots of its eigenvalues.
+    eigvals, eigvecs = np.linalg.eigh(full.get_mahalanobis_matrix())
+    top = eigvecs[:, ::-1][:, :3] * np.sqrt(np.maximum(eigvals[::-1][:3], 0))
+    np.testing.assert_allclose(
+        reduced.components_.T @ reduced.components_, top @ top.T, atol=1e-8 * eigvals[-1]
+    )
