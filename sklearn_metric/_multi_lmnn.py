@@ -12,14 +12,22 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import find_target_neighbors
 from ._lmnn import LMNN
-from ._multi_lmnn_loss import MultiMetricObjective
+from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
 from ._optim import LBFGS, Exit
 from .base import MetricLearnerMixin, validate_labelled_data
+from .neighbors._energy import block_energy
 
 __all__ = ["MultiMetricLMNN"]
 
 # Restarts of L-BFGS after a failed line search (the smoothed hinge has kinks).
 _MAX_RESTARTS = 10
+
+
+def _squared_cross(A, B):
+    """``||a_i - b_j||^2`` for every row pair, clipped at 0."""
+    D = np.einsum("ij,ij->i", A, A)[:, None] + np.einsum("ij,ij->i", B, B)[None, :]
+    D -= 2 * A @ B.T
+    return np.maximum(D, 0, out=D)
 
 
 def _cluster_means(X, assign, n_metrics):
@@ -66,7 +74,12 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
     It is also the classifier in the learned local metrics (``predict``,
     ``predict_proba``, ``score``, ``kneighbors``): a query is compared with
     each training point in that point's metric — transformed once per metric,
-    searched among that metric's points, the per-metric nearest merged.
+    searched among that metric's points, the per-metric nearest merged — by a
+    k-NN vote (``rule="knn"``) or by LMNN's energy rule (``rule="energy"``,
+    see :class:`EnergyClassifier`) with the local metrics: distances to a
+    training point in its metric, and a query labelled ``c`` measured, as an
+    impostor of training pairs, in the metric of class ``c`` (one metric per
+    class) or of its nearest cluster centre (clusters).
     ``transform`` applies the global LMNN metric (``components_``), since a
     single map cannot represent several metrics.
 
@@ -85,6 +98,11 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
 
     mu : float, default=0.5
         Weight of the push (impostor) term against the pull term, in [0, 1].
+
+    rule : {"knn", "energy"}, default="knn"
+        The decision rule of ``predict`` and ``predict_proba``: a majority
+        vote of the ``n_neighbors`` nearest training points, or the label of
+        least LMNN energy (probabilities: a softmax of the negative energies).
 
     n_components : int, default=None
         Rows of every ``L_c``; ``None`` keeps ``n_features``.
@@ -161,6 +179,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         "n_metrics": [StrOptions({"classes"}), Interval(Integral, 1, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "mu": [Interval(Real, 0, 1, closed="both")],
+        "rule": [StrOptions({"knn", "energy"})],
         "n_components": [Interval(Integral, 1, None, closed="left"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
@@ -174,6 +193,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         *,
         n_neighbors=3,
         mu=0.5,
+        rule="knn",
         n_components=None,
         max_iter=100,
         tol=1e-5,
@@ -183,6 +203,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         self.n_metrics = n_metrics
         self.n_neighbors = n_neighbors
         self.mu = mu
+        self.rule = rule
         self.n_components = n_components
         self.max_iter = max_iter
         self.tol = tol
@@ -249,7 +270,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         self.classes_ = classes
         self.n_iter_ = lbfgs.n_iter
         self.loss_ = result.fun
-        self._index(X, y_enc)
+        self._index(X, y_enc, targets)
         return self
 
     def _assign(self, Z, y_enc):
@@ -271,16 +292,25 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
             )
         return assign
 
-    def _index(self, X, y_enc):
-        """Each metric's training points, embedded by it and indexed for search."""
+    def _index(self, X, y_enc, targets):
+        """Each metric's training points, embedded by it and indexed for search, and
+        the margins ``1 + D(x_i, x_j)`` of the target pairs for the energy rule."""
         self._X_train, self._y_train = X, y_enc
+        Zs = [X @ L.T for L in self.components_per_metric_]
+        rows = np.repeat(np.arange(X.shape[0]), targets.shape[1])
+        valid = targets.ravel() >= 0
+        margins = np.full(targets.size, -np.inf)
+        margins[valid] = 1 + _local_squared_distances(
+            Zs, self.metric_of_point_, rows[valid], targets.ravel()[valid]
+        )
+        self._margins = margins.reshape(targets.shape)
         self._members, self._searches = [], []
         for c, L in enumerate(self.components_per_metric_):
             members = np.flatnonzero(self.metric_of_point_ == c)
             self._members.append(members)
             self._searches.append(NearestNeighbors().fit(X[members] @ L.T))
 
-    _private_fitted_attributes = ("_X_train", "_y_train", "_members", "_searches")
+    _private_fitted_attributes = ("_X_train", "_y_train", "_members", "_searches", "_margins")
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """The nearest training points of each query, each in its own metric.
@@ -331,8 +361,53 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         ind = np.take_along_axis(ind, order, axis=1)
         return (dist, ind) if return_distance else ind
 
+    def energy(self, X):
+        """LMNN's energy of each query under each class label, in the local metrics.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_queries, n_features)
+            Queries.
+
+        Returns
+        -------
+        energy : ndarray of shape (n_queries, n_classes)
+            ``E(c)`` for each class of ``classes_`` (lower is better).
+        """
+        check_is_fitted(self)
+        Q = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
+        Q = Q.astype(np.float64, copy=False)
+        X_train, y, assign = self._X_train, self._y_train, self.metric_of_point_
+        Ls = self.components_per_metric_
+        n_classes = self.classes_.shape[0]
+        out = np.empty((Q.shape[0], n_classes))
+        step = max(1, 2**21 // max(1, X_train.shape[0] * max(1, len(Ls))))
+        for start in range(0, Q.shape[0], step):
+            q = Q[start : start + step]
+            # (queries, train, metrics): ||L_c (x_i - q)||^2 for every metric c.
+            per_metric = np.stack([_squared_cross(q @ L.T, X_train @ L.T) for L in Ls], axis=2)
+            D = np.take_along_axis(per_metric, assign[None, :, None], axis=2)[:, :, 0]
+            if self.n_metrics == "classes":
+                # A query labelled c is measured in class c's metric.
+                impostor = [np.ascontiguousarray(per_metric[:, :, c]) for c in range(n_classes)]
+                impostor_distances = impostor.__getitem__
+            else:
+                own = per_metric[np.arange(q.shape[0]), :, self._query_metric(q)]
+                impostor_distances = lambda c, own=own: own  # noqa: E731
+            out[start : start + step] = block_energy(
+                D, impostor_distances, y, self._margins, self.mu, self.n_neighbors, n_classes
+            )
+        return out
+
+    def _query_metric(self, Q):
+        """The metric of each query: the cluster whose centre is nearest in the global metric."""
+        L = self.components_
+        centres = self.cluster_centers_ @ L.T
+        return np.argmin(_squared_cross(Q @ L.T, centres), axis=1)
+
     def predict_proba(self, X):
         """Class frequencies among the ``n_neighbors`` nearest training points.
+        With ``rule="energy"``: a softmax of the negative energies.
 
         Parameters
         ----------
@@ -344,6 +419,11 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         proba : ndarray of shape (n_queries, n_classes)
             Columns in the order of ``classes_``.
         """
+        if self.rule == "energy":
+            energy = self.energy(X)
+            energy -= energy.min(axis=1, keepdims=True)
+            proba = np.exp(-energy)
+            return proba / proba.sum(axis=1, keepdims=True)
         ind = self.kneighbors(X, return_distance=False)
         labels = self._y_train[ind]
         proba = np.zeros((ind.shape[0], self.classes_.shape[0]))
@@ -352,7 +432,8 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         return proba / ind.shape[1]
 
     def predict(self, X):
-        """The majority class among the ``n_neighbors`` nearest training points.
+        """The majority class among the ``n_neighbors`` nearest training points (or the
+        class of least energy, with ``rule="energy"``).
 
         Parameters
         ----------
@@ -364,6 +445,8 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         y : ndarray of shape (n_queries,)
             Predicted class labels.
         """
+        if self.rule == "energy":
+            return self.classes_[np.argmin(self.energy(X), axis=1)]
         proba = self.predict_proba(X)  # checks that the model is fitted
         return self.classes_[np.argmax(proba, axis=1)]
 

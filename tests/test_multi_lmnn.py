@@ -129,3 +129,47 @@ def test_frozen_global_lmnn_is_the_start(wine):
     model = MultiMetricLMNN(max_iter=1, random_state=0).fit(X, y)
     again = KNNClassifier(3, metric_learner=FrozenEstimator(model.global_lmnn_)).fit(X, y)
     assert again.score(X, y) > 0.9
+
+
+def _dense_energy(model, X_train, y_train, Q):
+    """The energy rule with local metrics, written out query by query."""
+    Ls, assign, k, mu = model.components_per_metric_, model.metric_of_point_, 3, model.mu
+    Z = X_train @ model.components_.T
+    targets = find_target_neighbors(Z, y_train, k)
+
+    def D(a, b, metric):
+        diff = Ls[metric] @ (a - b)
+        return diff @ diff
+
+    energies = np.zeros((Q.shape[0], 2))
+    for q, x in enumerate(Q):
+        for c in (0, 1):
+            to_train = np.array([D(x, xj, assign[j]) for j, xj in enumerate(X_train)])
+            own = np.flatnonzero(y_train == c)
+            nearest = own[np.argsort(to_train[own], kind="stable")[:k]]
+            pull = to_train[nearest].sum()
+            others = np.flatnonzero(y_train != c)
+            push = sum(np.maximum(1 + to_train[j] - to_train[others], 0).sum() for j in nearest)
+            impostor = 0.0
+            for i in others:
+                d_ix = D(X_train[i], x, c)  # the query, labelled c, in class c's metric
+                for j in targets[i]:
+                    impostor += max(1 + D(X_train[i], X_train[j], assign[j]) - d_ix, 0)
+            energies[q, c] = (1 - mu) * pull + mu * (push + impostor)
+    return energies
+
+
+def test_energy_rule_in_local_metrics_matches_its_definition():
+    X_train, y_train = rings(30, 6)
+    Q = rings(6, 7)[0]
+    model = MultiMetricLMNN(rule="energy", max_iter=10, random_state=0).fit(X_train, y_train)
+    assert_allclose(model.energy(Q), _dense_energy(model, X_train, y_train, Q), rtol=1e-9)
+    assert_array_equal(model.predict(Q), model.classes_[model.energy(Q).argmin(axis=1)])
+    assert_allclose(model.predict_proba(Q).sum(axis=1), 1)
+
+
+def test_energy_rule_with_clusters_beats_one_metric_on_the_rings():
+    X_train, y_train = rings(120, 0)
+    X_test, y_test = rings(600, 1)
+    model = MultiMetricLMNN(8, rule="energy", random_state=0).fit(X_train, y_train)
+    assert 1 - model.score(X_test, y_test) < 0.02

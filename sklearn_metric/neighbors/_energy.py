@@ -12,7 +12,59 @@ from .._compat import HasMethods, fit_context
 from .._constraints import find_target_neighbors, squared_distances_rows
 from ..base import validate_labelled_data
 
-__all__ = ["EnergyClassifier"]
+__all__ = ["EnergyClassifier", "block_energy"]
+
+
+def block_energy(D, impostor_distances, y, margins, mu, k, n_classes):
+    """LMNN's energy of a block of queries under each class label.
+
+    Parameters
+    ----------
+    D : ndarray of shape (n_queries, n_train)
+        Squared distances from each query to each training point (for the
+        query's own target neighbours and impostors).
+    impostor_distances : callable
+        ``impostor_distances(c)``: squared distances from each training point
+        to each query labelled ``c`` (for the query as an impostor of training
+        pairs); the same array for every ``c`` when one metric is used. The
+        term is computed once per distinct array.
+    y : ndarray of shape (n_train,)
+        Integer labels of the training points.
+    margins : ndarray of shape (n_train, k_targets)
+        ``1 + D(x_i, x_j)`` of each training point's target pairs, ``-inf`` padded.
+    mu : float
+    k : int
+        Target neighbours of the query.
+    n_classes : int
+
+    Returns
+    -------
+    energy : ndarray of shape (n_queries, n_classes)
+    """
+    onehot = np.zeros((y.shape[0], n_classes))
+    onehot[np.arange(y.shape[0]), y] = 1
+    out = np.empty((D.shape[0], n_classes))
+    seen = {}
+    for c in range(n_classes):
+        D_imp = impostor_distances(c)
+        if id(D_imp) not in seen:
+            # The query as an impostor of training pairs (i, j), summed per class of i.
+            as_impostor = np.zeros_like(D_imp)
+            for j in range(margins.shape[1]):
+                as_impostor += np.maximum(margins[None, :, j] - D_imp, 0)
+            seen[id(D_imp)] = (D_imp, as_impostor @ onehot)
+        by_class = seen[id(D_imp)][1]
+        own = y == c
+        D_own, D_other = D[:, own], D[:, ~own]
+        k_c = min(k, D_own.shape[1])
+        nearest = np.partition(D_own, k_c - 1, axis=1)[:, :k_c]
+        pull = nearest.sum(axis=1)
+        push = np.zeros(D.shape[0])
+        for j in range(k_c):
+            push += np.maximum(1 + nearest[:, j, None] - D_other, 0).sum(axis=1)
+        impostor = by_class.sum(axis=1) - by_class[:, c]
+        out[:, c] = (1 - mu) * pull + mu * (push + impostor)
+    return out
 
 
 class EnergyClassifier(ClassifierMixin, BaseEstimator):
@@ -131,8 +183,6 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
         Q = np.asarray(self.metric_learner_.transform(X), dtype=np.float64)
         Z, y, mu, k = self._Z, self._y, self.mu_, self.n_neighbors_
         n_classes = self.classes_.shape[0]
-        onehot = np.zeros((Z.shape[0], n_classes))
-        onehot[np.arange(Z.shape[0]), y] = 1
         z_norms = np.einsum("ij,ij->i", Z, Z)
         out = np.empty((Q.shape[0], n_classes))
         step = max(1, 2**21 // max(1, Z.shape[0]))
@@ -140,23 +190,9 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
             q = Q[start : start + step]
             D = np.einsum("ij,ij->i", q, q)[:, None] + z_norms[None, :] - 2 * q @ Z.T
             np.maximum(D, 0, out=D)
-            # x as an impostor of training pairs (i, j): summed per class of i.
-            as_impostor = np.zeros_like(D)
-            for j in range(self._margins.shape[1]):
-                as_impostor += np.maximum(self._margins[None, :, j] - D, 0)
-            as_impostor_by_class = as_impostor @ onehot
-            impostor_total = as_impostor_by_class.sum(axis=1)
-            for c in range(n_classes):
-                own = y == c
-                D_own, D_other = D[:, own], D[:, ~own]
-                k_c = min(k, D_own.shape[1])
-                nearest = np.partition(D_own, k_c - 1, axis=1)[:, :k_c]
-                pull = nearest.sum(axis=1)
-                push = np.zeros(q.shape[0])
-                for j in range(k_c):
-                    push += np.maximum(1 + nearest[:, j, None] - D_other, 0).sum(axis=1)
-                impostor = impostor_total - as_impostor_by_class[:, c]
-                out[start : start + step, c] = (1 - mu) * pull + mu * (push + impostor)
+            out[start : start + step] = block_energy(
+                D, lambda c, D=D: D, y, self._margins, mu, k, n_classes
+            )
         return out
 
     def decision_function(self, X):
