@@ -1,5 +1,6 @@
 import os
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 from sklearn.datasets import load_iris, load_wine
@@ -82,6 +83,17 @@ def iris_scaled(iris):
     """``iris``, standardised."""
     X, y = iris
     return StandardScaler().fit_transform(X), y
+
+
+def make_rings(n, seed, radii=(1.0, 1.2), noise=0.02):
+    """Two concentric rings, labels alternating, sparse enough that a point's nearest
+    neighbours often lie on the other ring: no global linear metric helps (the
+    problem is rotation-invariant), local metrics and kernels do."""
+    rng = np.random.RandomState(seed)
+    angle = rng.uniform(0, 2 * np.pi, n)
+    y = np.arange(n) % 2
+    r = np.where(y == 0, radii[0], radii[1]) + rng.randn(n) * noise
+    return np.c_[r * np.cos(angle), r * np.sin(angle)], y
 
 
 # -- the learners every cross-cutting test runs on ----------------------------------

@@ -11,16 +11,7 @@ from sklearn_metric import LMNN, KNNClassifier, MultiMetricLMNN
 from sklearn_metric._constraints import find_target_neighbors, local_metric_impostors
 from sklearn_metric._lmnn_loss import LMNNObjective
 from sklearn_metric._multi_lmnn_loss import MultiMetricObjective
-
-
-def rings(n, seed, radii=(1.0, 1.2), noise=0.02):
-    """Two concentric rings, classes alternating; sparse enough that the nearest
-    points of a ring are often on the other ring."""
-    rng = np.random.RandomState(seed)
-    angle = rng.uniform(0, 2 * np.pi, n)
-    y = np.arange(n) % 2
-    r = np.where(y == 0, radii[0], radii[1]) + rng.randn(n) * noise
-    return np.c_[r * np.cos(angle), r * np.sin(angle)], y
+from conftest import make_rings as rings
 
 
 def test_local_metrics_separate_the_rings_where_one_metric_cannot():
