@@ -15,7 +15,17 @@ import time
 import numpy as np
 
 
-def make(method, n_neighbors):
+def _nystroem_then(learner, n_samples):
+    """The KPCA trick: a linear learner on Nystroem RBF features (gamma = 1 / n_features)."""
+    from sklearn.kernel_approximation import Nystroem
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        Nystroem(kernel="rbf", n_components=min(300, n_samples), random_state=0), learner
+    )
+
+
+def make(method, n_neighbors, n_classes=None, n_samples=None):
     """Return (estimator, version, kind) for a method name.
 
     kind is 'transformer' or 'classifier'.
@@ -25,6 +35,23 @@ def make(method, n_neighbors):
         import sklearn_metric as sm
 
         version = sm.__version__
+        if name == "MultiMetricLMNN":  # one metric per class
+            return (
+                sm.MultiMetricLMNN(n_neighbors=n_neighbors, random_state=0),
+                version,
+                ("classifier"),
+            )
+        if name.startswith("MultiMetricLMNN_"):  # MultiMetricLMNN_2pc: 2 clusters per class
+            per_class = int(name.split("_")[1].rstrip("pc"))
+            model = sm.MultiMetricLMNN(
+                per_class * n_classes, n_neighbors=n_neighbors, random_state=0
+            )
+            return model, version, "classifier"
+        if name == "NystroemLMNN":
+            return _nystroem_then(sm.LMNN(n_neighbors), n_samples), version, "transformer"
+        if name == "NystroemNCA":
+            learner = sm.NCA(random_state=0)
+            return _nystroem_then(learner, n_samples), version, "transformer"
         if name == "LMNN":
             return sm.LMNN(n_neighbors), version, "transformer"
         if name == "LMNN_iter50":  # PyLMNN's default budget: equal iterations, not convergence
@@ -101,7 +128,9 @@ def main():
         X, y, X_test, y_test = d["X"], d["y"], d["X_test"], d["y_test"]
     from sklearn.neighbors import KNeighborsClassifier
 
-    estimator, version, kind = make(method, n_neighbors)
+    regression = y.dtype.kind == "f"
+    n_classes = None if regression else int(np.unique(y).size)
+    estimator, version, kind = make(method, n_neighbors, n_classes, X.shape[0])
     result_extra = {}
     start = time.perf_counter()
     if estimator is not None:
@@ -113,6 +142,19 @@ def main():
         "version": version,
         "n_train": int(X.shape[0]),
     }
+    if regression:
+        from sklearn.neighbors import KNeighborsRegressor
+
+        if estimator is not None:
+            X, X_test = estimator.transform(X), estimator.transform(X_test)
+        y_hat = KNeighborsRegressor(n_neighbors).fit(X, y).predict(X_test)
+        result["rmse"] = float(np.sqrt(np.mean((y_hat - y_test) ** 2)))
+        result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        n_iter = getattr(estimator, "n_iter_", None)
+        if n_iter is not None:
+            result["n_iter"] = int(n_iter)
+        print(json.dumps(result))
+        return
     if kind == "classifier":
         accuracy = float(np.mean(estimator.predict(X_test) == y_test))
     else:

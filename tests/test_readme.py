@@ -1,4 +1,5 @@
-"""The README's recipes (pairs, "Scaling up") run as written (each as its own script)."""
+"""The README's recipes (pairs, local metrics, "Scaling up") run as written (each as its own
+script)."""
 
 import re
 import subprocess
@@ -45,3 +46,16 @@ def test_tuples_recipe_runs(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.startswith("ROC AUC [")
+
+
+def test_beyond_one_metric_recipe_runs(tmp_path):
+    text = README.read_text()
+    section = text.split("## Beyond one global metric", 1)[1].split("\n## ", 1)[0]
+    (recipe,) = re.findall(r"```python\n(.*?)```", section, flags=re.S)
+    script = tmp_path / "local_recipe.py"
+    script.write_text(recipe)
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("test R^2 ")
