@@ -8,12 +8,12 @@ the learners: the pipeline already does everything it would.
 """
 
 import pytest
-from conftest import make_rings
 from sklearn.kernel_approximation import Nystroem
 from sklearn.model_selection import GridSearchCV
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
+from conftest import make_rings
 from sklearn_metric import LMNN, NCA, KNNClassifier
 
 

@@ -7,11 +7,11 @@ from scipy.optimize import check_grad
 from sklearn.frozen import FrozenEstimator
 from sklearn.neighbors import KNeighborsClassifier
 
+from conftest import make_rings as rings
 from sklearn_metric import LMNN, KNNClassifier, MultiMetricLMNN
 from sklearn_metric._constraints import find_target_neighbors, local_metric_impostors
 from sklearn_metric._lmnn_loss import LMNNObjective
 from sklearn_metric._multi_lmnn_loss import MultiMetricObjective
-from conftest import make_rings as rings
 
 
 def test_local_metrics_separate_the_rings_where_one_metric_cannot():
