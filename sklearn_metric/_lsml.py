@@ -177,6 +177,7 @@ class LSML(MetricLearnerMixin):
             The fitted learner.
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        self._check_n_components(X.shape[1])
         X = X.astype(np.float64, copy=False)
         n = self.n_constraints or 20 * classes.size**2
         q = sample_quadruplets(y_enc, n, check_random_state(self.random_state))
@@ -200,6 +201,7 @@ class LSML(MetricLearnerMixin):
             The fitted learner.
         """
         tuples = validate_tuples(self, quadruplets, 4, preprocessor)
+        self._check_n_components(tuples.n_features)
         points = tuples.points[np.unique(tuples.indices)]
         near = tuples.differences(0, 1).astype(np.float64)
         return self._fit(near, tuples.differences(2, 3).astype(np.float64), points)

@@ -232,6 +232,7 @@ class SCML(MetricLearnerMixin):
             The fitted learner.
         """
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
+        self._check_n_components(X.shape[1])
         X = X.astype(np.float64, copy=False)
         rng = check_random_state(self.random_state)
         n = self.n_triplets or 20 * classes.size**2
@@ -264,6 +265,7 @@ class SCML(MetricLearnerMixin):
                 "basis='triplet_diffs' or a basis array."
             )
         tuples = validate_tuples(self, triplets, 3, preprocessor)
+        self._check_n_components(tuples.n_features)
         rng = check_random_state(self.random_state)
         near = tuples.differences(0, 1).astype(np.float64)
         return self._fit(near, tuples.differences(0, 2).astype(np.float64), rng, None)

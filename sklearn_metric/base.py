@@ -182,6 +182,7 @@ def pairs_for_fit(estimator, X, y):
         The distinct points the pairs use.
     """
     X, y, _, y_enc = validate_labelled_data(estimator, X, y)
+    estimator._check_n_components(X.shape[1])  # before drawing any pair
     X = X.astype(np.float64, copy=False)
     index_pairs, labels = pairs_from_labels(y_enc, estimator.n_constraints, estimator.random_state)
     points = X[np.unique(index_pairs)]
@@ -195,6 +196,7 @@ def pairs_for_fit_pairs(estimator, pairs, y, preprocessor):
     """
     tuples = validate_tuples(estimator, pairs, 2, preprocessor)
     y = check_pair_labels(y, tuples.n_tuples, estimator=estimator)
+    estimator._check_n_components(tuples.n_features)
     points = tuples.points[np.unique(tuples.indices)]
     return tuples.differences(0, 1).astype(np.float64), y, points
 

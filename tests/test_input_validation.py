@@ -225,6 +225,34 @@ BAD_PARAMS = {
     "NCA n_components=0": (lambda: NCA(n_components=0), "'n_components' parameter of NCA must be"),
     "NCA init": (lambda: NCA(init="zeros"), "'init' parameter of NCA must be"),
     "RCA chunk_size=1": (lambda: RCA(chunk_size=1), "'chunk_size' parameter of RCA must be"),
+    "MultiMetricLMNN n_metrics='clusters'": (
+        lambda: MultiMetricLMNN(n_metrics="clusters"),
+        "'n_metrics' parameter of MultiMetricLMNN must be",
+    ),
+    "MultiMetricLMNN n_metrics=0": (
+        lambda: MultiMetricLMNN(n_metrics=0),
+        "'n_metrics' parameter of MultiMetricLMNN must be",
+    ),
+    "MultiMetricLMNN n_metrics=2.5": (
+        lambda: MultiMetricLMNN(n_metrics=2.5),
+        "'n_metrics' parameter of MultiMetricLMNN must be",
+    ),
+    "MultiMetricLMNN rule": (
+        lambda: MultiMetricLMNN(rule="vote"),
+        "'rule' parameter of MultiMetricLMNN must be",
+    ),
+    "LFDA k=0": (lambda: LFDA(k=0), "'k' parameter of LFDA must be"),
+    "LFDA embedding_type": (
+        lambda: LFDA(embedding_type="scaled"),
+        "'embedding_type' parameter of LFDA must be",
+    ),
+    "MLKR init='lda'": (lambda: MLKR(init="lda"), "'init' parameter of MLKR must be"),
+    "MLKR max_iter=0": (lambda: MLKR(max_iter=0), "'max_iter' parameter of MLKR must be"),
+    "MMC n_components=0": (lambda: MMC(n_components=0), "'n_components' parameter of MMC must be"),
+    "POLA n_components=0": (
+        lambda: POLA(n_components=0),
+        "'n_components' parameter of POLA must be",
+    ),
     "RCA n_chunks=0": (lambda: RCA(n_chunks=0), "'n_chunks' parameter of RCA must be"),
     "RCA shrinkage=0": (lambda: RCA(shrinkage=0), "'shrinkage' parameter of RCA must be"),
     "RCA shrinkage='x'": (lambda: RCA(shrinkage="x"), "'shrinkage' parameter of RCA must be"),
@@ -301,6 +329,56 @@ DATA_DEPENDENT = {
         lambda: MahalanobisTransformer(n_components=5),
         ValueError,
         _TOO_MANY_COMPONENTS,
+    ),
+    "MMC n_components > n_features": (
+        lambda: MMC(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "POLA n_components > n_features": (
+        lambda: POLA(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "ITML n_components > n_features": (
+        lambda: ITML(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "SDML n_components > n_features": (
+        lambda: SDML(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "LSML n_components > n_features": (
+        lambda: LSML(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "SCML n_components > n_features": (
+        lambda: SCML(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "LFDA n_components > n_features": (
+        lambda: LFDA(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "MLKR n_components > n_features": (
+        lambda: MLKR(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "MultiMetricLMNN n_components > n_features": (
+        lambda: MultiMetricLMNN(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "MultiMetricLMNN n_metrics > n_samples": (
+        lambda: MultiMetricLMNN(n_metrics=31),
+        ValueError,
+        re.escape("n_metrics=31 is larger than the number of samples (30)."),
     ),
     "LMNN sdp with n_components": (
         lambda: LMNN(solver="sdp", n_components=2),
