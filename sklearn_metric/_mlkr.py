@@ -8,7 +8,7 @@ from sklearn.utils.validation import validate_data
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
-from ._optim import LBFGS, Exit
+from ._optim import LBFGS, run_for_components
 from .base import MetricLearnerMixin
 
 __all__ = ["MLKR", "mlkr_loss"]
@@ -245,12 +245,7 @@ class MLKR(MetricLearnerMixin):
             verbose=self.verbose,
             callback=self.callback,
         )
-        result = lbfgs.run(L0)
-        if not np.all(np.isfinite(result.x)):
-            raise ValueError("MLKR produced non-finite components; try standardising X.")
-        if result.exit is Exit.MAX_ITER:
-            lbfgs.warn_not_converged("MLKR", reason=result.message)
-        lbfgs.report_training_time()
+        result = run_for_components(lbfgs, L0, "MLKR")
         self.components_ = result.x
         self.n_iter_ = lbfgs.n_iter
         self.loss_ = result.fun

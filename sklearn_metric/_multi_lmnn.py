@@ -13,7 +13,7 @@ from ._compat import Interval, StrOptions, fit_context
 from ._constraints import find_target_neighbors
 from ._lmnn import LMNN
 from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
-from ._optim import LBFGS, Exit
+from ._optim import LBFGS, run_for_components
 from .base import MetricLearnerMixin, validate_labelled_data
 from .neighbors._energy import block_energy
 
@@ -256,12 +256,8 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
             max_restarts=_MAX_RESTARTS,
             columns=[("Active", 10, lambda: objective.last_active)],
         )
-        result = lbfgs.run(np.broadcast_to(L, objective.shape))
-        if not np.all(np.isfinite(result.x)):
-            raise ValueError("MultiMetricLMNN produced non-finite components; try standardising X.")
-        if result.exit is Exit.MAX_ITER:
-            lbfgs.warn_not_converged("MultiMetricLMNN (lbfgs)", reason=result.message)
-        lbfgs.report_training_time()
+        L0 = np.broadcast_to(L, objective.shape)
+        result = run_for_components(lbfgs, L0, "MultiMetricLMNN (lbfgs)")
         self.global_lmnn_ = lmnn
         self.components_ = L
         self.components_per_metric_ = result.x

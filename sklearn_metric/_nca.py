@@ -7,7 +7,7 @@ import numpy as np
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
-from ._optim import LBFGS, Exit
+from ._optim import LBFGS, run_for_components
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
@@ -230,12 +230,7 @@ class NCA(MetricLearnerMixin):
             to_callback=lambda flat: flat,  # scikit-learn's NCA passes the flat vector
             display=lambda loss: -loss,
         )
-        result = lbfgs.run(L0)
-        if not np.all(np.isfinite(result.x)):
-            raise ValueError("NCA produced non-finite components; try standardising X.")
-        if result.exit is Exit.MAX_ITER:
-            lbfgs.warn_not_converged("NCA", reason=result.message)
-        lbfgs.report_training_time()
+        result = run_for_components(lbfgs, L0, "NCA")
         self.components_ = result.x
         self.n_iter_ = lbfgs.n_iter
         self.objective_ = -result.fun

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["LBFGS", "Exit", "LBFGSResult", "warn_not_converged"]
+__all__ = ["LBFGS", "Exit", "LBFGSResult", "run_for_components", "warn_not_converged"]
 
 
 def warn_not_converged(name, what, max_iter, *, reason=None, steps="iterations", advice=None):
@@ -314,3 +314,30 @@ class LBFGS:
     def warn_not_converged(self, what, reason=None):
         """The package's ``ConvergenceWarning`` for a run that used ``max_iter``."""
         warn_not_converged(self.name, what, self.max_iter, reason=reason)
+
+
+def run_for_components(lbfgs, x0, what):
+    """Run ``lbfgs`` from ``x0`` for a learner's components, with the package's checks.
+
+    A non-finite result raises ``ValueError("{what} produced non-finite components;
+    try standardising X.")``; a run that used ``max_iter`` warns
+    (:meth:`LBFGS.warn_not_converged`); the training time is reported.
+
+    Parameters
+    ----------
+    lbfgs : LBFGS
+    x0 : ndarray
+    what : str
+        The algorithm, as the messages name it (e.g. ``"NCA"``).
+
+    Returns
+    -------
+    result : LBFGSResult
+    """
+    result = lbfgs.run(x0)
+    if not np.all(np.isfinite(result.x)):
+        raise ValueError(f"{what} produced non-finite components; try standardising X.")
+    if result.exit is Exit.MAX_ITER:
+        lbfgs.warn_not_converged(what, reason=result.message)
+    lbfgs.report_training_time()
+    return result
