@@ -462,15 +462,19 @@ def local_metric_impostors(Zs, assign, y, radii_sq):
 
     Point ``l`` is an impostor of ``i`` when ``y[l] != y[i]`` and
     ``||Zs[assign[l]][i] - Zs[assign[l]][l]||^2 <= radii_sq[i]``: the distance
-    to ``l`` is measured in ``l``'s metric. Each metric's reference points are
-    searched in blocks of query rows, so memory is O(block * n_c + pairs kept).
+    to ``l`` is measured in ``l``'s metric. For each metric and each class of
+    query points, the other-class points of that metric are searched in blocks
+    of query rows (float32 inner products: a relative 1e-6 of the squared norms,
+    for callers to cover with a margin in ``radii_sq``), so memory is
+    O(block * n_c + pairs kept); the distances of the pairs found are then
+    computed exactly.
 
     Parameters
     ----------
-    Zs : sequence of ndarray of shape (n_samples, n_dims)
+    Zs : ndarray of shape (n_metrics, n_samples, n_dims)
         Every point embedded by each metric.
     assign : ndarray of shape (n_samples,)
-        The metric of each point, ``0 .. len(Zs) - 1``.
+        The metric of each point, ``0 .. n_metrics - 1``.
     y : ndarray of shape (n_samples,)
         Integer class labels.
     radii_sq : ndarray of shape (n_samples,)
@@ -483,25 +487,37 @@ def local_metric_impostors(Zs, assign, y, radii_sq):
     dist_sq : ndarray of shape (n_pairs,)
         ``||Zs[assign[l]][i] - Zs[assign[l]][l]||^2``.
     """
-    found_rows, found_cols, found_dists = [], [], []
+    found_rows, found_cols = [], []
     active = np.flatnonzero(radii_sq > 0)
-    for c, Z in enumerate(Zs):
+    active_labels = np.unique(y[active])
+    Z32 = np.asarray(Zs, dtype=np.float32)
+    half_sq = np.einsum("cij,cij->ci", Z32, Z32) / 2
+    for c, Z in enumerate(Z32):
         members = np.flatnonzero(assign == c)
-        if members.size == 0 or active.size == 0:
-            continue
-        sq_norms = np.einsum("ij,ij->i", Z, Z)
-        Z_ref, ref_norms, ref_labels = Z[members], sq_norms[members], y[members]
-        step = _block_size(members.size)
-        for start in range(0, active.size, step):
-            block = active[start : start + step]
-            D = sq_norms[block, None] + ref_norms[None, :] - 2 * Z[block] @ Z_ref.T
-            inside = (D <= radii_sq[block, None]) & (y[block, None] != ref_labels[None, :])
-            flat = np.flatnonzero(inside)
-            r, col = np.divmod(flat, members.size)
-            found_rows.append(block[r])
-            found_cols.append(members[col])
-            found_dists.append(np.maximum(D.ravel()[flat], 0))
+        for label in active_labels:
+            refs = members[y[members] != label]
+            queries = active[y[active] == label]
+            if refs.size == 0 or queries.size == 0:
+                continue
+            Z_ref, half_ref = Z[refs], half_sq[c, refs]
+            # ||z_i - z_l||^2 <= r_i^2  <=>  z_i . z_l - |z_l|^2 / 2 >= (|z_i|^2 - r_i^2) / 2
+            thresholds = (half_sq[c, queries] - radii_sq[queries] / 2).astype(np.float32)
+            step = _block_size(refs.size)
+            for start in range(0, queries.size, step):
+                block = queries[start : start + step]
+                G = Z[block] @ Z_ref.T
+                G -= half_ref
+                flat = np.flatnonzero(G >= thresholds[start : start + step, None])
+                r, col = np.divmod(flat, refs.size)
+                found_rows.append(block[r])
+                found_cols.append(refs[col])
     if not found_rows:
         empty = np.empty(0, dtype=np.intp)
         return empty, empty, np.empty(0)
-    return np.concatenate(found_rows), np.concatenate(found_cols), np.concatenate(found_dists)
+    rows, cols = np.concatenate(found_rows), np.concatenate(found_cols)
+    dist_sq = np.empty(rows.size)
+    metric = assign[cols]
+    for c in np.unique(metric):
+        pairs = metric == c
+        dist_sq[pairs] = squared_distances_rows(np.asarray(Zs[c]), rows[pairs], cols[pairs])
+    return rows, cols, dist_sq

@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ._linalg import row_span
 from ._lmnn_loss import LMNNObjective
-from ._optim import LBFGS
+from ._optim import LBFGS, run_until_complete
 
 __all__ = ["solve_lbfgs"]
 
@@ -132,7 +132,7 @@ def _solve(X, y, targets, L, params, iteration_offset, lift):
     work = float(X.shape[0]) * X.shape[1] * L.shape[0]
     n_threads = 1 if work <= _SINGLE_THREAD_MAX_WORK else None
     with threadpool_limits(limits=n_threads, user_api="blas"):
-        result, converged = _run_until_complete(lbfgs, objective, L)
+        result, converged = run_until_complete(lbfgs, L, objective.search_again)
     if candidates.capped:
         warnings.warn(
             f"More than max_impostors={params.max_impostors} impostor pairs: only the most "
@@ -151,27 +151,3 @@ def _solve(X, y, targets, L, params, iteration_offset, lift):
             file=sys.stdout,
         )
     return result.x, lbfgs.n_iter
-
-
-def _run_until_complete(lbfgs, objective, L):
-    """Run L-BFGS until the loss over every impostor is stationary.
-
-    Between full searches the candidates are checked by a bound or on a sample
-    of points, so a few missing impostors can go unseen; when L-BFGS stops at a
-    stationary point, a full search checks the candidates and, if it finds an
-    impostor they missed, the run goes on with it.
-    """
-    while True:
-        before = lbfgs.n_iter
-        result = lbfgs.run(L)
-        L = result.x
-        # A line search that fails without moving L ends at a kink: nothing to gain.
-        converged = result.exit.converged or result.stalled
-        if converged and lbfgs.last_rose and lbfgs.n_iter > before:
-            # The run stopped on a loss that rose with new impostor candidates
-            # (L-BFGS-B reads that as no progress): run again on the new set.
-            converged = False
-        elif converged:
-            converged = objective.search_again(L)
-        if converged or lbfgs.n_iter >= lbfgs.max_iter:
-            return result, converged

@@ -254,10 +254,15 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
             relative_tol=True,
             verbose=self.verbose,
             max_restarts=_MAX_RESTARTS,
-            columns=[("Active", 10, lambda: objective.last_active)],
+            columns=[
+                ("Active", 10, lambda: objective.last_active),
+                ("Searches", 9, lambda: objective.candidates.n_searches),
+            ],
         )
         L0 = np.broadcast_to(L, objective.shape)
-        result = run_for_components(lbfgs, L0, "MultiMetricLMNN (lbfgs)")
+        result = run_for_components(
+            lbfgs, L0, "MultiMetricLMNN (lbfgs)", is_complete=objective.search_again
+        )
         self.global_lmnn_ = lmnn
         self.components_ = L
         self.components_per_metric_ = result.x

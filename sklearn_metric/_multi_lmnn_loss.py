@@ -10,11 +10,74 @@ whose second point uses metric ``c``.
 """
 
 import numpy as np
+from scipy import sparse
 
 from ._constraints import local_metric_impostors, squared_distances_rows
-from ._lmnn_loss import _HINGE_WIDTH, _laplacian_product, _smoothed_hinge, target_pairs
+from ._lmnn_impostors import SLACK, _sample_size
+from ._lmnn_loss import _HINGE_WIDTH, _smoothed_hinge, target_pairs
 
-__all__ = ["MultiMetricObjective"]
+__all__ = ["MultiMetricObjective", "embed_all"]
+
+# Entries of the per-metric Laplacian products computed at once (~128 MB in float64).
+_GRADIENT_ENTRIES = 2**24
+
+
+def embed_all(X, Ls):
+    """Every point in every metric, ``Zs[c] = X @ Ls[c].T``, by one matrix product.
+
+    Returns an array of shape (n_metrics, n_samples, n_components).
+    """
+    n_metrics, n_components, n_features = Ls.shape
+    Z = X @ Ls.reshape(n_metrics * n_components, n_features).T
+    return Z.reshape(X.shape[0], n_metrics, n_components).transpose(1, 0, 2)
+
+
+def _gradient(X, Zs, rows, cols, weights, metric, n_metrics):
+    """``2 Z_c^T Lap_c X = 2 sum_p w_p (z_a - z_b)(x_a - x_b)^T`` for every metric ``c``,
+    over the weighted pairs ``p = (a, b)`` whose second point uses metric ``c``.
+
+    Summed over the pairs' differences when there are fewer pairs than
+    ``n_metrics * n_samples`` rows of the Laplacian form, else through it.
+    """
+    if rows.size < n_metrics * X.shape[0]:
+        return _gradient_by_pairs(X, Zs, rows, cols, weights, metric, n_metrics)
+    return _gradient_by_laplacian(X, Zs, rows, cols, weights, metric, n_metrics)
+
+
+def _gradient_by_pairs(X, Zs, rows, cols, weights, metric, n_metrics):
+    """The gradient from the pairs' differences, metric by metric, in chunks of pairs."""
+    grad = np.zeros((n_metrics, Zs.shape[2], X.shape[1]))
+    order = np.argsort(metric, kind="stable")
+    bounds = np.searchsorted(metric[order], np.arange(n_metrics + 1))
+    step = max(1, _GRADIENT_ENTRIES // (X.shape[1] + Zs.shape[2]))
+    for c in range(n_metrics):
+        for start in range(bounds[c], bounds[c + 1], step):
+            pairs = order[start : min(start + step, bounds[c + 1])]
+            a, b = rows[pairs], cols[pairs]
+            dz = (Zs[c, a] - Zs[c, b]) * weights[pairs, None]
+            grad[c] += dz.T @ (X[a] - X[b])
+    return 2 * grad
+
+
+def _gradient_by_laplacian(X, Zs, rows, cols, weights, metric, n_metrics):
+    """The gradient through ``Lap_c X``: two sparse products per chunk of metrics,
+    stacked as row blocks (row ``(c - first) * n + i``), memory O(_GRADIENT_ENTRIES)."""
+    n_samples, n_features = X.shape
+    grad = np.empty((n_metrics, Zs.shape[2], n_features))
+    chunk = max(1, _GRADIENT_ENTRIES // (n_samples * n_features))
+    for first in range(0, n_metrics, chunk):
+        m = min(chunk, n_metrics - first)
+        pairs = (metric >= first) & (metric < first + m)
+        offset = (metric[pairs] - first) * n_samples
+        r, c, w = rows[pairs], cols[pairs], weights[pairs]
+        size = m * n_samples
+        forward = sparse.csr_matrix((w, (offset + r, c)), shape=(size, n_samples))
+        backward = sparse.csr_matrix((w, (offset + c, r)), shape=(size, n_samples))
+        degree = np.bincount(offset + r, w, size) + np.bincount(offset + c, w, size)
+        lap_X = degree.reshape(m, n_samples, 1) * X  # (m, n, d)
+        lap_X -= (forward @ X + backward @ X).reshape(m, n_samples, n_features)
+        grad[first : first + m] = 2 * np.matmul(Zs[first : first + m].transpose(0, 2, 1), lap_X)
+    return grad
 
 
 def _local_squared_distances(Zs, assign, rows, cols):
@@ -28,12 +91,58 @@ def _local_squared_distances(Zs, assign, rows, cols):
     return out
 
 
+class _Candidates:
+    """Impostor pairs searched within ``(1 + SLACK)`` times each point's reach, kept while
+    the exact impostors of a rotating sample of points are all among them (LMNN's
+    rule, see :class:`~sklearn_metric._lmnn_impostors.ImpostorCandidates`); on small
+    sets the sample is every point, so the candidates are checked exactly."""
+
+    def __init__(self, n_samples):
+        self.n_samples = n_samples
+        self.n_sampled = _sample_size(n_samples)
+        self.order = np.random.RandomState(0).permutation(n_samples)
+        self.start = 0
+        self.keys = None
+        self.n_searches = 0
+
+    def search(self, Zs, assign, y, reach):
+        rows, cols, _ = local_metric_impostors(Zs, assign, y, ((1 + SLACK) * reach) ** 2)
+        self.keys = np.sort(rows.astype(np.int64) * self.n_samples + cols)
+        self.rows, self.cols = np.divmod(self.keys, self.n_samples)
+        self.n_searches += 1
+
+    def holds(self, rows, cols, keys=None):
+        """Whether every pair ``(rows, cols)`` is among the candidates (``keys``)."""
+        keys = self.keys if keys is None else keys
+        if rows.size == 0:
+            return True
+        if keys.size == 0:
+            return False
+        wanted = rows.astype(np.int64) * self.n_samples + cols
+        where = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        return bool(np.all(keys[where] == wanted))
+
+    def sample_holds(self, Zs, assign, y, reach):
+        """Whether the candidates hold every impostor of the next points of the sample."""
+        if self.keys is None:
+            return False
+        stop = self.start + self.n_sampled
+        sample = np.take(self.order, np.arange(self.start, stop), mode="wrap")
+        self.start = stop % self.n_samples
+        radii_sq = np.zeros(self.n_samples)
+        radii_sq[sample] = reach[sample] ** 2
+        rows, cols, _ = local_metric_impostors(Zs, assign, y, radii_sq)
+        return self.holds(rows, cols)
+
+
 class MultiMetricObjective:
     """Smoothed multi-metric LMNN loss in the stacked ``L_c`` and its exact gradient.
 
-    Impostors are searched anew at every evaluation (blocked: O(block * n)
-    memory), so the loss is exact for the smoothed hinge. Losses and gradients
-    are divided by the number of target pairs, as LMNN's.
+    The push term runs over impostor candidates (searched per metric in
+    blocks: O(block * n) memory) that are checked at every evaluation on a
+    sample of points and searched again when the sample finds one missing;
+    :meth:`search_again` checks them all at the end of a run. Losses and
+    gradients are divided by the number of target pairs, as LMNN's.
 
     Parameters
     ----------
@@ -55,18 +164,36 @@ class MultiMetricObjective:
         self.rows, self.cols, self.valid = target_pairs(targets)
         self.scale = 1.0 / max(1, self.rows.size)
         self.last_active = 0
+        self.candidates = _Candidates(X.shape[0])
 
-    def __call__(self, flat):
-        Ls = flat.reshape(self.shape)
-        Zs = [self.X @ L.T for L in Ls]
-        mu, k = self.mu, self.targets.shape[1]
+    def _reach(self, Zs):
+        """Target distances on the (n_samples, k) grid and each point's reach
+        ``sqrt(1 + max_j D(i, j))`` (0 without target)."""
         grid = np.full(self.targets.shape, -np.inf)
         grid[self.valid] = _local_squared_distances(Zs, self.assign, self.rows, self.cols)
         radii = grid.max(axis=1, initial=-np.inf) + 1
         radii[~np.isfinite(radii)] = 0.0
-        # Slightly wider than the hinge's reach (1 + D(i, j)): the smoothed hinge
-        # is zero below 0, so every pair with a non-zero term is found.
-        imp_rows, imp_cols, d_imp = local_metric_impostors(Zs, self.assign, self.y, radii)
+        return grid, np.sqrt(radii)
+
+    def search_again(self, flat):
+        """Search every impostor at ``flat``; whether the candidates held them all."""
+        Zs = embed_all(self.X, flat.reshape(self.shape))
+        _, reach = self._reach(Zs)
+        rows, cols, _ = local_metric_impostors(Zs, self.assign, self.y, reach**2)
+        complete = self.candidates.holds(rows, cols)
+        self.candidates.search(Zs, self.assign, self.y, reach)
+        return complete
+
+    def __call__(self, flat):
+        Zs = embed_all(self.X, flat.reshape(self.shape))
+        mu, k = self.mu, self.targets.shape[1]
+        grid, reach = self._reach(Zs)
+        candidates = self.candidates
+        if not candidates.sample_holds(Zs, self.assign, self.y, reach):
+            candidates.search(Zs, self.assign, self.y, reach)
+        # A candidate outside a point's reach has margin < 0 for every target: no term.
+        imp_rows, imp_cols = candidates.rows, candidates.cols
+        d_imp = _local_squared_distances(Zs, self.assign, imp_rows, imp_cols)
         margins = 1 + grid[imp_rows] - d_imp[:, None]
         hinge, slope = _smoothed_hinge(margins, _HINGE_WIDTH)
         loss = (1 - mu) * grid[self.valid].sum() + mu * hinge.sum()
@@ -79,12 +206,6 @@ class MultiMetricObjective:
         rows = np.concatenate([self.rows, imp_rows[used]])
         cols = np.concatenate([self.cols, imp_cols[used]])
         weights = np.concatenate([w_targets, w_impostors[used]])
-        metric = self.assign[cols]
-        grad = np.zeros(self.shape)
-        for c, Z in enumerate(Zs):
-            pairs = metric == c
-            if pairs.any():
-                lap_X = _laplacian_product(rows[pairs], cols[pairs], weights[pairs], self.X)
-                grad[c] = 2 * Z.T @ lap_X
+        grad = _gradient(self.X, Zs, rows, cols, weights, self.assign[cols], self.shape[0])
         self.last_active = int(np.count_nonzero(margins > 0))
         return loss * self.scale, grad.ravel() * self.scale

@@ -24,7 +24,14 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["LBFGS", "Exit", "LBFGSResult", "run_for_components", "warn_not_converged"]
+__all__ = [
+    "LBFGS",
+    "Exit",
+    "LBFGSResult",
+    "run_for_components",
+    "run_until_complete",
+    "warn_not_converged",
+]
 
 
 def warn_not_converged(name, what, max_iter, *, reason=None, steps="iterations", advice=None):
@@ -316,12 +323,12 @@ class LBFGS:
         warn_not_converged(self.name, what, self.max_iter, reason=reason)
 
 
-def run_for_components(lbfgs, x0, what):
+def run_for_components(lbfgs, x0, what, is_complete=None):
     """Run ``lbfgs`` from ``x0`` for a learner's components, with the package's checks.
 
     A non-finite result raises ``ValueError("{what} produced non-finite components;
-    try standardising X.")``; a run that used ``max_iter`` warns
-    (:meth:`LBFGS.warn_not_converged`); the training time is reported.
+    try standardising X.")``; a run that did not converge within ``max_iter``
+    warns (:meth:`LBFGS.warn_not_converged`); the training time is reported.
 
     Parameters
     ----------
@@ -329,15 +336,60 @@ def run_for_components(lbfgs, x0, what):
     x0 : ndarray
     what : str
         The algorithm, as the messages name it (e.g. ``"NCA"``).
+    is_complete : callable or None, default=None
+        For a loss over a candidate set: see :func:`run_until_complete`.
 
     Returns
     -------
     result : LBFGSResult
     """
-    result = lbfgs.run(x0)
+    if is_complete is None:
+        result = lbfgs.run(x0)
+        converged = result.exit is not Exit.MAX_ITER
+    else:
+        result, converged = run_until_complete(lbfgs, x0, is_complete)
     if not np.all(np.isfinite(result.x)):
         raise ValueError(f"{what} produced non-finite components; try standardising X.")
-    if result.exit is Exit.MAX_ITER:
+    if not converged:
         lbfgs.warn_not_converged(what, reason=result.message)
     lbfgs.report_training_time()
     return result
+
+
+def run_until_complete(lbfgs, x0, is_complete):
+    """Run L-BFGS until the loss over a changing term set is stationary and complete.
+
+    For losses whose terms are a candidate set checked only partly between
+    evaluations (LMNN's impostors): when L-BFGS stops at a stationary point,
+    ``is_complete(x)`` checks the candidates in full (and refreshes them); if
+    it found a term they missed, the run goes on from there.
+
+    Parameters
+    ----------
+    lbfgs : LBFGS
+    x0 : ndarray
+    is_complete : callable
+        ``is_complete(x) -> bool``.
+
+    Returns
+    -------
+    result : LBFGSResult
+        The last run's result.
+    converged : bool
+        Whether it ended stationary with complete candidates.
+    """
+    x = x0
+    while True:
+        before = lbfgs.n_iter
+        result = lbfgs.run(x)
+        x = result.x
+        # A line search that fails without moving x ends at a kink: nothing to gain.
+        converged = result.exit.converged or result.stalled
+        if converged and lbfgs.last_rose and lbfgs.n_iter > before:
+            # The run stopped on a loss that rose with new candidates (L-BFGS-B
+            # reads that as no progress): run again on the new set.
+            converged = False
+        elif converged:
+            converged = is_complete(x)
+        if converged or lbfgs.n_iter >= lbfgs.max_iter:
+            return result, converged

@@ -164,3 +164,14 @@ def test_energy_rule_with_clusters_beats_one_metric_on_the_rings():
     X_test, y_test = rings(600, 1)
     model = MultiMetricLMNN(8, rule="energy", random_state=0).fit(X_train, y_train)
     assert 1 - model.score(X_test, y_test) < 0.02
+
+
+def test_both_gradient_forms_agree():
+    from sklearn_metric._multi_lmnn_loss import _gradient_by_laplacian, _gradient_by_pairs
+
+    rng = np.random.RandomState(2)
+    X, assign = rng.randn(40, 3), rng.randint(0, 3, 40)
+    Zs = rng.randn(3, 40, 2)
+    rows, cols, weights = rng.randint(0, 40, 200), rng.randint(0, 40, 200), rng.randn(200)
+    args = (X, Zs, rows, cols, weights, assign[cols], 3)
+    assert_allclose(_gradient_by_pairs(*args), _gradient_by_laplacian(*args), atol=1e-10)
