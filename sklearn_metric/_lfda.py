@@ -7,7 +7,6 @@ import numpy as np
 import scipy.linalg
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import find_target_neighbors, squared_distances_rows
 from ._linalg import rank_tolerance, symmetrize
 from .base import MetricLearnerMixin, validate_labelled_data
 
@@ -17,44 +16,66 @@ __all__ = ["LFDA", "local_scatter_matrices"]
 _BLOCK_ENTRIES = 2**22
 
 
-def _local_scales(Xc, k):
-    """Distance of each point of one class to its ``k``-th nearest other point of the class.
-
-    A class of one point gets 0 (it has no same-class pair to weigh).
-    """
-    if Xc.shape[0] < 2:
-        return np.zeros(Xc.shape[0])
-    with warnings.catch_warnings():
-        # LFDA warns about small classes itself, in its own words.
-        warnings.simplefilter("ignore", UserWarning)
-        neighbors = find_target_neighbors(Xc, np.zeros(Xc.shape[0], dtype=np.intp), k)
-    last = neighbors[:, -1]
-    return np.sqrt(squared_distances_rows(Xc, np.arange(Xc.shape[0]), last))
+def _squared_distances(Xc, sq_norms, rows):
+    """Squared distances from the points ``rows`` of a class to all of it (self: 0)."""
+    D = sq_norms[rows, None] + sq_norms[None, :] - 2 * Xc[rows] @ Xc.T
+    np.maximum(D, 0, out=D)
+    D[np.arange(D.shape[0]), np.arange(rows.start, rows.stop)] = 0.0
+    return D
 
 
-def _class_laplacian_scatter(Xc, scales, block_entries):
-    """``G = sum_ij A_ij x_i (x_i - x_j)^T`` of one class: ``X^T (D - A) X`` for the
-    local-scaling affinity ``A_ij = exp(-||x_i - x_j||^2 / (s_i s_j))``.
+def _kth_distance(D, k):
+    """Each row's distance to its ``k``-th nearest other point (self is one of the zeros)."""
+    return np.sqrt(np.partition(D, k, axis=1)[:, k])
 
-    ``sum_ij A_ij (x_i - x_j)(x_i - x_j)^T = 2 G``. Computed in row blocks of
-    ``A``, so memory is O(block * n_c).
+
+def _affinity_terms(Xc, D, scales, rows):
+    """Row sums of ``A`` and ``A @ Xc`` for the rows of ``D`` (overwritten by ``A``), with
+    ``A_ij = exp(-D_ij / (s_i s_j))``, 0 where a scale is 0 (a duplicated point)."""
+    inverse = np.zeros_like(scales)
+    np.divide(1.0, scales, out=inverse, where=scales > 0)
+    A = D
+    A *= -inverse[rows, None]
+    A *= inverse[None, :]
+    np.exp(A, out=A)
+    no_scale = scales == 0
+    if no_scale.any():
+        A[no_scale[rows], :] = 0.0
+        A[:, no_scale] = 0.0
+    return A.sum(axis=1), A @ Xc
+
+
+def _class_laplacian_scatter(Xc, k, block_entries):
+    """``G = X^T (D - A) X`` of one class (``sum_ij A_ij (x_i - x_j)(x_i - x_j)^T = 2 G``)
+    for the local-scaling affinity ``A_ij = exp(-||x_i - x_j||^2 / (s_i s_j))``, ``s_i``
+    the distance to the ``k``-th nearest other point of the class (clipped to the
+    class's size; a class of one point has no pair).
+
+    A class whose distance matrix fits in ``block_entries`` is done in one block;
+    a larger one in row blocks, in two passes (scales, then affinities), so memory
+    is O(block * n_c).
     """
     n_c, n_features = Xc.shape
-    row_sums = np.zeros(n_c)
-    AX = np.zeros((n_c, n_features))
+    if n_c < 2:
+        return np.zeros((n_features, n_features))
+    k = min(k, n_c - 1)
     sq_norms = np.einsum("ij,ij->i", Xc, Xc)
     step = max(1, block_entries // n_c)
-    for start in range(0, n_c, step):
-        rows = slice(start, min(start + step, n_c))
-        D = sq_norms[rows, None] + sq_norms[None, :] - 2 * Xc[rows] @ Xc.T
-        np.maximum(D, 0, out=D)
-        scale = np.outer(scales[rows], scales)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            A = np.exp(-D / scale)
-        A[scale == 0] = 0.0  # duplicates of a point, or a class of one
-        row_sums[rows] = A.sum(axis=1)
-        AX[rows] = A @ Xc
-    return Xc.T @ (row_sums[:, None] * Xc) - Xc.T @ AX
+    blocks = [slice(start, min(start + step, n_c)) for start in range(0, n_c, step)]
+    if len(blocks) == 1:
+        D = _squared_distances(Xc, sq_norms, blocks[0])
+        scales = _kth_distance(D, k)
+        row_sums, AX = _affinity_terms(Xc, D, scales, blocks[0])
+    else:
+        scales = np.concatenate(
+            [_kth_distance(_squared_distances(Xc, sq_norms, rows), k) for rows in blocks]
+        )
+        row_sums, AX = np.zeros(n_c), np.zeros((n_c, n_features))
+        for rows in blocks:
+            D = _squared_distances(Xc, sq_norms, rows)
+            row_sums[rows], AX[rows] = _affinity_terms(Xc, D, scales, rows)
+    AX -= row_sums[:, None] * Xc
+    return -(Xc.T @ AX)  # X^T (diag(row sums) - A) X in one product
 
 
 def local_scatter_matrices(X, y, k, block_entries=_BLOCK_ENTRIES):
@@ -93,7 +114,7 @@ def local_scatter_matrices(X, y, k, block_entries=_BLOCK_ENTRIES):
     for label in np.unique(y):
         Xc = X[y == label]
         n_c = Xc.shape[0]
-        G = _class_laplacian_scatter(Xc, _local_scales(Xc, k), block_entries)
+        G = _class_laplacian_scatter(Xc, k, block_entries)
         S_w += G / n_c
         class_sum = Xc.sum(axis=0)
         S_m += (G - n_c * Xc.T @ Xc + np.outer(class_sum, class_sum)) / n_samples
@@ -205,10 +226,9 @@ class LFDA(MetricLearnerMixin):
         self._warn_small_classes(y_enc)
         S_w, S_b = local_scatter_matrices(X, y_enc, self.k)
         S_w = self._regularized(S_w)
-        eigvals, eigvecs = scipy.linalg.eigh(
-            S_b, S_w, subset_by_index=[X.shape[1] - n_components, X.shape[1] - 1]
-        )
-        eigvals, eigvecs = eigvals[::-1], eigvecs[:, ::-1]
+        # Every eigenpair by divide and conquer ("gvd"): faster here than a subset.
+        eigvals, eigvecs = scipy.linalg.eigh(S_b, S_w, driver="gvd")
+        eigvals, eigvecs = eigvals[::-1][:n_components], eigvecs[:, ::-1][:, :n_components]
         self.components_ = self._embedding(eigvals, eigvecs).T
         self.eigenvalues_ = eigvals
         return self
