@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import ITML, PairsClassifier
-from sklearn_metric._constraints import sample_pairs
+from sklearn_metric._sampling import sample_pairs
 
 
 def main(argv=None):

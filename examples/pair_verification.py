@@ -29,7 +29,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
 
 from sklearn_metric import ITML, LMNN, MMC, SDML, PairsClassifier  # noqa: E402
-from sklearn_metric._constraints import sample_pairs  # noqa: E402
+from sklearn_metric._sampling import sample_pairs  # noqa: E402
 
 
 def load(path, n_components):

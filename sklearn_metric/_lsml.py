@@ -6,10 +6,10 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import sample_quadruplets
 from ._init import prior_matrix
 from ._linalg import components_from_psd
 from ._optim import LBFGS, Exit
+from ._sampling import sample_quadruplets
 from ._tuples import validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 

@@ -8,9 +8,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import pairs_from_labels
 from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
 from ._optim import warn_not_converged
+from ._sampling import pairs_from_labels
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 

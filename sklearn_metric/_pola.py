@@ -8,8 +8,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, fit_context
-from ._constraints import sample_pairs
 from ._linalg import components_from_psd, smallest_eigenpair
+from ._sampling import sample_pairs
 from .base import MetricLearnerMixin, check_pairs, validate_pairs
 
 __all__ = ["POLA"]

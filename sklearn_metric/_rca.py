@@ -9,8 +9,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, validate_data
 
 from ._compat import Interval, fit_context
-from ._constraints import sample_chunklets
 from ._linalg import inverse_sqrt_psd, rank_tolerance
+from ._sampling import sample_chunklets
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["RCA"]

@@ -9,9 +9,9 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._constraints import sample_triplets
 from ._linalg import components_from_psd
 from ._optim import warn_not_converged
+from ._sampling import sample_triplets
 from ._tuples import validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 

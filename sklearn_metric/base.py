@@ -22,7 +22,7 @@ from sklearn.base import (
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._constraints import pairs_from_labels
+from ._sampling import pairs_from_labels
 from ._tuples import check_pair_labels, validate_tuples
 
 __all__ = [

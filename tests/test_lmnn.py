@@ -433,7 +433,7 @@ def test_fit_triplets_line_by_hand():
 
 
 def test_fit_triplets_lbfgs_reaches_the_sdp_optimum():
-    from sklearn_metric._constraints import sample_triplets
+    from sklearn_metric._sampling import sample_triplets
 
     X, y = _standardised(load_iris)
     triplets = sample_triplets(y, 300, np.random.RandomState(0))

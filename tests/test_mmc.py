@@ -9,8 +9,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import MMC
-from sklearn_metric._constraints import sample_pairs
 from sklearn_metric._mmc import _gradient, mmc_objective
+from sklearn_metric._sampling import sample_pairs
 
 
 @pytest.mark.parametrize("diagonal", [False, True])

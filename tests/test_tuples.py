@@ -30,7 +30,7 @@ from sklearn_metric import (
     TripletClassifier,
 )
 from sklearn_metric._compat import InvalidParameterError
-from sklearn_metric._constraints import sample_pairs, sample_quadruplets, sample_triplets
+from sklearn_metric._sampling import sample_pairs, sample_quadruplets, sample_triplets
 from sklearn_metric.tuples import calibrate_threshold
 from sklearn_metric.tuples._calibration import rates_at_cuts
 

@@ -1,0 +1,183 @@
+"""Random constraints drawn from class labels: pairs, triplets, quadruplets, chunklets.
+
+Every function takes validated integer labels and a ``random_state`` and works
+with index arrays (never copies of points).
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+__all__ = [
+    "pairs_from_labels",
+    "sample_chunklets",
+    "sample_pairs",
+    "sample_quadruplets",
+    "sample_triplets",
+]
+
+
+def sample_chunklets(y, chunk_size, n_chunks, random_state):
+    """Draw disjoint chunklets of ``chunk_size`` same-class points.
+
+    Each chunklet picks its class uniformly among the classes that still have
+    ``chunk_size`` unused points (every such class, the last one included, can
+    be drawn), then that many unused points of it. Stops early, with a warning,
+    when no class has enough points left.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    chunk_size : int
+        Points per chunklet (at least 2).
+    n_chunks : int
+        Chunklets wanted.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    chunks : ndarray of shape (n_samples,)
+        Chunklet id of each point, ``-1`` for points in no chunklet.
+    """
+    chunks = np.full(y.shape[0], -1, dtype=np.intp)
+    pools = {
+        label: list(random_state.permutation(np.flatnonzero(y == label))) for label in np.unique(y)
+    }
+    for chunk in range(n_chunks):
+        ready = [label for label, pool in pools.items() if len(pool) >= chunk_size]
+        if not ready:
+            warnings.warn(
+                f"Only {chunk} chunklets of chunk_size={chunk_size} could be drawn "
+                f"(n_chunks={n_chunks} asked): the classes have too few points left.",
+                UserWarning,
+                stacklevel=2,
+            )
+            break
+        label = ready[random_state.randint(len(ready))]
+        members = [pools[label].pop() for _ in range(chunk_size)]
+        chunks[members] = chunk
+    return chunks
+
+
+class _LabelIndex:
+    """Class membership of ``y`` laid out for drawing partners without Python loops."""
+
+    def __init__(self, y):
+        self.y = y
+        self.order = np.argsort(y, kind="stable")
+        classes, self.starts, self.counts = np.unique(
+            y[self.order], return_index=True, return_counts=True
+        )
+        self.class_of = np.searchsorted(classes, y)
+        self.position = np.empty_like(self.order)
+        self.position[self.order] = np.arange(y.shape[0])
+
+    def anchors(self, n, random_state):
+        """``n`` points drawn uniformly among those whose class has another point."""
+        eligible = np.flatnonzero(self.counts[self.class_of] >= 2)
+        if eligible.size == 0:
+            raise ValueError("No class has two points: similar pairs cannot be drawn.")
+        return eligible[random_state.randint(eligible.size, size=n)]
+
+    def same_class(self, first, random_state):
+        """For each of ``first``, another point of its class (uniformly)."""
+        c = self.class_of[first]
+        shift = random_state.randint(1, self.counts[c])
+        return self.order[
+            self.starts[c] + (self.position[first] - self.starts[c] + shift) % self.counts[c]
+        ]
+
+    def other_class(self, first, random_state):
+        """For each of ``first``, a point of another class (uniformly)."""
+        c = self.class_of[first]
+        # Uniform over the points outside the class: skip the class's block in sorted order.
+        offset = random_state.randint(self.y.shape[0] - self.counts[c])
+        offset = np.where(offset >= self.starts[c], offset + self.counts[c], offset)
+        return self.order[offset]
+
+
+def sample_pairs(y, n_pairs, random_state):
+    """Draw ``n_pairs`` similar and ``n_pairs`` dissimilar index pairs from labels.
+
+    Similar pairs join two distinct points of one class (classes of one point
+    are never drawn); dissimilar pairs join points of different classes. Draws
+    are independent and uniform over the allowed first points.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_pairs : int
+        Pairs of each kind.
+    random_state : RandomState
+        Source of randomness.
+
+    Returns
+    -------
+    pairs : ndarray of shape (2 * n_pairs, 2)
+        Index pairs, the similar ones first.
+    labels : ndarray of shape (2 * n_pairs,)
+        +1 for similar, -1 for dissimilar.
+    """
+    index = _LabelIndex(y)
+    first = index.anchors(n_pairs, random_state)
+    similar = np.column_stack([first, index.same_class(first, random_state)])
+    first = random_state.randint(y.shape[0], size=n_pairs)
+    dissimilar = np.column_stack([first, index.other_class(first, random_state)])
+    labels = np.concatenate([np.ones(n_pairs, dtype=int), -np.ones(n_pairs, dtype=int)])
+    return np.vstack([similar, dissimilar]), labels
+
+
+def sample_triplets(y, n_triplets, random_state):
+    """Draw ``(anchor, positive, negative)`` index triplets from labels.
+
+    The positive is another point of the anchor's class, the negative a point of
+    another class; anchors are uniform over the points whose class has two.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_triplets : int
+    random_state : RandomState
+
+    Returns
+    -------
+    triplets : ndarray of shape (n_triplets, 3)
+    """
+    index = _LabelIndex(y)
+    anchor = index.anchors(n_triplets, random_state)
+    positive = index.same_class(anchor, random_state)
+    return np.column_stack([anchor, positive, index.other_class(anchor, random_state)])
+
+
+def sample_quadruplets(y, n_quadruplets, random_state):
+    """Draw ``(a, b, c, d)`` index quadruplets from labels: ``(a, b)`` of one class,
+    ``(c, d)`` of two classes, so that ``d(a, b) < d(c, d)`` is wanted.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Integer class labels with at least two classes.
+    n_quadruplets : int
+    random_state : RandomState
+
+    Returns
+    -------
+    quadruplets : ndarray of shape (n_quadruplets, 4)
+    """
+    pairs, _ = sample_pairs(y, n_quadruplets, random_state)
+    return np.hstack([pairs[:n_quadruplets], pairs[n_quadruplets:]])
+
+
+def pairs_from_labels(y, n_constraints, random_state):
+    """Index pairs and +1/-1 labels drawn from class labels for a pair learner's ``fit(X, y)``.
+
+    ``n_constraints`` pairs of each kind (``None``: ``20 * n_classes**2``, the
+    convention of metric-learn's supervised pair learners).
+    """
+    n_pairs = n_constraints or 20 * np.unique(y).size ** 2
+    return sample_pairs(y, n_pairs, check_random_state(random_state))
