@@ -1,0 +1,128 @@
+import re
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.datasets import load_iris
+from sklearn.model_selection import GridSearchCV, cross_val_score
+
+import sklearn_metric.metrics as metrics_module
+from sklearn_metric import NCA
+from sklearn_metric.metrics import (
+    make_retrieval_scorer,
+    mean_average_precision_at_r,
+    mean_reciprocal_rank,
+    precision_at_k,
+    r_precision,
+    recall_at_k,
+)
+
+
+def _brute(X, y, X_ref, y_ref):
+    """Per query: relevance of every reference in rank order (distance, then index), and R."""
+    leave_one_out = X_ref is None
+    if leave_one_out:
+        X_ref, y_ref = X, y
+    out = []
+    for q in range(X.shape[0]):
+        d = ((X_ref - X[q]) ** 2).sum(axis=1)  # exact on the small-integer data below
+        refs = [j for j in range(X_ref.shape[0]) if not (leave_one_out and j == q)]
+        refs.sort(key=lambda j: (d[j], j))
+        out.append(np.array([y_ref[j] == y[q] for j in refs]))
+    return out
+
+
+def _brute_scores(X, y, X_ref=None, y_ref=None, k=3):
+    ranked = [rel for rel in _brute(X, y, X_ref, y_ref) if rel.any()]
+    R = [rel.sum() for rel in ranked]
+    prec_k = np.mean([rel[:k].mean() for rel in ranked])
+    rec_k = np.mean([rel[:k].any() for rel in ranked])
+    r_prec = np.mean([rel[:r].mean() for rel, r in zip(ranked, R, strict=True)])
+    ap = []
+    for rel, r in zip(ranked, R, strict=True):
+        hits = np.cumsum(rel[:r])
+        ap.append(sum(hits[i] / (i + 1) for i in range(r) if rel[i]) / r)
+    mrr = np.mean([1 / (np.argmax(rel) + 1) for rel in ranked])
+    return prec_k, rec_k, r_prec, np.mean(ap), mrr
+
+
+def _ours(X, y, X_ref=None, y_ref=None, k=3):
+    return (
+        precision_at_k(X, y, X_ref, y_ref, k=k),
+        recall_at_k(X, y, X_ref, y_ref, k=k),
+        r_precision(X, y, X_ref, y_ref),
+        mean_average_precision_at_r(X, y, X_ref, y_ref),
+        mean_reciprocal_rank(X, y, X_ref, y_ref),
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("block_entries", [2**22, 7])
+def test_agrees_with_brute_force_with_ties(seed, block_entries, monkeypatch):
+    # Points on a small integer grid: many exactly tied distances, broken by index.
+    monkeypatch.setattr(metrics_module, "_BLOCK_ENTRIES", block_entries)
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 3, size=(40, 2)).astype(float)
+    y = rng.randint(0, 4, size=40)
+    y[0] = 9  # a class of one member: no relevant reference, left out
+    assert_allclose(_ours(X, y), _brute_scores(X, y), rtol=1e-12)
+    X_ref, y_ref = rng.randint(0, 3, size=(25, 2)).astype(float), rng.randint(0, 4, size=25)
+    assert_allclose(_ours(X, y, X_ref, y_ref), _brute_scores(X, y, X_ref, y_ref), rtol=1e-12)
+
+
+def test_hand_computed_map_at_r():
+    # R = 2 for every query. Top-2 relevance (ties by index): x=0: [1, 0] -> 1/2;
+    # x=1: idx 0 and 5 tie at 1 -> [1, 0] -> 1/2; x=3: [0, 1] -> (1/2)/2; x=10 and
+    # x=11: [1, 0] -> 1/2 each; x=2: idx 1 and 2 tie -> [0, 0] -> 0. Mean 2.25 / 6.
+    X = np.array([[0.0], [1.0], [3.0], [10.0], [11.0], [2.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    assert mean_average_precision_at_r(X, y) == pytest.approx(0.375, abs=1e-15)
+
+
+def test_perfect_and_worst_rankings():
+    X = np.r_[np.zeros((3, 1)), np.full((3, 1), 100.0)] + np.arange(6)[:, None] * 0.01
+    y = np.repeat([0, 1], 3)
+    for score in (precision_at_k(X, y, k=2), r_precision(X, y), mean_reciprocal_rank(X, y)):
+        assert score == 1.0
+    assert mean_average_precision_at_r(X, y) == 1.0
+    alternating = np.array([0, 1, 0, 1, 0, 1])  # every nearest neighbour of the other label
+    assert precision_at_k(X, alternating, k=1) < 0.5
+
+
+def test_bad_input():
+    X, y = np.zeros((4, 2)), np.array([0, 0, 1, 1])
+    with pytest.raises(
+        ValueError, match=re.escape("k=4 is larger than the number of references (3)")
+    ):
+        precision_at_k(X, y, k=4)
+    with pytest.raises(ValueError, match=re.escape("k must be a positive integer; got 0")):
+        recall_at_k(X, y, k=0)
+    with pytest.raises(ValueError, match="Give both X_ref and y_ref"):
+        r_precision(X, y, X_ref=X)
+    with pytest.raises(ValueError, match=re.escape("X has 2 features but X_ref has 3")):
+        r_precision(X, y, np.zeros((4, 3)), y)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        r_precision(np.full((4, 2), np.nan), y)
+    with pytest.raises(ValueError, match="No query has a relevant reference"):
+        mean_reciprocal_rank(X, np.arange(4))
+
+
+def test_scorer_in_cross_validation_and_grid_search():
+    X, y = load_iris(return_X_y=True)
+    scorer = make_retrieval_scorer("map_at_r")
+    scores = cross_val_score(NCA(max_iter=5, random_state=0), X, y, cv=3, scoring=scorer)
+    assert scores.shape == (3,) and np.all((0 < scores) & (scores <= 1))
+    search = GridSearchCV(
+        NCA(random_state=0),
+        {"n_components": [1, 2]},
+        scoring=make_retrieval_scorer("precision_at_k", k=3),
+        cv=3,
+    ).fit(X, y)
+    assert search.best_score_ > 0.8
+    assert repr(make_retrieval_scorer("recall_at_k", k=5)) == (
+        "make_retrieval_scorer('recall_at_k', k=5)"
+    )
+    with pytest.raises(ValueError, match="metric must be one of"):
+        make_retrieval_scorer("auc")
+    with pytest.raises(ValueError, match="map_at_r takes no parameters"):
+        make_retrieval_scorer("map_at_r", k=3)
