@@ -14,6 +14,12 @@ every learner. Two index families, both from faiss (the ``ann`` extra):
 
 The index stores float32 vectors; distances are returned as Euclidean
 distances (the square root of faiss's squared ones).
+
+The search breadth (``ef_search`` for HNSW, ``n_probe`` for IVF) is, by default,
+calibrated at fit for a recall target (``target_recall=0.95``): the index
+searches a seeded sample of its own points, compares with exact search, and
+keeps the smallest breadth whose recall@k meets the target. An explicit
+``ef_search`` / ``n_probe`` is used as given.
 """
 
 from contextlib import contextmanager
@@ -22,11 +28,23 @@ import numpy as np
 
 ANN_ALGORITHMS = ("hnsw", "ivf")
 
-# Defaults reach recall@10 >= 0.95 on benchmarks/bench_ann.py's sets.
+# ef_search / n_probe None: calibrated for target_recall at fit.
 _DEFAULT_PARAMS = {
-    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": 64},
-    "ivf": {"n_lists": None, "n_probe": 24, "pq_m": None, "pq_bits": 8, "refine": 16, "seed": 0},
+    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": None, "target_recall": None},
+    "ivf": {
+        "n_lists": None,
+        "n_probe": None,
+        "pq_m": None,
+        "pq_bits": 8,
+        "refine": 16,
+        "seed": 0,
+        "target_recall": None,
+    },
 }
+DEFAULT_TARGET_RECALL = 0.95
+# Indexed points searched to measure the recall (seeded), and their neighbours.
+_CALIBRATION_SAMPLE = 1000
+_BREADTH = {"hnsw": "ef_search", "ivf": "n_probe"}
 
 _INSTALL_HINT = "pip install 'sklearn_metric[ann]'"
 
@@ -55,8 +73,25 @@ def resolve_params(algorithm, algorithm_params):
                 f"Valid keys are {sorted(defaults)}."
             )
         params.update(algorithm_params)
+    breadth = _BREADTH[algorithm]
+    target = params.pop("target_recall")
+    if target is not None and params[breadth] is not None:
+        raise ValueError(
+            f"algorithm_params sets both target_recall={target!r} and {breadth}="
+            f"{params[breadth]!r}; give one (an explicit {breadth} is used as given)."
+        )
+    if target is None and params[breadth] is None:
+        target = DEFAULT_TARGET_RECALL
+    if target is not None:
+        if isinstance(target, bool) or not isinstance(target, int | float | np.number):
+            raise ValueError(f"algorithm_params['target_recall'] must be a number; got {target!r}.")
+        if not 0 < target <= 1:
+            raise ValueError(
+                f"algorithm_params['target_recall'] must be in (0, 1]; got {target!r}."
+            )
+    params["target_recall"] = None if target is None else float(target)
     for name, value in params.items():
-        if name in ("n_lists", "pq_m") and value is None:
+        if name == "target_recall" or (name in ("n_lists", "pq_m", breadth) and value is None):
             continue
         lowest = 0 if name in ("seed", "refine") else 1
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < lowest:
@@ -160,6 +195,60 @@ class EuclideanIndex:
         self.n_lists_ = n_lists
         return index
 
+    def calibrate(self, X, k, threads=None):
+        """Measure recall@k on a seeded sample of the indexed points ``X`` against exact
+        search and, with a ``target_recall``, keep the smallest breadth meeting it.
+
+        Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` used) and ``recall_``
+        (the measured recall@k at that breadth: the fraction of each sampled
+        point's ``k`` nearest other points that the index returns among its
+        ``k + 1``). Returns ``self``.
+        """
+        from sklearn.neighbors import NearestNeighbors
+
+        X = np.ascontiguousarray(X, dtype=np.float32)
+        # A sampled point is its own nearest neighbour, which any search finds: the
+        # recall is measured on its k other neighbours (searching k + 1).
+        k = int(min(k, self.n_samples - 1))
+        rng = np.random.default_rng(0)
+        n_sample = min(_CALIBRATION_SAMPLE, self.n_samples)
+        sample = np.sort(rng.choice(self.n_samples, n_sample, replace=False))
+        exact = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(X)
+        truth = exact.kneighbors(X[sample], return_distance=False)
+        is_self = truth == sample[:, None]
+        target = self.params["target_recall"]
+
+        def recall(breadth):
+            if k < 1:
+                return 1.0
+            found = self.search(X[sample], k + 1, breadth=breadth)[1]
+            hits = (truth[:, :, None] == found[:, None, :]).any(axis=2)
+            # Of the true neighbours other than the point itself (k of the k + 1 when
+            # the point is among them; ties can push it out), the fraction found.
+            others = ~is_self
+            others[~is_self.any(axis=1), -1] = False
+            return float(hits[others].mean())
+
+        if target is None:
+            self.breadth_ = self._breadth(k)
+            self.recall_ = recall(self.breadth_)
+            return self
+        # Double the breadth until the target is met, then bisect down to the smallest.
+        low, high = 0, (k + 1 if self.algorithm == "hnsw" else 1)
+        measured = recall(high)
+        while measured < target and high < self._max_breadth():
+            low, high = high, min(2 * high, self._max_breadth())
+            measured = recall(high)
+        while high - low > 1:
+            middle = (low + high) // 2
+            at_middle = recall(middle)
+            if at_middle >= target:
+                high, measured = middle, at_middle
+            else:
+                low = middle
+        self.breadth_, self.recall_ = int(high), measured
+        return self
+
     @property
     def n_samples(self):
         return 0 if self._index is None else int(self._index.ntotal)
@@ -176,24 +265,28 @@ class EuclideanIndex:
                 index = index.base_index
             faiss.extract_index_ivf(index).nprobe = int(min(breadth, self.n_lists_))
 
-    def _breadth(self):
-        return self.params["ef_search"] if self.algorithm == "hnsw" else self.params["n_probe"]
+    def _breadth(self, k):
+        """The breadth of a search for ``k`` neighbours: the calibrated one, else the
+        explicit parameter (HNSW's ``ef_search`` at least ``k``)."""
+        breadth = getattr(self, "breadth_", None) or self.params[_BREADTH[self.algorithm]]
+        return max(breadth, k) if self.algorithm == "hnsw" else breadth
 
     def _max_breadth(self):
         return self.n_samples if self.algorithm == "hnsw" else self.n_lists_
 
-    def search(self, Q, k):
+    def search(self, Q, k, breadth=None):
         """Approximate ``k`` nearest indexed rows of each row of ``Q``.
 
         Returns ``(distances, indices)``, Euclidean distances ascending, each of
         shape ``(n_queries, k)``. ``k`` must not exceed the number of indexed
         points. A query whose search visited fewer than ``k`` points (a too small
         ``n_probe``) is searched again with a wider breadth, up to an exhaustive
-        one, so every answer holds ``k`` distinct points.
+        one, so every answer holds ``k`` distinct points. ``breadth`` overrides
+        the index's own (calibration).
         """
         faiss = import_faiss(self.algorithm)
         Q = np.ascontiguousarray(Q, dtype=np.float32)
-        breadth = max(self._breadth(), k) if self.algorithm == "hnsw" else self._breadth()
+        breadth = self._breadth(k) if breadth is None else breadth
         with _faiss_threads(faiss, self.threads):
             self._set_breadth(breadth)
             sq, ind = self._index.search(Q, k)
@@ -331,3 +424,11 @@ def weighted_mean(y, ind, weights):
     if y.ndim == 1:
         return np.einsum("ij,ij->i", weights, y[ind]) / total
     return np.einsum("ij,ijk->ik", weights, y[ind]) / total[:, None]
+
+
+def calibrate_for(estimator, index, fit_X, k):
+    """Calibrate ``index`` for ``k`` neighbours and set the estimator's ``search_params_``
+    and ``estimated_recall_``."""
+    index.calibrate(fit_X, k)
+    estimator.search_params_ = {_BREADTH[index.algorithm]: index.breadth_}
+    estimator.estimated_recall_ = index.recall_

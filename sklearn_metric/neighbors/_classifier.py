@@ -40,18 +40,22 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
         dense input.
 
     algorithm_params : dict, default=None
-        Parameters of an approximate index (``None``: the defaults below,
-        which reach recall@10 >= 0.95 on the package's benchmarks). For
-        ``'hnsw'``: ``M`` (32, graph degree), ``ef_construction`` (80) and
-        ``ef_search`` (64, raised to ``n_neighbors`` when smaller; larger is
-        slower and more exact). For ``'ivf'``: ``n_lists`` (``None``:
-        ``4 * sqrt(n_samples)`` cells), ``n_probe`` (24 cells scanned per
-        query), ``pq_m`` (``None``: vectors stored exactly; an integer
-        dividing the dimension: bytes per compressed vector), ``pq_bits``
-        (8), ``refine`` (16: exact re-ranking of ``refine * n_neighbors``
-        candidates when ``pq_m`` is set, from an exact copy of the points;
-        0: only the ``pq_m``-byte codes are kept, distances approximate) and
-        ``seed`` (0, k-means).
+        Parameters of an approximate index. By default its search breadth is
+        calibrated at fit for ``target_recall`` (0.95): the index searches a
+        seeded sample of up to 1000 of its points, compares with exact search
+        and keeps the smallest ``ef_search`` (HNSW) or ``n_probe`` (IVF) whose
+        recall@``n_neighbors`` meets the target (``search_params_``,
+        ``estimated_recall_``). An explicit ``ef_search`` / ``n_probe`` is used
+        as given (not with ``target_recall``). The recall is measured on
+        indexed points; on held-out queries it can be a point or two lower.
+        Also, for ``'hnsw'``: ``M``
+        (32, graph degree) and ``ef_construction`` (80). For ``'ivf'``:
+        ``n_lists`` (``None``: ``4 * sqrt(n_samples)`` cells), ``pq_m``
+        (``None``: vectors stored exactly; an integer dividing the dimension:
+        bytes per compressed vector), ``pq_bits`` (8), ``refine`` (16: exact
+        re-ranking of ``refine * n_neighbors`` candidates when ``pq_m`` is
+        set, from an exact copy of the points; 0: only the ``pq_m``-byte codes
+        are kept, distances approximate) and ``seed`` (0, k-means).
         Must be ``None`` for the exact algorithms.
 
     leaf_size : int, default=30
@@ -104,6 +108,13 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
     outputs_2d_ : bool
         False when ``y``'s shape is (n_samples, ) or (n_samples, 1) during fit,
         otherwise True.
+
+    search_params_ : dict
+        Approximate algorithms only: the search breadth used,
+        ``{"ef_search": ...}`` or ``{"n_probe": ...}``.
+
+    estimated_recall_ : float
+        Approximate algorithms only: recall@``n_neighbors`` measured at fit.
 
     See Also
     --------

@@ -10,6 +10,7 @@ from .._compat import Interval, StrOptions, fit_context
 from ._ann import (
     ANN_ALGORITHMS,
     EuclideanIndex,
+    calibrate_for,
     graph,
     import_faiss,
     n_threads,
@@ -47,7 +48,8 @@ class ApproximateNeighborsTransformer(
         The index, as in :class:`KNNClassifier`.
 
     algorithm_params : dict, default=None
-        Its parameters, as in :class:`KNNClassifier`.
+        Its parameters, as in :class:`KNNClassifier` (by default the search
+        breadth is calibrated for ``target_recall=0.95``).
 
     n_jobs : int, default=None
         faiss threads (``None`` and ``-1``: every core).
@@ -59,6 +61,13 @@ class ApproximateNeighborsTransformer(
 
     effective_metric_ : str
         ``'euclidean'``.
+
+    search_params_ : dict
+        The search breadth used: ``{"ef_search": ...}`` or ``{"n_probe": ...}``.
+
+    estimated_recall_ : float
+        recall@k (``k = n_neighbors + 1``) measured at fit on a seeded sample of
+        up to 1000 indexed points against exact search.
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -131,6 +140,8 @@ class ApproximateNeighborsTransformer(
         self._fit_X = np.ascontiguousarray(X, dtype=np.float32)
         self._index = EuclideanIndex(self.algorithm, params, n_threads(self.n_jobs))
         self._index.build(self._fit_X)
+        # The graph asks for n_neighbors + 1 in 'distance' mode (each point is its own first).
+        calibrate_for(self, self._index, self._fit_X, self.n_neighbors + 1)
         self.n_samples_fit_ = X.shape[0]
         self.effective_metric_ = "euclidean"
         self._n_features_out = self.n_samples_fit_

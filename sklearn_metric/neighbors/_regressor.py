@@ -82,6 +82,13 @@ class KNNRegressor(LearnedNeighborsMixin, KNeighborsRegressor):
     n_samples_fit_ : int
         Number of samples in the fitted data.
 
+    search_params_ : dict
+        Approximate algorithms only: the search breadth used (see
+        :class:`KNNClassifier`).
+
+    estimated_recall_ : float
+        Approximate algorithms only: recall@``n_neighbors`` measured at fit.
+
     See Also
     --------
     sklearn.neighbors.KNeighborsRegressor : The same regressor in the input space.

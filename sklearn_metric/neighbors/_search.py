@@ -161,6 +161,7 @@ class ApproximateSearch:
         fit_X = np.ascontiguousarray(Xt, dtype=np.float32)
         index = _ann.EuclideanIndex(clf.algorithm, params, _ann.n_threads(clf.n_jobs))
         index.build(fit_X)
+        _ann.calibrate_for(clf, index, fit_X, clf.n_neighbors)
         if classifier:
             clf.outputs_2d_ = False
         clf.n_samples_fit_ = fit_X.shape[0]
