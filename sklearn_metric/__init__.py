@@ -15,6 +15,7 @@ __version__ = "0.1.0.dev0"
 # Public name -> the module that defines it.
 _PUBLIC = {
     "ApproximateNeighborsTransformer": ".neighbors",
+    "ContrastiveEmbedding": "._contrastive",
     "EnergyClassifier": ".neighbors",
     "KNNClassifier": ".neighbors",
     "KNNRegressor": ".neighbors",

@@ -18,6 +18,7 @@ from sklearn_metric import (
     RCA,
     SCML,
     SDML,
+    ContrastiveEmbedding,
     MahalanobisTransformer,
     MultiMetricLMNN,
 )
@@ -117,6 +118,7 @@ LEARNERS = {
     "LFDA": lambda: LFDA(k=5),
     "MLKR": lambda: MLKR(max_iter=20, random_state=0),
     "MultiMetricLMNN": lambda: MultiMetricLMNN(max_iter=20, random_state=0),
+    "ContrastiveEmbedding": lambda: ContrastiveEmbedding(max_iter=100, random_state=0),
 }
 
 

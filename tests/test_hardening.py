@@ -49,6 +49,7 @@ LEARNER_GRIDS = {
     "LFDA": {"learner__k": [3, 7]},
     "MLKR": {"learner__n_components": [2, 4]},
     "MultiMetricLMNN": {"learner__mu": [0.3, 0.5]},
+    "ContrastiveEmbedding": {"learner__miner": ["hard", "semihard"]},
 }
 
 
@@ -169,6 +170,9 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     import sklearn_metric._mlkr as mlkr_module
 
     monkeypatch.setattr(mlkr_module, "mlkr_loss", broken)
+    import sklearn_metric._contrastive as contrastive_module
+
+    monkeypatch.setattr(contrastive_module, "batch_loss", broken)
     X, y = _data_for(learner_name, wine, wine5)
     with pytest.raises(FloatingPointError, match="injected fault"):
         learner.fit(X[:, :4], y)

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pytest
 
+import sklearn_metric._contrastive as contrastive_module
 import sklearn_metric._covariance as covariance_module
 import sklearn_metric._itml as itml_module
 import sklearn_metric._lfda as lfda_module
@@ -44,6 +45,7 @@ from sklearn_metric import (
     RCA,
     SCML,
     SDML,
+    ContrastiveEmbedding,
     EnergyClassifier,
     KNNClassifier,
     MahalanobisTransformer,
@@ -86,6 +88,7 @@ def unreachable_solvers(monkeypatch):
         (pola_module, "sample_pairs"),
         (covariance_module, "inverse_sqrt_psd"),
         (lfda_module, "local_scatter_matrices"),
+        (contrastive_module, "batch_loss"),
         (mlkr_module, "mlkr_loss"),
     ]:
         monkeypatch.setattr(module, name, _unreachable)
@@ -108,6 +111,7 @@ ESTIMATORS = {
     "LFDA": LFDA,
     "MLKR": MLKR,
     "MultiMetricLMNN": MultiMetricLMNN,
+    "ContrastiveEmbedding": ContrastiveEmbedding,
     "KNNClassifier(LMNN)": lambda **kw: KNNClassifier(metric_learner=LMNN(**kw)),
     "EnergyClassifier": lambda **kw: EnergyClassifier(metric_learner=LMNN(**kw)),
 }
@@ -242,6 +246,22 @@ BAD_PARAMS = {
         "'rule' parameter of MultiMetricLMNN must be",
     ),
     "LFDA k=0": (lambda: LFDA(k=0), "'k' parameter of LFDA must be"),
+    "ContrastiveEmbedding loss": (
+        lambda: ContrastiveEmbedding(loss="arcface"),
+        "'loss' parameter of ContrastiveEmbedding must be",
+    ),
+    "ContrastiveEmbedding batch_size=1": (
+        lambda: ContrastiveEmbedding(batch_size=1),
+        "'batch_size' parameter of ContrastiveEmbedding must be",
+    ),
+    "ContrastiveEmbedding learning_rate=0": (
+        lambda: ContrastiveEmbedding(learning_rate=0),
+        "'learning_rate' parameter of ContrastiveEmbedding must be",
+    ),
+    "ContrastiveEmbedding margin=0": (
+        lambda: ContrastiveEmbedding(margin=0),
+        "'margin' parameter of ContrastiveEmbedding must be",
+    ),
     "LFDA embedding_type": (
         lambda: LFDA(embedding_type="scaled"),
         "'embedding_type' parameter of LFDA must be",
@@ -374,6 +394,16 @@ DATA_DEPENDENT = {
         lambda: MultiMetricLMNN(n_components=5),
         ValueError,
         _TOO_MANY_COMPONENTS,
+    ),
+    "ContrastiveEmbedding n_components > n_features": (
+        lambda: ContrastiveEmbedding(n_components=5),
+        ValueError,
+        _TOO_MANY_COMPONENTS,
+    ),
+    "ContrastiveEmbedding miner for another loss": (
+        lambda: ContrastiveEmbedding(loss="contrastive", miner="distance_weighted"),
+        ValueError,
+        re.escape("miner='distance_weighted' does not apply to loss='contrastive'"),
     ),
     "MultiMetricLMNN n_metrics > n_samples": (
         lambda: MultiMetricLMNN(n_metrics=31),
