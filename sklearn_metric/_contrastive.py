@@ -9,8 +9,9 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ._compat import Interval, StrOptions, fit_context
-from ._contrastive_loss import LOSSES, MINERS_OF, batch_loss
+from ._contrastive_loss import LOSSES, MINERS_OF, batch_loss, tuple_loss
 from ._init import n_components_of, starting_components
+from ._tuples import check_pair_labels, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["ContrastiveEmbedding"]
@@ -195,6 +196,69 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         self._train(X, y_enc, self.max_iter)
         return self
 
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_pairs(self, pairs, y, *, preprocessor=None):
+        """Train on given pairs: the contrastive loss (on the unit sphere for ``loss="cosine"``).
+
+        Each step takes ``batch_size`` pairs drawn at random; ``miner`` does not
+        apply (every pair of the minibatch enters the loss).
+
+        Parameters
+        ----------
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            Pairs of points, or of indices into ``preprocessor``.
+        y : array-like of shape (n_pairs,)
+            +1 for a similar pair, -1 for a dissimilar one.
+        preprocessor : array-like or callable, default=None
+            The points that index pairs refer to.
+
+        Returns
+        -------
+        self : ContrastiveEmbedding
+            The fitted learner.
+        """
+        tuples = validate_tuples(self, pairs, 2, preprocessor)
+        signs = check_pair_labels(y, tuples.n_tuples, estimator=self)
+        return self._fit_tuples(tuples, signs)
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit_triplets(self, triplets, *, preprocessor=None):
+        """Train on given triplets ``(anchor, positive, negative)``: the triplet loss (on the
+        unit sphere for ``loss="cosine"``), ``batch_size`` triplets a step.
+
+        Parameters
+        ----------
+        triplets : array-like of shape (n_triplets, 3, n_features) or (n_triplets, 3)
+            Triplets of points, or of indices into ``preprocessor``.
+        preprocessor : array-like or callable, default=None
+            The points that index triplets refer to.
+
+        Returns
+        -------
+        self : ContrastiveEmbedding
+            The fitted learner.
+        """
+        return self._fit_tuples(validate_tuples(self, triplets, 3, preprocessor), None)
+
+    def _fit_tuples(self, tuples, signs):
+        points = tuples.points.astype(np.float64, copy=False)
+        n_components = n_components_of(self, tuples.n_features)
+        self._start(points, np.zeros(points.shape[0], dtype=np.intp), n_components)
+        sphere = self.loss == "cosine"
+        margin = self._margin()
+        for _ in range(self.max_iter):
+            rows = self._rng.choice(tuples.n_tuples, min(self.batch_size, tuples.n_tuples), False)
+            used, local = np.unique(tuples.indices[rows], return_inverse=True)
+            local = local.reshape(rows.size, -1)
+            Xb = points[used]
+            batch_signs = None if signs is None else signs[rows]
+            value, dZ = tuple_loss(
+                Xb @ self.components_.T, local, margin, signs=batch_signs, sphere=sphere
+            )
+            self._update(dZ.T @ Xb, value)
+        self._check_finite()
+        return self
+
     def partial_fit(self, X, y):
         """One minibatch step on ``X, y`` (the whole of it as the batch).
 
@@ -242,10 +306,14 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         self.loss_curve_ = []
 
     def _step(self, X, y, batch):
-        L = self.components_
         Xb = X[batch]
-        value, dZ = batch_loss(Xb @ L.T, y[batch], self.loss, self._margin(), self.miner, self._rng)
-        gradient = dZ.T @ Xb
+        Z = Xb @ self.components_.T
+        value, dZ = batch_loss(Z, y[batch], self.loss, self._margin(), self.miner, self._rng)
+        self._update(dZ.T @ Xb, value)
+
+    def _update(self, gradient, value):
+        """One Adam step on ``L`` with ``gradient``; records ``value`` and calls back."""
+        L = self.components_
         first, second, t = self._adam
         t += 1
         first *= _BETA1
@@ -267,14 +335,17 @@ class ContrastiveEmbedding(MetricLearnerMixin):
             if self.verbose and self.n_iter_ % 50 == 0:
                 recent = np.mean(self.loss_curve_[-50:])
                 print(f"[{type(self).__name__}] step {self.n_iter_:>6}  loss {recent:.6f}")
+        self._check_finite()
+        if self.verbose:
+            took = time.perf_counter() - started
+            print(f"[{type(self).__name__}] Training took {took:8.2f}s.", file=sys.stdout)
+
+    def _check_finite(self):
         if not np.all(np.isfinite(self.components_)):
             raise ValueError(
                 "ContrastiveEmbedding produced non-finite components; lower learning_rate "
                 "or standardise X."
             )
-        if self.verbose:
-            took = time.perf_counter() - started
-            print(f"[{type(self).__name__}] Training took {took:8.2f}s.", file=sys.stdout)
 
     def transform(self, X):
         """Embed ``X``: ``X @ components_.T``, rows normalised for ``loss="cosine"``.

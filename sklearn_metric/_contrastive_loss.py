@@ -8,7 +8,7 @@ without a negative) has loss 0 and gradient 0. Distances are Euclidean (not squa
 
 import numpy as np
 
-__all__ = ["LOSSES", "MINERS_OF", "batch_loss"]
+__all__ = ["LOSSES", "MINERS_OF", "batch_loss", "tuple_loss"]
 
 # Floor of a distance in a gradient (d ||z_i - z_j|| / d z_i is undefined at 0).
 _EPS = 1e-12
@@ -148,3 +148,59 @@ def batch_loss(Z, y, loss, margin, miner, rng):
     dZ : ndarray of shape (batch, n_components)
     """
     return _LOSS_FUNCTIONS[loss](Z, y, margin, miner, rng)
+
+
+def _normalised(Z):
+    norms = np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), _EPS)
+    return Z / norms, norms
+
+
+def _sparse_pair_gradient(Z, rows, cols, weights):
+    """``d sum_p w_p ||z_rows[p] - z_cols[p]|| / dZ`` for explicit pairs."""
+    diff = Z[rows] - Z[cols]
+    d = np.sqrt((diff**2).sum(axis=1))
+    g = (weights / np.maximum(d, _EPS))[:, None] * diff
+    dZ = np.zeros_like(Z)
+    np.add.at(dZ, rows, g)
+    np.add.at(dZ, cols, -g)
+    return dZ
+
+
+def tuple_loss(Z, tuples, margin, *, signs=None, sphere=False):
+    """Mean loss of given tuples of the rows of ``Z`` and its gradient in ``Z``.
+
+    Pairs (``tuples`` of shape (n, 2), ``signs`` +1 similar / -1 dissimilar): the
+    contrastive loss, ``d`` for a similar pair and ``max(margin - d, 0)`` for a
+    dissimilar one. Triplets (shape (n, 3), anchor, positive, negative): the triplet
+    loss ``max(d(a, p) - d(a, n) + margin, 0)``. With ``sphere`` the rows of ``Z``
+    are normalised first (the cosine variants).
+
+    Returns
+    -------
+    loss : float
+    dZ : ndarray of the shape of ``Z``
+    """
+    if sphere:
+        U, norms = _normalised(Z)
+        loss, dU = tuple_loss(U, tuples, margin, signs=signs)
+        return loss, (dU - U * np.einsum("ij,ij->i", dU, U)[:, None]) / norms
+    n = tuples.shape[0]
+
+    def dist(a, b):
+        return np.sqrt(((Z[a] - Z[b]) ** 2).sum(axis=1))
+
+    if tuples.shape[1] == 2:
+        a, b = tuples[:, 0], tuples[:, 1]
+        d = dist(a, b)
+        push = np.maximum(margin - d, 0)
+        loss = np.where(signs > 0, d, push).sum() / n
+        weights = np.where(signs > 0, 1.0, -1.0 * (push > 0)) / n
+        return loss, _sparse_pair_gradient(Z, a, b, weights)
+    a, p, q = tuples[:, 0], tuples[:, 1], tuples[:, 2]
+    hinge = dist(a, p) - dist(a, q) + margin
+    active = hinge > 0
+    loss = hinge[active].sum() / n
+    rows = np.concatenate([a[active], a[active]])
+    cols = np.concatenate([p[active], q[active]])
+    weights = np.concatenate([np.ones(active.sum()), -np.ones(active.sum())]) / n
+    return loss, _sparse_pair_gradient(Z, rows, cols, weights)

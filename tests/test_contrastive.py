@@ -118,3 +118,63 @@ def test_callback_and_verbose(wine, capsys):
     assert seen == list(range(1, 51))
     out = capsys.readouterr().out
     assert "[ContrastiveEmbedding] step     50" in out and "Training took" in out
+
+
+# -- given tuples ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("sphere", [False, True])
+def test_tuple_loss_gradient_matches_finite_differences(size, sphere):
+    from sklearn_metric._contrastive_loss import tuple_loss
+
+    rng = np.random.RandomState(size)
+    Z = rng.randn(10, 3)
+    tuples = np.array([rng.choice(10, size, replace=False) for _ in range(12)])
+    signs = np.resize([1, -1], 12) if size == 2 else None
+    margin = 0.5 if sphere else 2.0
+
+    def value(flat):
+        return tuple_loss(flat.reshape(Z.shape), tuples, margin, signs=signs, sphere=sphere)
+
+    gradient_norm = np.linalg.norm(value(Z.ravel())[1])
+    assert gradient_norm > 1e-3
+    error = check_grad(
+        lambda v: value(v)[0], lambda v: value(v)[1].ravel(), Z.ravel(), epsilon=1e-7
+    )
+    assert error < 1e-5 * gradient_norm
+
+
+def test_hand_computed_tuple_losses():
+    from sklearn_metric._contrastive_loss import tuple_loss
+
+    Z = np.array([[0.0], [1.0], [1.5]])
+    # Triplet (0, 1, 2): 1 - 1.5 + 1 = 0.5; (2, 1, 0): 0.5 - 1.5 + 1 = 0.
+    loss, _ = tuple_loss(Z, np.array([[0, 1, 2], [2, 1, 0]]), 1.0)
+    assert_allclose(loss, 0.5 / 2)
+    # Pairs: similar (0, 1) adds 1; dissimilar (1, 2) at 0.5 adds 1 - 0.5.
+    loss, _ = tuple_loss(Z, np.array([[0, 1], [1, 2]]), 1.0, signs=np.array([1, -1]))
+    assert_allclose(loss, (1 + 0.5) / 2)
+
+
+@pytest.mark.parametrize("method", ["fit_pairs", "fit_triplets"])
+def test_fit_on_index_tuples_learns_the_labels_metric(wine, method):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from sklearn_metric._sampling import sample_pairs, sample_triplets
+
+    X, y = wine
+    rng = np.random.RandomState(0)
+    X = np.c_[X, rng.randn(X.shape[0], 20) * 3]
+    train, test = np.arange(0, 178, 2), np.arange(1, 178, 2)
+    model = ContrastiveEmbedding(max_iter=300, init="identity", random_state=0)
+    if method == "fit_pairs":
+        pairs, signs = sample_pairs(y[train], 400, rng)
+        model.fit_pairs(pairs, signs, preprocessor=X[train])
+    else:
+        model.fit_triplets(sample_triplets(y[train], 800, rng), preprocessor=X[train])
+    knn = KNeighborsClassifier(3)
+    plain = knn.fit(X[train], y[train]).score(X[test], y[test])
+    Z = model.transform(X)
+    assert knn.fit(Z[train], y[train]).score(Z[test], y[test]) > plain + 0.1
+    assert model.n_features_in_ == 33 and model.n_iter_ == 300

@@ -89,6 +89,7 @@ def unreachable_solvers(monkeypatch):
         (covariance_module, "inverse_sqrt_psd"),
         (lfda_module, "local_scatter_matrices"),
         (contrastive_module, "batch_loss"),
+        (contrastive_module, "tuple_loss"),
         (mlkr_module, "mlkr_loss"),
     ]:
         monkeypatch.setattr(module, name, _unreachable)
@@ -577,6 +578,8 @@ TUPLE_METHODS = {
     "POLA.fit_pairs": (lambda: POLA(), "fit_pairs", 2),
     "SCML.fit_triplets": (lambda: SCML(), "fit_triplets", 3),
     "LMNN.fit_triplets": (lambda: LMNN(), "fit_triplets", 3),
+    "ContrastiveEmbedding.fit_pairs": (lambda: ContrastiveEmbedding(), "fit_pairs", 2),
+    "ContrastiveEmbedding.fit_triplets": (lambda: ContrastiveEmbedding(), "fit_triplets", 3),
     "LSML.fit_quadruplets": (lambda: LSML(), "fit_quadruplets", 4),
 }
 _NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
