@@ -78,3 +78,16 @@ def test_module_entry_point_runs():
     )
     assert result.returncode == 0
     assert "--n-neighbors" in result.stdout
+
+
+def test_retrieve_prints_baseline_first_and_every_learner(capsys):
+    assert main(["retrieve", "--dataset", "iris", "--max-train", "60"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("dataset iris: 45 queries against 60 references")
+    assert lines[1].split() == ["learner", "fit", "s", "P@1", "R-prec", "MAP@R", "query", "s"]
+    assert lines[2].startswith("Euclidean ")
+    names = {line.split()[0] for line in lines[3:]}
+    assert {"LMNN", "NCA", "LFDA", "ContrastiveEmbedding"} <= names
+    for line in lines[2:]:
+        p1, r_prec, map_r = (float(v) for v in line.split()[2:5])
+        assert 0 <= map_r <= r_prec <= 1 and 0 <= p1 <= 1
