@@ -350,7 +350,7 @@ def test_bad_ivf_parameters():
         ValueError,
         match=re.escape(
             "algorithm_params is only used by the approximate algorithms "
-            "['hnsw', 'ivf']; got algorithm='brute'."
+            "['hnsw', 'ivf', 'lsh']; got algorithm='brute'."
         ),
     ):
         KNNClassifier(algorithm="brute", algorithm_params={"M": 8}).fit(X, y)
@@ -392,7 +392,9 @@ def test_missing_faiss_names_the_extra(monkeypatch):
 # -- search breadth calibrated for a recall target ------------------------------------
 
 
-@pytest.mark.parametrize("algorithm, breadth", [("hnsw", "ef_search"), ("ivf", "n_probe")])
+@pytest.mark.parametrize(
+    "algorithm, breadth", [("hnsw", "ef_search"), ("ivf", "n_probe"), ("lsh", "refine")]
+)
 def test_default_breadth_meets_the_recall_target_on_held_out_queries(blobs, algorithm, breadth):
     X, y, Xq, _ = blobs
     clf = KNNClassifier(n_neighbors=10, algorithm=algorithm).fit(X, y)
@@ -402,7 +404,7 @@ def test_default_breadth_meets_the_recall_target_on_held_out_queries(blobs, algo
     assert _recall(clf.kneighbors(Xq)[1], exact.kneighbors(Xq)[1]) >= 0.9
 
 
-@pytest.mark.parametrize("algorithm", ["hnsw", "ivf"])
+@pytest.mark.parametrize("algorithm", ["hnsw", "ivf", "lsh"])
 def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algorithm):
     from sklearn_metric.neighbors._ann import EuclideanIndex, resolve_params
 
@@ -413,7 +415,7 @@ def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algori
     lowest = 6 if algorithm == "hnsw" else 1  # HNSW starts at k + 1
     if index.breadth_ > lowest:
         # The same measurement one step narrower misses the target.
-        name = "ef_search" if algorithm == "hnsw" else "n_probe"
+        name = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine"}[algorithm]
         narrower = {name: index.breadth_ - 1}
         below = EuclideanIndex(algorithm, resolve_params(algorithm, narrower), 1)
         assert below.build(X).calibrate(X, 5).recall_ < 0.9
@@ -444,3 +446,32 @@ def test_bad_recall_targets(blobs, params, message):
     X, y, _, _ = blobs
     with pytest.raises(ValueError, match=re.escape(message)):
         KNNClassifier(algorithm="hnsw", algorithm_params=params).fit(X, y)
+
+
+def test_lsh_and_refined_hnsw_are_exact_where_they_re_rank(blobs):
+    X, y, Xq, _ = blobs
+    exact = KNeighborsClassifier(n_neighbors=5).fit(X, y)
+    for algorithm, params in [("lsh", {"refine": 200}), ("hnsw", {"refine": 8, "ef_search": 64})]:
+        clf = KNNClassifier(5, algorithm=algorithm, algorithm_params=params).fit(X, y)
+        dist, ind = clf.kneighbors(Xq)
+        ref_dist, ref_ind = exact.kneighbors(Xq)
+        assert _recall(ind, ref_ind) >= 0.99
+        same = np.all(ind == ref_ind, axis=1)
+        np.testing.assert_allclose(dist[same], ref_dist[same], rtol=1e-4)
+    clf = KNNClassifier(5, algorithm="lsh", algorithm_params={"n_bits": 16, "refine": 4})
+    restored = pickle.loads(pickle.dumps(clf.fit(X, y)))
+    np.testing.assert_array_equal(restored.kneighbors(Xq)[1], clf.kneighbors(Xq)[1])
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"n_bits": 0}, "algorithm_params['n_bits'] must be a positive integer, got 0."),
+        ({"refine": 0}, "algorithm_params['refine'] must be a positive integer, got 0."),
+        ({"ef_search": 8}, "Unknown algorithm_params for algorithm='lsh': ['ef_search']"),
+    ],
+)
+def test_bad_lsh_parameters(blobs, params, message):
+    X, y, _, _ = blobs
+    with pytest.raises(ValueError, match=re.escape(message)):
+        KNNClassifier(algorithm="lsh", algorithm_params=params).fit(X, y)

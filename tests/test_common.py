@@ -55,6 +55,7 @@ def _instances():
         ApproximateNeighborsTransformer(algorithm="ivf", mode="connectivity"),
         KNNRegressor(metric_learner=MLKR(max_iter=5)),
         KNNRegressor(algorithm="hnsw", weights="distance"),
+        KNNClassifier(algorithm="lsh"),
         KNNTransformer(metric_learner=MahalanobisTransformer()),
         KNNTransformer(metric_learner=LMNN(n_neighbors=2), mode="connectivity"),
     ]

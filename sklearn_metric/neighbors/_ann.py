@@ -11,6 +11,13 @@ every learner. Two index families, both from faiss (the ``ann`` extra):
   product quantisation (``IndexIVFPQ``, ``pq_m`` bytes per point) and the
   ``refine`` best candidates per neighbour are re-ranked exactly (which keeps an
   exact copy of the vectors; ``refine=0`` keeps only the codes).
+* ``"lsh"``: locality-sensitive hashing (``IndexLSH``, ``n_bits`` random
+  hyperplanes: a scan of binary codes), its ``refine * k`` best candidates by
+  Hamming distance re-ranked exactly.
+
+``refine`` (an exact re-ranking of ``refine * k`` candidates from an exact copy
+of the points) is available for every index: for HNSW it widens the candidate
+list, for IVF it applies with product quantisation, for LSH it is the breadth.
 
 The index stores float32 vectors; distances are returned as Euclidean
 distances (the square root of faiss's squared ones).
@@ -26,11 +33,18 @@ from contextlib import contextmanager
 
 import numpy as np
 
-ANN_ALGORITHMS = ("hnsw", "ivf")
+ANN_ALGORITHMS = ("hnsw", "ivf", "lsh")
 
 # ef_search / n_probe None: calibrated for target_recall at fit.
 _DEFAULT_PARAMS = {
-    "hnsw": {"M": 32, "ef_construction": 80, "ef_search": None, "target_recall": None},
+    "hnsw": {
+        "M": 32,
+        "ef_construction": 80,
+        "ef_search": None,
+        "refine": 0,
+        "target_recall": None,
+    },
+    "lsh": {"n_bits": None, "refine": None, "target_recall": None},
     "ivf": {
         "n_lists": None,
         "n_probe": None,
@@ -44,7 +58,7 @@ _DEFAULT_PARAMS = {
 DEFAULT_TARGET_RECALL = 0.95
 # Indexed points searched to measure the recall (seeded), and their neighbours.
 _CALIBRATION_SAMPLE = 1000
-_BREADTH = {"hnsw": "ef_search", "ivf": "n_probe"}
+_BREADTH = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine"}
 
 _INSTALL_HINT = "pip install 'sklearn_metric[ann]'"
 
@@ -91,9 +105,11 @@ def resolve_params(algorithm, algorithm_params):
             )
     params["target_recall"] = None if target is None else float(target)
     for name, value in params.items():
-        if name == "target_recall" or (name in ("n_lists", "pq_m", breadth) and value is None):
+        if name == "target_recall" or (
+            name in ("n_lists", "pq_m", "n_bits", breadth) and value is None
+        ):
             continue
-        lowest = 0 if name in ("seed", "refine") else 1
+        lowest = 0 if name in ("seed", "refine") and algorithm != "lsh" else 1
         if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < lowest:
             kind = "a non-negative" if lowest == 0 else "a positive"
             raise ValueError(f"algorithm_params[{name!r}] must be {kind} integer, got {value!r}.")
@@ -152,6 +168,15 @@ class EuclideanIndex:
             if self.algorithm == "hnsw":
                 index = faiss.IndexHNSWFlat(d, self.params["M"])
                 index.hnsw.efConstruction = self.params["ef_construction"]
+                if self.params["refine"] > 0:
+                    index = faiss.IndexRefineFlat(index)
+                    index.k_factor = float(self.params["refine"])
+                index.add(X)
+            elif self.algorithm == "lsh":
+                # n_bits hyperplanes (default 8 per dimension); refine is the breadth.
+                n_bits = self.params["n_bits"] or 8 * d
+                index = faiss.IndexRefineFlat(faiss.IndexLSH(d, n_bits))
+                index.train(X)
                 index.add(X)
             else:
                 index = self._build_ivf(faiss, X)
@@ -253,17 +278,26 @@ class EuclideanIndex:
     def n_samples(self):
         return 0 if self._index is None else int(self._index.ntotal)
 
+    def _base(self):
+        """The index under an exact re-ranking stage, if there is one."""
+        import faiss
+
+        index = self._index
+        if isinstance(index, faiss.IndexRefine):
+            return faiss.downcast_index(index.base_index)
+        return index
+
     def _set_breadth(self, breadth):
-        """ef_search (hnsw) or n_probe (ivf), clipped to what the index holds."""
+        """ef_search (hnsw), n_probe (ivf) or the re-ranking factor (lsh), clipped to
+        what the index holds."""
         if self.algorithm == "hnsw":
-            self._index.hnsw.efSearch = int(breadth)
+            self._base().hnsw.efSearch = int(breadth)
+        elif self.algorithm == "lsh":
+            self._index.k_factor = float(breadth)
         else:
             import faiss
 
-            index = self._index
-            if isinstance(index, faiss.IndexRefine):
-                index = index.base_index
-            faiss.extract_index_ivf(index).nprobe = int(min(breadth, self.n_lists_))
+            faiss.extract_index_ivf(self._base()).nprobe = int(min(breadth, self.n_lists_))
 
     def _breadth(self, k):
         """The breadth of a search for ``k`` neighbours: the calibrated one, else the
@@ -272,7 +306,7 @@ class EuclideanIndex:
         return max(breadth, k) if self.algorithm == "hnsw" else breadth
 
     def _max_breadth(self):
-        return self.n_samples if self.algorithm == "hnsw" else self.n_lists_
+        return self.n_lists_ if self.algorithm == "ivf" else self.n_samples
 
     def search(self, Q, k, breadth=None):
         """Approximate ``k`` nearest indexed rows of each row of ``Q``.

@@ -30,14 +30,15 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
     weights : {'uniform', 'distance'}, callable or None, default='uniform'
         Weight function used in prediction, as in ``KNeighborsClassifier``.
 
-    algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute', 'hnsw', 'ivf'}, \
+    algorithm : {'auto', 'ball_tree', 'kd_tree', 'brute', 'hnsw', 'ivf', 'lsh'}, \
             default='auto'
         Neighbour search algorithm. The first four are scikit-learn's exact
-        searches. ``'hnsw'`` (a graph index) and ``'ivf'`` (an inverted file,
-        optionally product-quantised) are approximate faiss indexes of the
-        (transformed) training points, for the Euclidean distance only; they
-        need the ``ann`` extra (``pip install 'sklearn_metric[ann]'``) and take
-        dense input.
+        searches. ``'hnsw'`` (a graph index), ``'ivf'`` (an inverted file,
+        optionally product-quantised) and ``'lsh'`` (random-hyperplane hashing,
+        re-ranked exactly) are approximate faiss indexes of the (transformed)
+        training points, for the Euclidean distance only; they need the
+        ``ann`` extra (``pip install 'sklearn_metric[ann]'``) and take dense
+        input.
 
     algorithm_params : dict, default=None
         Parameters of an approximate index. By default its search breadth is
@@ -49,7 +50,11 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
         as given (not with ``target_recall``). The recall is measured on
         indexed points; on held-out queries it can be a point or two lower.
         Also, for ``'hnsw'``: ``M``
-        (32, graph degree) and ``ef_construction`` (80). For ``'ivf'``:
+        (32, graph degree), ``ef_construction`` (80) and ``refine`` (0; ``r``
+        re-ranks ``r * n_neighbors`` candidates exactly, from an exact copy of
+        the points). For ``'lsh'``: ``n_bits`` (``None``: 8 per dimension) and
+        ``refine`` (the breadth: ``refine * n_neighbors`` candidates by Hamming
+        distance re-ranked exactly; calibrated by default). For ``'ivf'``:
         ``n_lists`` (``None``: ``4 * sqrt(n_samples)`` cells), ``pq_m``
         (``None``: vectors stored exactly; an integer dividing the dimension:
         bytes per compressed vector), ``pq_bits`` (8), ``refine`` (16: exact
