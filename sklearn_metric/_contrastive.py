@@ -22,19 +22,24 @@ _BETA1, _BETA2, _ADAM_EPS = 0.9, 0.999, 1e-8
 _PER_CLASS = 4
 
 
-def _class_balanced_batch(y, batch_size, rng):
+def _members_by_class(y):
+    """The indices of each class's points (ascending), computed once per fit."""
+    order = np.argsort(y, kind="stable")
+    counts = np.bincount(y)
+    return np.split(order, np.cumsum(counts)[:-1])
+
+
+def _class_balanced_batch(members, batch_size, rng):
     """Indices of a minibatch of ``_PER_CLASS`` points from each of several classes, the
     classes with two or more points first (they give positive pairs)."""
-    classes, counts = np.unique(y, return_counts=True)
+    sizes = np.array([m.size for m in members])
     n_classes = max(2, batch_size // _PER_CLASS)
-    paired = classes[counts >= 2]
-    pool = paired if paired.size >= 2 else classes
+    paired = np.flatnonzero(sizes >= 2)
+    pool = paired if paired.size >= 2 else np.flatnonzero(sizes > 0)
     chosen = rng.choice(pool, size=min(n_classes, pool.size), replace=False)
-    batch = []
-    for label in chosen:
-        members = np.flatnonzero(y == label)
-        take = min(_PER_CLASS, members.size)
-        batch.append(rng.choice(members, size=take, replace=False))
+    batch = [
+        rng.choice(members[c], size=min(_PER_CLASS, members[c].size), replace=False) for c in chosen
+    ]
     return np.concatenate(batch)
 
 
@@ -330,8 +335,9 @@ class ContrastiveEmbedding(MetricLearnerMixin):
 
     def _train(self, X, y, n_steps):
         started = time.perf_counter()
+        members = _members_by_class(y)
         for _ in range(n_steps):
-            self._step(X, y, _class_balanced_batch(y, self.batch_size, self._rng))
+            self._step(X, y, _class_balanced_batch(members, self.batch_size, self._rng))
             if self.verbose and self.n_iter_ % 50 == 0:
                 recent = np.mean(self.loss_curve_[-50:])
                 print(f"[{type(self).__name__}] step {self.n_iter_:>6}  loss {recent:.6f}")
