@@ -15,6 +15,7 @@ from ._lmnn import LMNN
 from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
 from ._optim import LBFGS, run_for_components
 from .base import MetricLearnerMixin, validate_labelled_data
+from .neighbors._ann import check_n_neighbors
 from .neighbors._energy import block_energy
 
 __all__ = ["MultiMetricLMNN"]
@@ -341,15 +342,12 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         k = self.n_neighbors if n_neighbors is None else n_neighbors
         n_train = self._y_train.shape[0]
         is_train = X is None
-        if not isinstance(k, Integral) or k < 1 or k > n_train - is_train:
-            raise ValueError(
-                f"n_neighbors must be an integer in [1, {n_train - is_train}]; got {k!r}."
-            )
         if is_train:
             Q = self._X_train
         else:
             Q = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
             Q = Q.astype(np.float64, copy=False)
+        check_n_neighbors(k, n_train, Q.shape[0], is_train)  # scikit-learn's checks and words
         dists, inds = [], []
         for L, members, search in zip(
             self.components_per_metric_, self._members, self._searches, strict=True

@@ -175,3 +175,15 @@ def test_both_gradient_forms_agree():
     rows, cols, weights = rng.randint(0, 40, 200), rng.randint(0, 40, 200), rng.randn(200)
     args = (X, Zs, rows, cols, weights, assign[cols], 3)
     assert_allclose(_gradient_by_pairs(*args), _gradient_by_laplacian(*args), atol=1e-10)
+
+
+def test_kneighbors_checks_n_neighbors_as_scikit_learn_does():
+    X, y = rings(20, 8)
+    model = MultiMetricLMNN(max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=re.escape("Expected n_neighbors < n_samples_fit")):
+        model.kneighbors(None, n_neighbors=20)
+    with pytest.raises(ValueError, match=re.escape("Expected n_neighbors > 0. Got 0")):
+        model.kneighbors(X, n_neighbors=0)
+    with pytest.raises(TypeError, match="n_neighbors does not take"):
+        model.kneighbors(X, n_neighbors=2.5)
+    assert model.kneighbors(X, n_neighbors=20)[1].shape == (20, 20)
