@@ -421,6 +421,30 @@ def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algori
         assert below.build(X).calibrate(X, 5).recall_ < 0.9
 
 
+def test_verbose_calibration_prints_each_breadth_and_keeps_the_trace(blobs, capsys):
+    X, y, _, _ = blobs
+    params = {"target_recall": 0.9, "verbose": True}
+    clf = KNNClassifier(n_neighbors=5, algorithm="ivf", algorithm_params=params).fit(X, y)
+    lines = capsys.readouterr().out.splitlines()
+    trace = clf.search_calibration_
+    # One line per breadth measured, then the choice.
+    assert len(lines) == len(trace) + 1
+    for line, (breadth, recall) in zip(lines[:-1], trace, strict=True):
+        assert line.startswith(f"[ivf calibration] n_probe={breadth}: recall@5 {recall:.4f}")
+    assert lines[-1] == (
+        f"[ivf calibration] chose n_probe={clf.search_params_['n_probe']}: recall@5 "
+        f"{clf.estimated_recall_:.4f} (target 0.9)"
+    )
+    # The chosen breadth is the smallest measured one meeting the target.
+    meeting = [breadth for breadth, recall in trace if recall >= 0.9]
+    assert clf.search_params_["n_probe"] == min(meeting)
+    assert (clf.search_params_["n_probe"], clf.estimated_recall_) in trace
+    # Silent by default, with the same trace.
+    quiet = KNNClassifier(n_neighbors=5, algorithm="ivf", algorithm_params={"target_recall": 0.9})
+    assert quiet.fit(X, y).search_calibration_ == trace
+    assert capsys.readouterr().out == ""
+
+
 def test_explicit_breadth_is_used_as_given(blobs):
     X, y, _, _ = blobs
     clf = KNNClassifier(algorithm="hnsw", algorithm_params={"ef_search": 20}).fit(X, y)
@@ -440,6 +464,7 @@ def test_explicit_breadth_is_used_as_given(blobs):
         ({"target_recall": 0.0}, "algorithm_params['target_recall'] must be in (0, 1]; got 0.0."),
         ({"target_recall": 1.5}, "algorithm_params['target_recall'] must be in (0, 1]; got 1.5."),
         ({"target_recall": "high"}, "must be a number; got 'high'."),
+        ({"verbose": "yes"}, "algorithm_params['verbose'] must be a bool or an int; got 'yes'."),
     ],
 )
 def test_bad_recall_targets(blobs, params, message):

@@ -26,9 +26,12 @@ The search breadth (``ef_search`` for HNSW, ``n_probe`` for IVF) is, by default,
 calibrated at fit for a recall target (``target_recall=0.95``): the index
 searches a seeded sample of its own points, compares with exact search, and
 keeps the smallest breadth whose recall@k meets the target. An explicit
-``ef_search`` / ``n_probe`` is used as given.
+``ef_search`` / ``n_probe`` is used as given. ``algorithm_params={"verbose":
+True}`` prints each breadth tried and its measured recall; the trace is kept
+as the index's ``calibration_`` (``(breadth, recall)`` pairs, in the order tried).
 """
 
+import time
 from contextlib import contextmanager
 
 import numpy as np
@@ -43,8 +46,9 @@ _DEFAULT_PARAMS = {
         "ef_search": None,
         "refine": 0,
         "target_recall": None,
+        "verbose": False,
     },
-    "lsh": {"n_bits": None, "refine": None, "target_recall": None},
+    "lsh": {"n_bits": None, "refine": None, "target_recall": None, "verbose": False},
     "ivf": {
         "n_lists": None,
         "n_probe": None,
@@ -53,6 +57,7 @@ _DEFAULT_PARAMS = {
         "refine": 16,
         "seed": 0,
         "target_recall": None,
+        "verbose": False,
     },
 }
 DEFAULT_TARGET_RECALL = 0.95
@@ -104,8 +109,12 @@ def resolve_params(algorithm, algorithm_params):
                 f"algorithm_params['target_recall'] must be in (0, 1]; got {target!r}."
             )
     params["target_recall"] = None if target is None else float(target)
+    if not isinstance(params["verbose"], bool | int | np.integer):
+        raise ValueError(
+            f"algorithm_params['verbose'] must be a bool or an int; got {params['verbose']!r}."
+        )
     for name, value in params.items():
-        if name == "target_recall" or (
+        if name in ("target_recall", "verbose") or (
             name in ("n_lists", "pq_m", "n_bits", breadth) and value is None
         ):
             continue
@@ -224,10 +233,11 @@ class EuclideanIndex:
         """Measure recall@k on a seeded sample of the indexed points ``X`` against exact
         search and, with a ``target_recall``, keep the smallest breadth meeting it.
 
-        Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` used) and ``recall_``
+        Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` used), ``recall_``
         (the measured recall@k at that breadth: the fraction of each sampled
         point's ``k`` nearest other points that the index returns among its
-        ``k + 1``). Returns ``self``.
+        ``k + 1``) and ``calibration_`` (every ``(breadth, recall)`` measured, in
+        order; printed as measured with ``verbose``). Returns ``self``.
         """
         from sklearn.neighbors import NearestNeighbors
 
@@ -242,17 +252,29 @@ class EuclideanIndex:
         truth = exact.kneighbors(X[sample], return_distance=False)
         is_self = truth == sample[:, None]
         target = self.params["target_recall"]
+        name = _BREADTH[self.algorithm]
+        self.calibration_ = []
 
         def recall(breadth):
             if k < 1:
                 return 1.0
+            start = time.perf_counter()
             found = self.search(X[sample], k + 1, breadth=breadth)[1]
             hits = (truth[:, :, None] == found[:, None, :]).any(axis=2)
             # Of the true neighbours other than the point itself (k of the k + 1 when
             # the point is among them; ties can push it out), the fraction found.
             others = ~is_self
             others[~is_self.any(axis=1), -1] = False
-            return float(hits[others].mean())
+            measured = float(hits[others].mean())
+            self.calibration_.append((int(breadth), measured))
+            if self.params["verbose"]:
+                print(
+                    f"[{self.algorithm} calibration] {name}={breadth}: recall@{k} "
+                    f"{measured:.4f} on {n_sample} indexed points "
+                    f"({time.perf_counter() - start:.3f} s)",
+                    flush=True,
+                )
+            return measured
 
         if target is None:
             self.breadth_ = self._breadth(k)
@@ -272,6 +294,12 @@ class EuclideanIndex:
             else:
                 low = middle
         self.breadth_, self.recall_ = int(high), measured
+        if self.params["verbose"]:
+            print(
+                f"[{self.algorithm} calibration] chose {name}={self.breadth_}: recall@{k} "
+                f"{measured:.4f} (target {target})",
+                flush=True,
+            )
         return self
 
     @property
@@ -461,8 +489,9 @@ def weighted_mean(y, ind, weights):
 
 
 def calibrate_for(estimator, index, fit_X, k):
-    """Calibrate ``index`` for ``k`` neighbours and set the estimator's ``search_params_``
-    and ``estimated_recall_``."""
+    """Calibrate ``index`` for ``k`` neighbours and set the estimator's ``search_params_``,
+    ``estimated_recall_`` and ``search_calibration_``."""
     index.calibrate(fit_X, k)
     estimator.search_params_ = {_BREADTH[index.algorithm]: index.breadth_}
     estimator.estimated_recall_ = index.recall_
+    estimator.search_calibration_ = list(index.calibration_)

@@ -49,7 +49,8 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
         ``estimated_recall_``). An explicit ``ef_search`` / ``n_probe`` is used
         as given (not with ``target_recall``). The recall is measured on
         indexed points; on held-out queries it can be a point or two lower.
-        Also, for ``'hnsw'``: ``M``
+        ``verbose`` (False) prints each breadth tried and its recall (kept in
+        ``search_calibration_``). Also, for ``'hnsw'``: ``M``
         (32, graph degree), ``ef_construction`` (80) and ``refine`` (0; ``r``
         re-ranks ``r * n_neighbors`` candidates exactly, from an exact copy of
         the points). For ``'lsh'``: ``n_bits`` (``None``: 8 per dimension) and
@@ -120,6 +121,10 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
 
     estimated_recall_ : float
         Approximate algorithms only: recall@``n_neighbors`` measured at fit.
+
+    search_calibration_ : list of (int, float)
+        Approximate algorithms only: every breadth measured at fit and its
+        recall, in the order tried.
 
     See Also
     --------

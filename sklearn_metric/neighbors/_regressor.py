@@ -89,6 +89,10 @@ class KNNRegressor(LearnedNeighborsMixin, KNeighborsRegressor):
     estimated_recall_ : float
         Approximate algorithms only: recall@``n_neighbors`` measured at fit.
 
+    search_calibration_ : list of (int, float)
+        Approximate algorithms only: every breadth measured at fit and its
+        recall, in the order tried.
+
     See Also
     --------
     sklearn.neighbors.KNeighborsRegressor : The same regressor in the input space.
