@@ -1,18 +1,21 @@
 """Approximate neighbour search against exact search, in one run.
 
-    python benchmarks/bench_ann.py [--n-points 1000000] [--n-queries 10000]
-        [--data-dir DIR] [--skip-mnist] [--out benchmarks/results_ann.md]
+    python benchmarks/bench_ann.py [--n-points 300000 1000000] [--n-queries 10000]
+        [--data-dir DIR] [--skip-mnist] [--usearch] [--out benchmarks/results_ann.md]
 
 Two parts:
 
-1. **Synthetic retrieval**: ``n_points`` x 32 float32 points drawn around 1000
-   seeded centres (spreads 0.5-2), ``n_queries`` fresh queries from the same
-   mixture. Exact 10-NN by scikit-learn's brute force (``NearestNeighbors(
-   algorithm="brute", n_jobs=-1)``, every core) and by faiss's ``IndexFlatL2``;
-   approximate 10-NN by our indexes (faiss HNSW and IVF, IVF-PQ) and by usearch's
-   HNSW with the same graph degree and search breadth. Index build time, query
-   time for all queries, recall@10 against the exact answer, query speed-up over
-   scikit-learn's brute force.
+1. **Synthetic retrieval**, per size: ``n_points`` x 32 float32 points drawn
+   around 1000 seeded centres (spreads 0.5-2), ``n_queries`` held-out queries
+   from the same mixture. Exact 10-NN by scikit-learn's brute force
+   (``NearestNeighbors(algorithm="brute", n_jobs=-1)``, every core) and by
+   faiss's ``IndexFlatL2``; approximate 10-NN by our indexes with their default
+   recall calibration (HNSW, IVF, LSH, IVF-PQ: build, calibration and query
+   seconds, the breadth chosen, the recall estimated at fit on indexed points
+   and the recall measured on the held-out queries), by the former fixed
+   defaults (HNSW ``ef_search=64``, IVF ``n_probe=24``), optionally by usearch's
+   HNSW; then each calibrated index's recall / query-time curve over its
+   breadth. Speed-ups are over scikit-learn's brute force.
 2. **MNIST after LMNN**: LMNN (PCA 164, as in bench_lmnn.py) fitted once on the
    60000 training points (the embedding is cached in benchmarks/cache), then 3-NN
    on the 10000 test points with ``KNNClassifier(algorithm=...)`` in the learned
@@ -121,44 +124,133 @@ def usearch_hnsw(connectivity, expansion_add, expansion_search):
     return run
 
 
-def synthetic_rows(n_points, n_queries):
+def ours_calibrated(algorithm, params=None):
+    """Our index with its default recall calibration, timed in three parts: build,
+    calibration (the recall measured on 1000 indexed points) and the queries."""
+
+    def run(X, Q, k):
+        from sklearn_metric.neighbors._ann import EuclideanIndex, n_threads, resolve_params
+
+        index = EuclideanIndex(algorithm, resolve_params(algorithm, params), n_threads(-1))
+        _, build = timed(lambda: index.build(X))
+        _, calibration = timed(lambda: index.calibrate(X, k))
+        (_, ind), query = timed(lambda: index.search(Q, k))
+        info = {
+            "calibration_s": calibration,
+            "breadth": index.breadth_,
+            "estimated": index.recall_,
+            "index": index,
+        }
+        return ind, build, query, info
+
+    return run
+
+
+BREADTHS = {
+    "hnsw": [10, 12, 16, 24, 32, 48, 64, 128],
+    "ivf": [1, 2, 4, 8, 16, 24, 32, 64],
+    "lsh": [1, 2, 4, 8, 16, 32, 64],
+}
+
+
+def curve(index, Q, exact, k):
+    """Held-out recall@k and query seconds of one built index at each breadth."""
+    points = []
+    for breadth in BREADTHS[index.algorithm]:
+        (_, ind), query = timed(lambda b=breadth: index.search(Q, k, breadth=b))
+        points.append((breadth, recall(ind, exact), query))
+    return points
+
+
+def synthetic_rows(n_points, n_queries, with_usearch):
+    """Exact search, our calibrated indexes (build, calibration and query time, the
+    recall estimated at fit and measured on held-out queries), the former fixed
+    defaults, and each index's recall / time curve over its breadth."""
     X, _, Q, _ = clustered(n_points, n_queries)
     print(f"synthetic: {n_points} x {X.shape[1]} points, {n_queries} queries", flush=True)
     methods = [
         ("exact: sklearn brute (n_jobs=-1)", sklearn_brute),
         ("exact: faiss IndexFlatL2", faiss_flat),
-        ("ours hnsw (defaults: M=32, ef_search=64)", ours("hnsw", None)),
-        ("ours hnsw (ef_search=128)", ours("hnsw", {"ef_search": 128})),
-        ("usearch hnsw (connectivity=32, expansion 80/64)", usearch_hnsw(32, 80, 64)),
-        ("usearch hnsw (expansion_search=128)", usearch_hnsw(32, 80, 128)),
-        ("ours ivf (defaults: 4 sqrt(n) lists, n_probe=24)", ours("ivf", None)),
-        ("ours ivf + pq (pq_m=8, refine=16)", ours("ivf", {"pq_m": 8})),
+        ("ours hnsw, calibrated (default target 0.95)", ours_calibrated("hnsw")),
+        ("ours ivf, calibrated (default target 0.95)", ours_calibrated("ivf")),
+        ("ours lsh, calibrated (default target 0.95)", ours_calibrated("lsh")),
+        ("ours hnsw, former fixed default ef_search=64", ours("hnsw", {"ef_search": 64})),
+        ("ours ivf, former fixed default n_probe=24", ours("ivf", {"n_probe": 24})),
+        ("ours ivf + pq (pq_m=8, refine=16), calibrated", ours_calibrated("ivf", {"pq_m": 8})),
     ]
-    try:
-        import usearch  # noqa: F401  (only for the comparison: pip install usearch)
-    except ImportError:
-        print("  usearch is not installed (pip install usearch): its rows are skipped")
-        methods = [m for m in methods if not m[0].startswith("usearch")]
-    rows, exact, brute_query = [], None, None
+    if with_usearch:
+        methods += [("usearch hnsw (connectivity=32, expansion 80/64)", usearch_hnsw(32, 80, 64))]
+    rows, curves, exact, brute_query = [], {}, None, None
     for name, run in methods:
-        ind, build, query = run(X, Q, K)
+        ind, build, query, *rest = run(X, Q, K)
+        info = rest[0] if rest else {}
         if exact is None:
             exact, brute_query = ind, query
-        rows.append(
-            {
-                "method": name,
-                "build_s": build,
-                "query_s": query,
-                "recall": recall(ind, exact),
-                "speedup": brute_query / query,
-            }
-        )
+        row = {
+            "method": name,
+            "build_s": build,
+            "query_s": query,
+            "recall": recall(ind, exact),
+            "speedup": brute_query / query,
+            **{key: value for key, value in info.items() if key != "index"},
+        }
+        rows.append(row)
+        extra = ""
+        if info:
+            extra = (
+                f"  calibration {info['calibration_s']:.2f} s, breadth {info['breadth']}, "
+                f"estimated {info['estimated']:.4f}"
+            )
         print(
             f"  {name:52s} build {build:8.2f} s  query {query:7.3f} s  "
-            f"recall@10 {rows[-1]['recall']:.4f}  x{rows[-1]['speedup']:.1f}",
+            f"recall@10 {row['recall']:.4f}  x{row['speedup']:.1f}{extra}",
             flush=True,
         )
-    return rows
+        if "index" in info and "pq" not in name:
+            index = info["index"]
+            curves[index.algorithm] = curve(index, Q, exact, K)
+            for breadth, held_out, seconds in curves[index.algorithm]:
+                print(
+                    f"    {index.algorithm} breadth {breadth:4d}: recall@10 {held_out:.4f}  "
+                    f"query {seconds:.3f} s  x{brute_query / seconds:.1f}",
+                    flush=True,
+                )
+            del info["index"], index
+    return rows, curves, brute_query
+
+
+def synthetic_report(n_points, n_queries, with_usearch):
+    rows, curves, brute_query = synthetic_rows(n_points, n_queries, with_usearch)
+    lines = [
+        f"## Synthetic: {n_points} x 32 float32 (1000 Gaussian clusters), "
+        f"{n_queries} held-out queries, 10-NN",
+        "",
+        "| method | build (s) | calibration (s) | breadth | recall@10 estimated at fit "
+        "| recall@10 held-out | query (s) | query speed-up vs sklearn brute |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        calibrated = "calibration_s" in r
+        lines.append(
+            f"| {r['method']} | {r['build_s']:.2f} | "
+            + (
+                f"{r['calibration_s']:.2f} | {r['breadth']} | {r['estimated']:.4f} | "
+                if calibrated
+                else "- | - | - | "
+            )
+            + f"{r['recall']:.4f} | {r['query_s']:.3f} | {r['speedup']:.1f}x |"
+        )
+    name = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine (candidates = refine * k)"}
+    for algorithm, points in curves.items():
+        lines += [
+            "",
+            f"Trade-off of the {algorithm} index above, same build, over {name[algorithm]}:",
+            "",
+            "| breadth | recall@10 held-out | query (s) | speed-up vs sklearn brute |",
+            "|---:|---:|---:|---:|",
+        ]
+        lines += [f"| {b} | {r:.4f} | {t:.3f} | {brute_query / t:.1f}x |" for b, r, t in points]
+    return lines
 
 
 def mnist_embedding(data_dir, cache):
@@ -239,10 +331,11 @@ def table(rows, with_accuracy=False):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n-points", type=int, default=1_000_000)
+    parser.add_argument("--n-points", type=int, nargs="+", default=[300_000, 1_000_000])
     parser.add_argument("--n-queries", type=int, default=10_000)
     parser.add_argument("--data-dir", default=str(HERE.parents[1] / "shared" / "datasets"))
     parser.add_argument("--skip-mnist", action="store_true")
+    parser.add_argument("--usearch", action="store_true", help="add usearch's HNSW")
     parser.add_argument("--out", default=str(HERE / "results_ann.md"))
     args = parser.parse_args(argv)
     import faiss
@@ -257,17 +350,22 @@ def main(argv=None):
     except ImportError:
         usearch_version = "not installed"
 
+    import subprocess
+
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
+    ).stdout.strip()
     report = [
         "# Approximate neighbours (`benchmarks/bench_ann.py`)",
         "",
+        f"Commit {commit}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. "
         f"sklearn_metric {sklearn_metric.__version__}, faiss {faiss.__version__}, "
         f"usearch {usearch_version}, scikit-learn {sklearn.__version__}; "
         "2 cores, every search on both.",
         "",
-        f"## Synthetic: {args.n_points} x 32 float32, {args.n_queries} queries, 10-NN",
-        "",
-        table(synthetic_rows(args.n_points, args.n_queries)),
     ]
+    for n_points in args.n_points:
+        report += [""] + synthetic_report(n_points, args.n_queries, args.usearch)
     if not args.skip_mnist:
         report += [
             "",

@@ -281,7 +281,9 @@ class EuclideanIndex:
             self.recall_ = recall(self.breadth_)
             return self
         # Double the breadth until the target is met, then bisect down to the smallest.
-        low, high = 0, (k + 1 if self.algorithm == "hnsw" else 1)
+        # HNSW searches at least as broadly as the k + 1 points asked for: an
+        # ef_search below k + 1 is the same search, so k + 1 is the narrowest.
+        low, high = (k, k + 1) if self.algorithm == "hnsw" else (0, 1)
         measured = recall(high)
         while measured < target and high < self._max_breadth():
             low, high = high, min(2 * high, self._max_breadth())
