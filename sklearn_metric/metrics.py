@@ -23,7 +23,14 @@ n x n.
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
+from sklearn.utils import _safe_indexing
+from sklearn.utils.validation import (
+    _num_samples,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
 __all__ = [
     "make_retrieval_scorer",
@@ -66,18 +73,22 @@ def _check_k(k, n_references):
     return int(k)
 
 
-def _distance_blocks(X, y, X_ref, y_ref, leave_one_out):
-    """Yield, per block of queries: squared distances to every reference (``inf`` for
-    a query itself in leave-one-out), the relevance of every reference, and ``R``."""
-    n_ref = X_ref.shape[0]
-    ref_norms = np.einsum("ij,ij->i", X_ref, X_ref)
+def _n_relevant(y, y_ref, leave_one_out):
+    """``R`` of each query: the references with its label (itself excluded)."""
     labels, y_ref_codes = np.unique(y_ref, return_inverse=True)
     counts = np.bincount(y_ref_codes, minlength=labels.size)
     position = np.searchsorted(labels, y)
     known = (position < labels.size) & (labels[np.minimum(position, labels.size - 1)] == y)
     R_all = np.where(known, counts[np.minimum(position, labels.size - 1)], 0)
-    if leave_one_out:
-        R_all = R_all - 1
+    return R_all - 1 if leave_one_out else R_all
+
+
+def _distance_blocks(X, y, X_ref, y_ref, leave_one_out):
+    """Yield, per block of queries: squared distances to every reference (``inf`` for
+    a query itself in leave-one-out), the relevance of every reference, and ``R``."""
+    n_ref = X_ref.shape[0]
+    ref_norms = np.einsum("ij,ij->i", X_ref, X_ref)
+    R_all = _n_relevant(y, y_ref, leave_one_out)
     step = max(1, _BLOCK_ENTRIES // max(1, n_ref))
     for start in range(0, X.shape[0], step):
         rows = np.arange(start, min(start + step, X.shape[0]))
@@ -132,20 +143,88 @@ def _mean_over_queries(values, R):
     return float(values[has].mean())
 
 
-def _collect(X, y, X_ref, y_ref, depth, per_query):
-    X, y, X_ref, y_ref, leave_one_out = _check_sets(X, y, X_ref, y_ref)
+def _check_index_sets(index, X, y, X_ref, y_ref):
+    """Queries and reference labels for a search through a fitted ``index``;
+    ``leave_one_out`` when ``y_ref`` is None (the index holds ``X`` itself)."""
+    if not hasattr(index, "kneighbors"):
+        raise TypeError(
+            "index must be a fitted neighbours estimator with a kneighbors method "
+            f"(KNNClassifier, ApproximateNeighborsTransformer, NearestNeighbors, ...); "
+            f"got {type(index).__name__}."
+        )
+    check_is_fitted(index)
+    y = column_or_1d(y)
+    check_consistent_length(X, y)
+    leave_one_out = y_ref is None
+    if leave_one_out:
+        if X_ref is not None:
+            raise ValueError("Give y_ref with X_ref (the index's reference labels).")
+        y_ref = y
+    else:
+        y_ref = column_or_1d(y_ref)
+        if X_ref is not None:
+            check_consistent_length(X_ref, y_ref)
+    n_fit = getattr(index, "n_samples_fit_", None)
+    if n_fit is not None and n_fit != y_ref.shape[0]:
+        where = "X (leave-one-out)" if leave_one_out else "y_ref"
+        raise ValueError(
+            f"The index holds {n_fit} points but {where} has {y_ref.shape[0]}: fit the "
+            "index on the references."
+        )
+    return y, y_ref, leave_one_out
+
+
+def _index_search(index, X, rows, K, leave_one_out):
+    """The ``K`` nearest references of the queries ``rows`` by ``index.kneighbors``, in
+    its order; in leave-one-out each query's own index is dropped (or, when the index
+    did not return it, the farthest)."""
+    ind = index.kneighbors(
+        _safe_indexing(X, rows), n_neighbors=K + leave_one_out, return_distance=False
+    )
+    if not leave_one_out:
+        return ind
+    drop = ind == rows[:, None]
+    drop[~drop.any(axis=1), -1] = True
+    return ind[~drop].reshape(rows.size, K)
+
+
+def _index_ranked_blocks(index, X, y, y_ref, leave_one_out, depth):
+    """As :func:`_ranked_blocks`, the ranking being the fitted ``index``'s."""
+    R_all = _n_relevant(y, y_ref, leave_one_out)
+    k_all = np.minimum(depth(R_all), y_ref.shape[0] - leave_one_out)
+    step = max(1, min(4096, _BLOCK_ENTRIES // max(1, int(k_all.max(initial=0)))))
+    for start in range(0, y.shape[0], step):
+        rows = np.arange(start, min(start + step, y.shape[0]))
+        k, K = k_all[rows], int(k_all[rows].max())
+        if K < 1:
+            yield np.zeros((rows.size, 0), dtype=bool), R_all[rows]
+            continue
+        relevant = y_ref[_index_search(index, X, rows, K, leave_one_out)] == y[rows, None]
+        relevant &= np.arange(K)[None, :] < k[:, None]
+        yield relevant, R_all[rows]
+
+
+def _collect(X, y, X_ref, y_ref, depth, per_query, index=None):
+    if index is None:
+        X, y, X_ref, y_ref, leave_one_out = _check_sets(X, y, X_ref, y_ref)
+        blocks = _ranked_blocks(X, y, X_ref, y_ref, leave_one_out, depth)
+    else:
+        y, y_ref, leave_one_out = _check_index_sets(index, X, y, X_ref, y_ref)
+        blocks = _index_ranked_blocks(index, X, y, y_ref, leave_one_out, depth)
     values, Rs = [], []
-    for relevant, R in _ranked_blocks(X, y, X_ref, y_ref, leave_one_out, depth):
+    for relevant, R in blocks:
         values.append(per_query(relevant, R))
         Rs.append(R)
     return _mean_over_queries(np.concatenate(values), np.concatenate(Rs))
 
 
-def _n_references(X, X_ref):
-    return (X.shape[0] - 1) if X_ref is None else np.asarray(X_ref).shape[0]
+def _n_references(X, X_ref, y_ref=None):
+    if y_ref is not None:
+        return len(y_ref)
+    return (_num_samples(X) - 1) if X_ref is None else _num_samples(X_ref)
 
 
-def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1):
+def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
     """Mean fraction of each query's ``k`` nearest references that share its label.
 
     Parameters
@@ -160,6 +239,16 @@ def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1):
         Their labels.
     k : int, default=1
         Neighbours looked at.
+    index : fitted neighbours estimator, default=None
+        Rank by ``index.kneighbors`` instead of exact search: a fitted
+        :class:`~sklearn_metric.KNNClassifier`,
+        :class:`~sklearn_metric.ApproximateNeighborsTransformer`,
+        :class:`sklearn.neighbors.NearestNeighbors`, ... holding the references
+        (fitted on them; on ``X`` for leave-one-out, with ``y_ref=None``).
+        ``X`` is then what the index queries (raw points for a classifier
+        with a ``metric_learner``), ``X_ref`` may be omitted (``y_ref`` gives
+        the references' labels), and an approximate index gives the metric
+        of its approximate ranking.
 
     Returns
     -------
@@ -173,17 +262,23 @@ def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1):
     >>> precision_at_k(X, y, k=1)
     1.0
     """
-    k = _check_k(k, _n_references(np.asarray(X), X_ref))
+    k = _check_k(k, _n_references(X, X_ref, y_ref))
     return _collect(
-        X, y, X_ref, y_ref, lambda R: np.full(R.shape, k), lambda rel, R: rel.sum(axis=1) / k
+        X,
+        y,
+        X_ref,
+        y_ref,
+        lambda R: np.full(R.shape, k),
+        lambda rel, R: rel.sum(axis=1) / k,
+        index=index,
     )
 
 
-def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1):
+def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
     """Fraction of queries with at least one same-label reference among their ``k`` nearest.
 
     The "Recall@K" of deep metric learning papers (a hit rate). Parameters as
-    :func:`precision_at_k`.
+    :func:`precision_at_k` (``index`` included).
 
     Returns
     -------
@@ -197,16 +292,22 @@ def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1):
     >>> recall_at_k(X, y, k=2)
     0.5
     """
-    k = _check_k(k, _n_references(np.asarray(X), X_ref))
+    k = _check_k(k, _n_references(X, X_ref, y_ref))
     return _collect(
-        X, y, X_ref, y_ref, lambda R: np.full(R.shape, k), lambda rel, R: rel.any(axis=1) * 1.0
+        X,
+        y,
+        X_ref,
+        y_ref,
+        lambda R: np.full(R.shape, k),
+        lambda rel, R: rel.any(axis=1) * 1.0,
+        index=index,
     )
 
 
-def r_precision(X, y, X_ref=None, y_ref=None):
+def r_precision(X, y, X_ref=None, y_ref=None, *, index=None):
     """Mean precision at ``R``, each query's number of same-label references.
 
-    Parameters as :func:`precision_at_k` (without ``k``).
+    Parameters as :func:`precision_at_k` (without ``k``; ``index`` included).
 
     Returns
     -------
@@ -221,7 +322,13 @@ def r_precision(X, y, X_ref=None, y_ref=None):
     0.75
     """
     return _collect(
-        X, y, X_ref, y_ref, lambda R: R, lambda rel, R: rel.sum(axis=1) / np.maximum(R, 1)
+        X,
+        y,
+        X_ref,
+        y_ref,
+        lambda R: R,
+        lambda rel, R: rel.sum(axis=1) / np.maximum(R, 1),
+        index=index,
     )
 
 
@@ -231,12 +338,14 @@ def _average_precision_at_r(relevant, R):
     return (precision * relevant).sum(axis=1) / np.maximum(R, 1)
 
 
-def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None):
+def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None, *, index=None):
     """MAP@R: ``1/R sum_{i <= R} P(i) rel(i)`` averaged over the queries.
 
     ``P(i)`` is the precision among the ``i`` nearest references and ``rel(i)``
     whether the ``i``-th is relevant (Musgrave, Belongie & Lim, "A metric learning
-    reality check", 2020). Parameters as :func:`precision_at_k` (without ``k``).
+    reality check", 2020). Parameters as :func:`precision_at_k` (without ``k``;
+    ``index`` included: it is searched ``R`` deep, so an approximate index needs a
+    breadth of that order).
 
     Returns
     -------
@@ -251,13 +360,13 @@ def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None):
     >>> round(mean_average_precision_at_r(X, y), 4)
     0.3333
     """
-    return _collect(X, y, X_ref, y_ref, lambda R: R, _average_precision_at_r)
+    return _collect(X, y, X_ref, y_ref, lambda R: R, _average_precision_at_r, index=index)
 
 
-def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None):
+def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None, *, index=None):
     """Mean of ``1 / rank`` of each query's nearest same-label reference.
 
-    Parameters as :func:`precision_at_k` (without ``k``).
+    Parameters as :func:`precision_at_k` (without ``k``; ``index`` included).
 
     Returns
     -------
@@ -271,6 +380,11 @@ def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None):
     >>> mean_reciprocal_rank(X, y)  # class 1 has one member: its query is left out
     0.5
     """
+    if index is not None:
+        y, y_ref, leave_one_out = _check_index_sets(index, X, y, X_ref, y_ref)
+        R = _n_relevant(y, y_ref, leave_one_out)
+        values = _index_reciprocal_ranks(index, X, y, y_ref, R, leave_one_out)
+        return _mean_over_queries(values, R)
     X, y, X_ref, y_ref, leave_one_out = _check_sets(X, y, X_ref, y_ref)
     values, Rs = [], []
     for D, relevant, R in _distance_blocks(X, y, X_ref, y_ref, leave_one_out):
@@ -284,6 +398,25 @@ def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None):
         values.append(np.where(R > 0, 1.0 / rank, 0.0))
         Rs.append(R)
     return _mean_over_queries(np.concatenate(values), np.concatenate(Rs))
+
+
+def _index_reciprocal_ranks(index, X, y, y_ref, R, leave_one_out):
+    """``1 / rank`` of each query's first relevant reference in ``index``'s ranking:
+    searched 16 deep, then 4 times deeper for the queries still without one."""
+    deepest = y_ref.shape[0] - leave_one_out
+    values = np.zeros(y.shape[0])
+    todo, K = np.flatnonzero(R > 0), min(16, deepest)
+    while todo.size:
+        for start in range(0, todo.size, 4096):
+            rows = todo[start : start + 4096]
+            relevant = y_ref[_index_search(index, X, rows, K, leave_one_out)] == y[rows, None]
+            found = relevant.any(axis=1)
+            values[rows[found]] = 1.0 / (1 + np.argmax(relevant[found], axis=1))
+        todo = todo[values[todo] == 0]
+        if K == deepest:
+            break
+        K = min(4 * K, deepest)
+    return values
 
 
 _METRICS = {

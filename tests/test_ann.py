@@ -412,7 +412,7 @@ def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algori
     index = EuclideanIndex(algorithm, resolve_params(algorithm, {"target_recall": 0.9}), 1)
     index.build(X).calibrate(X, 5)
     assert index.recall_ >= 0.9
-    lowest = 6 if algorithm == "hnsw" else 1  # HNSW starts at k + 1
+    lowest = 5 if algorithm == "hnsw" else 1  # HNSW searches at least k
     if index.breadth_ > lowest:
         # The same measurement one step narrower misses the target.
         name = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine"}[algorithm]
@@ -443,6 +443,33 @@ def test_verbose_calibration_prints_each_breadth_and_keeps_the_trace(blobs, caps
     quiet = KNNClassifier(n_neighbors=5, algorithm="ivf", algorithm_params={"target_recall": 0.9})
     assert quiet.fit(X, y).search_calibration_ == trace
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("algorithm", ["hnsw", "ivf", "lsh"])
+def test_calibration_searches_a_held_out_sample_then_indexes_it(blobs, algorithm):
+    from sklearn_metric.neighbors._ann import EuclideanIndex, resolve_params
+
+    X = blobs[0].astype(np.float32)
+    n = X.shape[0]
+    index = EuclideanIndex(algorithm, resolve_params(algorithm, None), 1).build(X)
+    held = n // 10
+    assert index.n_samples == n - held  # the sample waits outside the index
+    index.calibrate(X, 5)
+    assert index.n_samples == n
+    # Every point, the held-out ones included, is found under its own row number.
+    exact = {"hnsw": 400, "ivf": index.n_lists_, "lsh": n}[algorithm]
+    _, ind = index.search(X, 1, breadth=exact)
+    np.testing.assert_array_equal(ind[:, 0], np.arange(n))
+
+
+def test_the_estimated_recall_is_a_held_out_recall(blobs):
+    X, y, Xq, _ = blobs
+    # Held-out queries are harder than indexed points for a graph index.
+    clf = KNNClassifier(n_neighbors=10, algorithm="hnsw", algorithm_params={"ef_search": 10})
+    clf.fit(X, y)
+    exact = KNeighborsClassifier(n_neighbors=10).fit(X, y)
+    held_out = _recall(clf.kneighbors(Xq)[1], exact.kneighbors(Xq)[1])
+    assert abs(clf.estimated_recall_ - held_out) < 0.03
 
 
 def test_explicit_breadth_is_used_as_given(blobs):

@@ -126,3 +126,90 @@ def test_scorer_in_cross_validation_and_grid_search():
         make_retrieval_scorer("auc")
     with pytest.raises(ValueError, match="map_at_r takes no parameters"):
         make_retrieval_scorer("map_at_r", k=3)
+
+
+# -- through a fitted index -------------------------------------------------------------
+
+ALL_METRICS = [
+    (precision_at_k, {"k": 3}),
+    (recall_at_k, {"k": 2}),
+    (r_precision, {}),
+    (mean_average_precision_at_r, {}),
+    (mean_reciprocal_rank, {}),
+]
+
+
+@pytest.fixture
+def continuous_sets():
+    """Queries and references without distance ties, four classes, one a singleton."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = rng.integers(3, size=120)
+    y[7] = 9  # a class with one member
+    X_ref, y_ref = rng.normal(size=(90, 4)), rng.integers(4, size=90)
+    return X, y, X_ref, y_ref
+
+
+@pytest.mark.parametrize("metric, kwargs", ALL_METRICS)
+def test_an_exact_index_gives_the_exact_metric(continuous_sets, metric, kwargs):
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y, X_ref, y_ref = continuous_sets
+    on_X = NearestNeighbors().fit(X)
+    expected = metric(X, y, **kwargs)
+    assert metric(X, y, index=on_X, **kwargs) == pytest.approx(expected, abs=1e-12)
+    on_ref = NearestNeighbors().fit(X_ref)
+    expected = metric(X, y, X_ref, y_ref, **kwargs)
+    assert metric(X, y, None, y_ref, index=on_ref, **kwargs) == pytest.approx(expected)
+    assert metric(X, y, X_ref, y_ref, index=on_ref, **kwargs) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("metric, kwargs", ALL_METRICS)
+def test_a_classifier_with_a_learner_ranks_in_the_learned_space(metric, kwargs):
+    from sklearn_metric import KNNClassifier
+
+    X, y = load_iris(return_X_y=True)
+    X = X + np.random.default_rng(0).normal(scale=1e-3, size=X.shape)  # no ties
+    clf = KNNClassifier(metric_learner=NCA(max_iter=20, random_state=0)).fit(X, y)
+    Z = clf.metric_learner_.transform(X)
+    assert metric(X, y, index=clf, **kwargs) == pytest.approx(metric(Z, y, **kwargs))
+
+
+@pytest.mark.parametrize("metric, kwargs", ALL_METRICS)
+def test_an_approximate_index_gives_its_ranking(continuous_sets, metric, kwargs):
+    pytest.importorskip("faiss")
+    from sklearn_metric import KNNClassifier
+
+    X, y, _, _ = continuous_sets
+    exact = metric(X, y, **kwargs)
+    clf = KNNClassifier(algorithm="ivf", algorithm_params={"n_probe": 1, "n_lists": 8})
+    approximate = metric(X, y, index=clf.fit(X, y), **kwargs)
+    # One of 8 cells searched: a different ranking, on the same scale.
+    assert 0 < approximate <= 1
+    assert abs(approximate - exact) < 0.25
+    if metric is precision_at_k:
+        # Exactly the precision of the index's own leave-one-out neighbours.
+        ind = clf.kneighbors(n_neighbors=3, return_distance=False)
+        kept = y != 9
+        assert approximate == pytest.approx(np.mean(y[ind][kept] == y[kept, None]))
+
+
+def test_bad_indexes():
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = np.arange(12.0).reshape(6, 2), np.array([0, 0, 1, 1, 2, 2])
+    with pytest.raises(TypeError, match="index must be a fitted neighbours estimator"):
+        precision_at_k(X, y, index=np.eye(2))
+    with pytest.raises(Exception, match="not fitted"):
+        precision_at_k(X, y, index=NearestNeighbors())
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "The index holds 4 points but X (leave-one-out) has 6: fit the index on the references."
+        ),
+    ):
+        r_precision(X, y, index=NearestNeighbors().fit(X[:4]))
+    with pytest.raises(ValueError, match=re.escape("The index holds 6 points but y_ref has 3")):
+        r_precision(X, y, None, y[:3], index=NearestNeighbors().fit(X))
+    with pytest.raises(ValueError, match="Give y_ref with X_ref"):
+        mean_reciprocal_rank(X, y, X, None, index=NearestNeighbors().fit(X))

@@ -23,9 +23,11 @@ The index stores float32 vectors; distances are returned as Euclidean
 distances (the square root of faiss's squared ones).
 
 The search breadth (``ef_search`` for HNSW, ``n_probe`` for IVF) is, by default,
-calibrated at fit for a recall target (``target_recall=0.95``): the index
-searches a seeded sample of its own points, compares with exact search, and
-keeps the smallest breadth whose recall@k meets the target. An explicit
+calibrated at fit for a recall target (``target_recall=0.95``): a seeded sample
+of the points (a tenth, at most 1000) is held out of the index while it is
+built, searched as queries the index has not seen and compared with exact
+search over the other points; the smallest breadth whose recall@k meets the
+target is kept, then the sample is indexed. An explicit
 ``ef_search`` / ``n_probe`` is used as given. ``algorithm_params={"verbose":
 True}`` prints each breadth tried and its measured recall; the trace is kept
 as the index's ``calibration_`` (``(breadth, recall)`` pairs, in the order tried).
@@ -61,11 +63,18 @@ _DEFAULT_PARAMS = {
     },
 }
 DEFAULT_TARGET_RECALL = 0.95
-# Indexed points searched to measure the recall (seeded), and their neighbours.
+# Points held out of the index and searched to measure its recall (seeded).
 _CALIBRATION_SAMPLE = 1000
 _BREADTH = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine"}
 
 _INSTALL_HINT = "pip install 'sklearn_metric[ann]'"
+
+
+def _calibration_rows(n):
+    """The seeded sample of ``n`` points held out of the index until calibrated: a
+    tenth of the points, at most 1000, none of a single point."""
+    n_held = min(_CALIBRATION_SAMPLE, max(1, n // 10)) if n > 1 else 0
+    return np.sort(np.random.default_rng(0).choice(n, n_held, replace=False))
 
 
 def import_faiss(algorithm):
@@ -169,10 +178,19 @@ class EuclideanIndex:
         self.n_lists_ = None
 
     def build(self, X):
-        """Index the rows of ``X`` (n_samples >= 1)."""
+        """Index the rows of ``X`` (n_samples >= 1), all but a seeded calibration
+        sample, which :meth:`calibrate` searches as held-out queries and then adds
+        (a search before that adds it first)."""
         faiss = import_faiss(self.algorithm)
         X = np.ascontiguousarray(X, dtype=np.float32)
         n, d = X.shape
+        held = _calibration_rows(n)
+        rest = np.setdiff1d(np.arange(n), held, assume_unique=True)
+        # faiss numbers points in the order added: first the rest, then the held-out.
+        self._ids = np.concatenate([rest, held]) if held.size else None
+        self._held_X = X[held]
+        # IVF trains its cells (k-means) on every point; the held-out ones are added last.
+        X_train, X = X, (X[rest] if held.size else X)
         with _faiss_threads(faiss, self.threads):
             if self.algorithm == "hnsw":
                 index = faiss.IndexHNSWFlat(d, self.params["M"])
@@ -188,11 +206,19 @@ class EuclideanIndex:
                 index.train(X)
                 index.add(X)
             else:
-                index = self._build_ivf(faiss, X)
+                index = self._build_ivf(faiss, X_train, X)
         self._index = index
         return self
 
-    def _build_ivf(self, faiss, X):
+    def _add_held_out(self):
+        """Index the calibration sample (after the calibration searched it)."""
+        if self._held_X.shape[0]:
+            faiss = import_faiss(self.algorithm)
+            with _faiss_threads(faiss, self.threads):
+                self._index.add(self._held_X)
+            self._held_X = self._held_X[:0]
+
+    def _build_ivf(self, faiss, X, X_add):
         n, d = X.shape
         p = self.params
         n_lists = p["n_lists"] or int(np.clip(round(4 * np.sqrt(n)), 1, 65536))
@@ -225,52 +251,51 @@ class EuclideanIndex:
             # Exact re-ranking of refine * k candidates; the flat copy costs 4 * d bytes a point.
             index = faiss.IndexRefineFlat(index)
             index.k_factor = float(p["refine"])
-        index.add(X)
+        index.add(X_add)
         self.n_lists_ = n_lists
         return index
 
-    def calibrate(self, X, k, threads=None):
-        """Measure recall@k on a seeded sample of the indexed points ``X`` against exact
-        search and, with a ``target_recall``, keep the smallest breadth meeting it.
+    def calibrate(self, X, k):
+        """Measure recall@k on the held-out calibration sample against exact search
+        and, with a ``target_recall``, keep the smallest breadth meeting it; then
+        index the sample.
 
-        Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` used), ``recall_``
-        (the measured recall@k at that breadth: the fraction of each sampled
-        point's ``k`` nearest other points that the index returns among its
-        ``k + 1``) and ``calibration_`` (every ``(breadth, recall)`` measured, in
-        order; printed as measured with ``verbose``). Returns ``self``.
+        ``X`` are the points given to :meth:`build`. The sample (up to 1000 of
+        them, seeded) is searched before it is indexed, so the recall is that of
+        queries the index has not seen, against the exact ``k`` nearest of the
+        other points. Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` /
+        ``refine`` used), ``recall_`` (the recall@k measured at that breadth) and
+        ``calibration_`` (every ``(breadth, recall)`` measured, in order; printed
+        as measured with ``verbose``). Returns ``self``.
         """
         from sklearn.neighbors import NearestNeighbors
 
+        n_held = self._held_X.shape[0]
+        self.calibration_ = []
+        k = int(min(k, self.n_samples))
+        if n_held == 0 or k < 1:  # one point: nothing to measure
+            explicit = self.params[_BREADTH[self.algorithm]]
+            self.breadth_ = 1 if explicit is None else explicit
+            self.recall_ = 1.0
+            self._add_held_out()
+            return self
         X = np.ascontiguousarray(X, dtype=np.float32)
-        # A sampled point is its own nearest neighbour, which any search finds: the
-        # recall is measured on its k other neighbours (searching k + 1).
-        k = int(min(k, self.n_samples - 1))
-        rng = np.random.default_rng(0)
-        n_sample = min(_CALIBRATION_SAMPLE, self.n_samples)
-        sample = np.sort(rng.choice(self.n_samples, n_sample, replace=False))
-        exact = NearestNeighbors(n_neighbors=k + 1, algorithm="brute").fit(X)
-        truth = exact.kneighbors(X[sample], return_distance=False)
-        is_self = truth == sample[:, None]
+        held_X = self._held_X
+        exact = NearestNeighbors(n_neighbors=k, algorithm="brute")
+        truth = self._ids[exact.fit(X[self._ids[: self.n_samples]]).kneighbors(held_X)[1]]
         target = self.params["target_recall"]
         name = _BREADTH[self.algorithm]
         self.calibration_ = []
 
         def recall(breadth):
-            if k < 1:
-                return 1.0
             start = time.perf_counter()
-            found = self.search(X[sample], k + 1, breadth=breadth)[1]
-            hits = (truth[:, :, None] == found[:, None, :]).any(axis=2)
-            # Of the true neighbours other than the point itself (k of the k + 1 when
-            # the point is among them; ties can push it out), the fraction found.
-            others = ~is_self
-            others[~is_self.any(axis=1), -1] = False
-            measured = float(hits[others].mean())
+            found = self._search(held_X, k, breadth)[1]
+            measured = float((truth[:, :, None] == found[:, None, :]).any(axis=2).mean())
             self.calibration_.append((int(breadth), measured))
             if self.params["verbose"]:
                 print(
                     f"[{self.algorithm} calibration] {name}={breadth}: recall@{k} "
-                    f"{measured:.4f} on {n_sample} indexed points "
+                    f"{measured:.4f} on {n_held} held-out points "
                     f"({time.perf_counter() - start:.3f} s)",
                     flush=True,
                 )
@@ -279,11 +304,12 @@ class EuclideanIndex:
         if target is None:
             self.breadth_ = self._breadth(k)
             self.recall_ = recall(self.breadth_)
+            self._add_held_out()
             return self
         # Double the breadth until the target is met, then bisect down to the smallest.
-        # HNSW searches at least as broadly as the k + 1 points asked for: an
-        # ef_search below k + 1 is the same search, so k + 1 is the narrowest.
-        low, high = (k, k + 1) if self.algorithm == "hnsw" else (0, 1)
+        # HNSW searches at least as broadly as the k points asked for: an ef_search
+        # below k is the same search, so k is the narrowest.
+        low, high = (k - 1, k) if self.algorithm == "hnsw" else (0, 1)
         measured = recall(high)
         while measured < target and high < self._max_breadth():
             low, high = high, min(2 * high, self._max_breadth())
@@ -302,6 +328,7 @@ class EuclideanIndex:
                 f"{measured:.4f} (target {target})",
                 flush=True,
             )
+        self._add_held_out()
         return self
 
     @property
@@ -342,15 +369,18 @@ class EuclideanIndex:
         """Approximate ``k`` nearest indexed rows of each row of ``Q``.
 
         Returns ``(distances, indices)``, Euclidean distances ascending, each of
-        shape ``(n_queries, k)``. ``k`` must not exceed the number of indexed
-        points. A query whose search visited fewer than ``k`` points (a too small
-        ``n_probe``) is searched again with a wider breadth, up to an exhaustive
-        one, so every answer holds ``k`` distinct points. ``breadth`` overrides
-        the index's own (calibration).
+        shape ``(n_queries, k)``, indices into the points given to :meth:`build`.
+        ``k`` must not exceed the number of indexed points. A query whose search
+        visited fewer than ``k`` points (a too small ``n_probe``) is searched
+        again with a wider breadth, up to an exhaustive one, so every answer holds
+        ``k`` distinct points. ``breadth`` overrides the index's own (calibration).
         """
+        self._add_held_out()
+        return self._search(Q, k, self._breadth(k) if breadth is None else breadth)
+
+    def _search(self, Q, k, breadth):
         faiss = import_faiss(self.algorithm)
         Q = np.ascontiguousarray(Q, dtype=np.float32)
-        breadth = self._breadth(k) if breadth is None else breadth
         with _faiss_threads(faiss, self.threads):
             self._set_breadth(breadth)
             sq, ind = self._index.search(Q, k)
@@ -365,7 +395,8 @@ class EuclideanIndex:
                 f"The {self.algorithm} index returned fewer than {k} neighbours for "
                 f"{todo.size} queries even with an exhaustive search."
             )
-        return np.sqrt(np.maximum(sq, 0)), ind.astype(np.intp)
+        ind = ind.astype(np.intp)
+        return np.sqrt(np.maximum(sq, 0)), (ind if self._ids is None else self._ids[ind])
 
     def __getstate__(self):
         state = dict(self.__dict__)
