@@ -411,14 +411,19 @@ def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algori
     X = blobs[0].astype(np.float32)
     index = EuclideanIndex(algorithm, resolve_params(algorithm, {"target_recall": 0.9}), 1)
     index.build(X).calibrate(X, 5)
-    assert index.recall_ >= 0.9
+    trace = {breadth: (recall, bound) for breadth, recall, bound in index.calibration_}
+    recall, bound = trace[index.breadth_]
+    assert index.recall_ == recall >= bound >= 0.9
     lowest = 5 if algorithm == "hnsw" else 1  # HNSW searches at least k
     if index.breadth_ > lowest:
-        # The same measurement one step narrower misses the target.
+        # One step narrower was measured and missed the target.
+        assert trace[index.breadth_ - 1][1] < 0.9
+        # The bound is the mean minus 1.645 standard errors over the held-out sample.
         name = {"hnsw": "ef_search", "ivf": "n_probe", "lsh": "refine"}[algorithm]
         narrower = {name: index.breadth_ - 1}
         below = EuclideanIndex(algorithm, resolve_params(algorithm, narrower), 1)
-        assert below.build(X).calibrate(X, 5).recall_ < 0.9
+        below.build(X).calibrate(X, 5)
+        assert below.calibration_ == [(index.breadth_ - 1, *trace[index.breadth_ - 1])]
 
 
 def test_verbose_calibration_prints_each_breadth_and_keeps_the_trace(blobs, capsys):
@@ -429,16 +434,19 @@ def test_verbose_calibration_prints_each_breadth_and_keeps_the_trace(blobs, caps
     trace = clf.search_calibration_
     # One line per breadth measured, then the choice.
     assert len(lines) == len(trace) + 1
-    for line, (breadth, recall) in zip(lines[:-1], trace, strict=True):
-        assert line.startswith(f"[ivf calibration] n_probe={breadth}: recall@5 {recall:.4f}")
+    for line, (breadth, recall, bound) in zip(lines[:-1], trace, strict=True):
+        assert line.startswith(
+            f"[ivf calibration] n_probe={breadth}: recall@5 {recall:.4f} "
+            f"(lower bound {bound:.4f}) on 100 held-out points"
+        )
     assert lines[-1] == (
         f"[ivf calibration] chose n_probe={clf.search_params_['n_probe']}: recall@5 "
         f"{clf.estimated_recall_:.4f} (target 0.9)"
     )
-    # The chosen breadth is the smallest measured one meeting the target.
-    meeting = [breadth for breadth, recall in trace if recall >= 0.9]
+    # The chosen breadth is the smallest measured one whose lower bound meets the target.
+    meeting = [breadth for breadth, _, bound in trace if bound >= 0.9]
     assert clf.search_params_["n_probe"] == min(meeting)
-    assert (clf.search_params_["n_probe"], clf.estimated_recall_) in trace
+    assert (clf.search_params_["n_probe"], clf.estimated_recall_) in [t[:2] for t in trace]
     # Silent by default, with the same trace.
     quiet = KNNClassifier(n_neighbors=5, algorithm="ivf", algorithm_params={"target_recall": 0.9})
     assert quiet.fit(X, y).search_calibration_ == trace

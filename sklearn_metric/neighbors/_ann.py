@@ -27,10 +27,12 @@ calibrated at fit for a recall target (``target_recall=0.95``): a seeded sample
 of the points (a tenth, at most 1000) is held out of the index while it is
 built, searched as queries the index has not seen and compared with exact
 search over the other points; the smallest breadth whose recall@k meets the
-target is kept, then the sample is indexed. An explicit
+target (its 95% lower confidence bound over the sample does) is kept, then the
+sample is indexed. An explicit
 ``ef_search`` / ``n_probe`` is used as given. ``algorithm_params={"verbose":
 True}`` prints each breadth tried and its measured recall; the trace is kept
-as the index's ``calibration_`` (``(breadth, recall)`` pairs, in the order tried).
+as the index's ``calibration_`` (``(breadth, recall, lower_bound)``, in the order
+tried).
 """
 
 import time
@@ -263,10 +265,13 @@ class EuclideanIndex:
         ``X`` are the points given to :meth:`build`. The sample (up to 1000 of
         them, seeded) is searched before it is indexed, so the recall is that of
         queries the index has not seen, against the exact ``k`` nearest of the
-        other points. Sets ``breadth_`` (the ``ef_search`` / ``n_probe`` /
-        ``refine`` used), ``recall_`` (the recall@k measured at that breadth) and
-        ``calibration_`` (every ``(breadth, recall)`` measured, in order; printed
-        as measured with ``verbose``). Returns ``self``.
+        other points. A breadth meets the target when the one-sided 95% lower
+        confidence bound of its recall does (the mean over the sample minus
+        1.645 standard errors), so a sampling fluctuation does not pick a breadth
+        whose recall on new queries falls short. Sets ``breadth_`` (the
+        ``ef_search`` / ``n_probe`` / ``refine`` used), ``recall_`` (the recall@k measured at that breadth) and
+        ``calibration_`` (every ``(breadth, recall, lower_bound)`` measured, in
+        order; printed as measured with ``verbose``). Returns ``self``.
         """
         from sklearn.neighbors import NearestNeighbors
 
@@ -281,6 +286,7 @@ class EuclideanIndex:
             return self
         X = np.ascontiguousarray(X, dtype=np.float32)
         held_X = self._held_X
+        bound = {}
         exact = NearestNeighbors(n_neighbors=k, algorithm="brute")
         truth = self._ids[exact.fit(X[self._ids[: self.n_samples]]).kneighbors(held_X)[1]]
         target = self.params["target_recall"]
@@ -290,12 +296,16 @@ class EuclideanIndex:
         def recall(breadth):
             start = time.perf_counter()
             found = self._search(held_X, k, breadth)[1]
-            measured = float((truth[:, :, None] == found[:, None, :]).any(axis=2).mean())
-            self.calibration_.append((int(breadth), measured))
+            per_query = (truth[:, :, None] == found[:, None, :]).any(axis=2).mean(axis=1)
+            measured = float(per_query.mean())
+            # One-sided 95% lower confidence bound of the recall of unseen queries.
+            bound[breadth] = measured - 1.645 * per_query.std() / np.sqrt(n_held)
+            self.calibration_.append((int(breadth), measured, float(bound[breadth])))
             if self.params["verbose"]:
                 print(
                     f"[{self.algorithm} calibration] {name}={breadth}: recall@{k} "
-                    f"{measured:.4f} on {n_held} held-out points "
+                    f"{measured:.4f} (lower bound {bound[breadth]:.4f}) on {n_held} "
+                    "held-out points "
                     f"({time.perf_counter() - start:.3f} s)",
                     flush=True,
                 )
@@ -311,13 +321,13 @@ class EuclideanIndex:
         # below k is the same search, so k is the narrowest.
         low, high = (k - 1, k) if self.algorithm == "hnsw" else (0, 1)
         measured = recall(high)
-        while measured < target and high < self._max_breadth():
+        while bound[high] < target and high < self._max_breadth():
             low, high = high, min(2 * high, self._max_breadth())
             measured = recall(high)
         while high - low > 1:
             middle = (low + high) // 2
             at_middle = recall(middle)
-            if at_middle >= target:
+            if bound[middle] >= target:
                 high, measured = middle, at_middle
             else:
                 low = middle

@@ -43,12 +43,13 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
     algorithm_params : dict, default=None
         Parameters of an approximate index. By default its search breadth is
         calibrated at fit for ``target_recall`` (0.95): the index searches a
-        seeded sample of up to 1000 of its points, compares with exact search
-        and keeps the smallest ``ef_search`` (HNSW) or ``n_probe`` (IVF) whose
-        recall@``n_neighbors`` meets the target (``search_params_``,
-        ``estimated_recall_``). An explicit ``ef_search`` / ``n_probe`` is used
-        as given (not with ``target_recall``). The recall is measured on
-        indexed points; on held-out queries it can be a point or two lower.
+        seeded sample of its points (a tenth, at most 1000) held out of the
+        build, compares with exact search over the others and keeps the
+        smallest ``ef_search`` (HNSW), ``n_probe`` (IVF) or ``refine`` (LSH)
+        whose recall@``n_neighbors`` meets the target with 95% confidence
+        (``search_params_``, ``estimated_recall_``); the sample is then indexed.
+        An explicit ``ef_search`` / ``n_probe`` is used as given (not with
+        ``target_recall``).
         ``verbose`` (False) prints each breadth tried and its recall (kept in
         ``search_calibration_``). Also, for ``'hnsw'``: ``M``
         (32, graph degree), ``ef_construction`` (80) and ``refine`` (0; ``r``
@@ -122,9 +123,10 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
     estimated_recall_ : float
         Approximate algorithms only: recall@``n_neighbors`` measured at fit.
 
-    search_calibration_ : list of (int, float)
-        Approximate algorithms only: every breadth measured at fit and its
-        recall, in the order tried.
+    search_calibration_ : list of (int, float, float)
+        Approximate algorithms only: every breadth measured at fit, its recall
+        and the 95% lower confidence bound the target is checked against, in
+        the order tried.
 
     See Also
     --------

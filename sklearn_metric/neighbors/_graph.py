@@ -69,9 +69,10 @@ class ApproximateNeighborsTransformer(
         recall@k (``k = n_neighbors + 1``) measured at fit on a seeded sample of
         up to 1000 indexed points against exact search.
 
-    search_calibration_ : list of (int, float)
-        Every breadth measured at fit and its recall, in the order tried
-        (printed with ``algorithm_params={"verbose": True}``).
+    search_calibration_ : list of (int, float, float)
+        Every breadth measured at fit, its recall and the 95% lower confidence
+        bound the target is checked against, in the order tried (printed with
+        ``algorithm_params={"verbose": True}``).
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.

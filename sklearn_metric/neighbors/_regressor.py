@@ -89,9 +89,10 @@ class KNNRegressor(LearnedNeighborsMixin, KNeighborsRegressor):
     estimated_recall_ : float
         Approximate algorithms only: recall@``n_neighbors`` measured at fit.
 
-    search_calibration_ : list of (int, float)
-        Approximate algorithms only: every breadth measured at fit and its
-        recall, in the order tried.
+    search_calibration_ : list of (int, float, float)
+        Approximate algorithms only: every breadth measured at fit, its recall
+        and the 95% lower confidence bound the target is checked against, in
+        the order tried.
 
     See Also
     --------
