@@ -269,9 +269,10 @@ class EuclideanIndex:
         confidence bound of its recall does (the mean over the sample minus
         1.645 standard errors), so a sampling fluctuation does not pick a breadth
         whose recall on new queries falls short. Sets ``breadth_`` (the
-        ``ef_search`` / ``n_probe`` / ``refine`` used), ``recall_`` (the recall@k measured at that breadth) and
-        ``calibration_`` (every ``(breadth, recall, lower_bound)`` measured, in
-        order; printed as measured with ``verbose``). Returns ``self``.
+        ``ef_search`` / ``n_probe`` / ``refine`` used), ``recall_`` (the
+        recall@k measured at that breadth) and ``calibration_`` (every
+        ``(breadth, recall, lower_bound)`` measured, in order; printed as
+        measured with ``verbose``). Returns ``self``.
         """
         from sklearn.neighbors import NearestNeighbors
 
