@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._linalg import inverse_sqrt_psd
+from ._span import SpanSplit, wide_span
 from .base import MetricLearnerMixin
 
 __all__ = ["MahalanobisTransformer"]
@@ -124,7 +125,8 @@ class MahalanobisTransformer(MetricLearnerMixin):
     def _make_covariance_estimator(self):
         """Return an unfitted (or frozen) covariance estimator."""
         if isinstance(self.covariance, str):
-            estimator = _COVARIANCE_ESTIMATORS[self.covariance]()
+            # The precision matrix is not used: skip its pseudo-inverse (d^3).
+            estimator = _COVARIANCE_ESTIMATORS[self.covariance](store_precision=False)
         else:
             estimator = clone(self.covariance)
         params = estimator.get_params(deep=False)
@@ -170,7 +172,7 @@ class MahalanobisTransformer(MetricLearnerMixin):
         if not np.all(np.isfinite(covariance)):
             raise ValueError("The covariance estimator gave a covariance with NaN or inf.")
 
-        factors, eigvals, eigvecs, rank = inverse_sqrt_psd(covariance, self.tol)
+        components, rank = self._whitening(X, covariance, n_components)
         if rank < X.shape[1]:
             warnings.warn(
                 f"The covariance is singular (rank {rank} < {X.shape[1]} features): "
@@ -179,18 +181,41 @@ class MahalanobisTransformer(MetricLearnerMixin):
                 UserWarning,
                 stacklevel=2,
             )
-        if self.n_components is None:
-            # Symmetric inverse square root: Sigma^{+1/2} = V diag(w^-1/2) V^T.
-            components = eigvecs @ factors
-        else:
-            components = factors[:n_components]
-
         self.covariance_estimator_ = estimator
         self.covariance_ = covariance
         self.location_ = np.asarray(location, dtype=np.float64).ravel()
         self.rank_ = rank
         self.components_ = components
         return self
+
+    def _whitening(self, X, covariance, n_components):
+        """The whitening rows (ZCA without ``n_components``, else the top PCA-whitened
+        ones) and the rank of ``covariance``.
+
+        Wide data (fewer samples than features) with a covariance that lives on
+        the span of the centred points plus a multiple of the identity (empirical,
+        Ledoit-Wolf, OAS) is decomposed there in O(d^2 n), not O(d^3).
+        """
+        U = wide_span(X)
+        split = None if U is None else SpanSplit.of(covariance, U)
+        if split is not None:
+            root, _, rank = split.inverse_sqrt(self.tol)
+            if self.n_components is None:
+                return root, rank
+            values, vectors = split.eig()
+            # The kept directions are the span's unless the complement's variance c
+            # is among the n_components largest: then decompose in full.
+            if n_components <= np.count_nonzero(values >= split.c):
+                # These are the n_components largest eigenvalues; the first rank are kept.
+                top = values[:n_components]
+                keep = np.arange(n_components) < rank
+                scale = np.where(keep, 1.0 / np.sqrt(np.where(keep, top, 1.0)), 0.0)
+                return scale[:, None] * vectors[:, :n_components].T, rank
+        factors, _, eigvecs, rank = inverse_sqrt_psd(covariance, self.tol)
+        if self.n_components is None:
+            # Symmetric inverse square root: Sigma^{+1/2} = V diag(w^-1/2) V^T.
+            return eigvecs @ factors, rank
+        return factors[:n_components], rank
 
     def mahalanobis(self, X):
         """Squared learned distance of each sample to the fitted location.

@@ -1,0 +1,186 @@
+"""Wide data: Mahalanobis matrices that act on the span of the training points.
+
+With fewer samples than features (faces, text, genes), every difference of two
+training points lies in the span ``U`` (orthonormal columns, rank ``r <= n - 1``)
+of the centred points. A learner whose updates are built from such differences,
+started from a matrix that leaves that span invariant and is a multiple of the
+identity on its complement (the identity, a pseudo-inverse covariance, zero),
+keeps the form
+
+    M = U B U^T + c (I - U U^T),     B of shape (r, r), c >= 0,
+
+so it can be solved in ``r x r`` and lifted back in O(d^2 r) instead of d^3.
+Points outside the span keep the starting matrix's action there (``c``: 1 for
+the identity, 0 for a pseudo-inverse covariance). :class:`SpanSplit` holds
+that form; :func:`wide_span` decides when it pays.
+
+This module imports only :mod:`._linalg`.
+"""
+
+import numpy as np
+import scipy.linalg
+
+from ._linalg import rank_tolerance, row_span, symmetrize
+
+__all__ = ["SpanSplit", "wide_span"]
+
+
+def wide_span(X):
+    """Orthonormal basis ``U`` (n_features, rank) of the span of the centred rows of ``X``.
+
+    ``None`` when the centred rows can span every feature (as many samples as
+    features, or more): the reduction then saves nothing.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+
+    Returns
+    -------
+    U : ndarray of shape (n_features, rank) or None
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._span import wide_span
+    >>> wide_span(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])).ravel().tolist()
+    [1.0, 0.0, 0.0]
+    >>> wide_span(np.eye(2)) is None
+    True
+    """
+    n_samples, n_features = X.shape
+    if n_samples - 1 >= n_features:
+        return None
+    U = row_span(X - X.mean(axis=0))
+    return U if U.shape[1] < n_features else None
+
+
+class SpanSplit:
+    """A symmetric matrix ``U B U^T + c (I - U U^T)`` kept as ``(U, B, c)``.
+
+    Parameters
+    ----------
+    U : ndarray of shape (n_features, rank)
+        Orthonormal columns.
+    B : ndarray of shape (rank, rank)
+        The matrix on the span, in ``U``'s coordinates.
+    c : float
+        Its eigenvalue on the complement of the span.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._span import SpanSplit
+    >>> split = SpanSplit(np.array([[1.0], [0.0]]), np.array([[4.0]]), 1.0)
+    >>> split.full()
+    array([[4., 0.],
+           [0., 1.]])
+    >>> split.components()
+    array([[2., 0.],
+           [0., 1.]])
+    """
+
+    def __init__(self, U, B, c):
+        self.U = U
+        self.B = symmetrize(np.atleast_2d(B))
+        self.c = float(c)
+
+    @classmethod
+    def of(cls, M, U, rtol=1e-9):
+        """The split of a symmetric ``M``, or ``None`` when ``M`` does not have the form.
+
+        ``M`` has it when it maps the span into itself and is ``c`` times the
+        identity on the complement, both up to ``rtol`` times its Frobenius
+        norm. Costs O(d^2 r).
+        """
+        d, r = U.shape
+        MU = M @ U
+        B = U.T @ MU
+        scale = max(np.linalg.norm(M), np.finfo(float).tiny)
+        leak = np.linalg.norm(MU - U @ B)
+        c = (np.trace(M) - np.trace(B)) / (d - r) if d > r else 0.0
+        # ||M||^2 = ||B||^2 + 2 ||leak||^2 + ||P M P||^2, and P M P = c P has norm^2 c^2 (d - r).
+        rest = np.linalg.norm(M) ** 2 - np.linalg.norm(B) ** 2 - 2 * leak**2
+        off_identity = np.sqrt(abs(rest - c**2 * (d - r)))
+        if leak > rtol * scale or off_identity > np.sqrt(rtol) * scale:
+            return None
+        return cls(U, B, c)
+
+    @property
+    def n_features(self):
+        return self.U.shape[0]
+
+    def full(self):
+        """The ``(n_features, n_features)`` matrix."""
+        UB = self.U @ self.B
+        M = UB @ self.U.T - self.c * (self.U @ self.U.T)
+        M[np.diag_indices_from(M)] += self.c
+        return symmetrize(M)
+
+    def eig(self):
+        """Eigenvalues of ``B`` (largest first) and eigenvectors in the input space."""
+        values, vectors = np.linalg.eigh(self.B)
+        return values[::-1], self.U @ vectors[:, ::-1]
+
+    def _complement(self):
+        """Orthonormal basis (n_features, n_features - rank) of the complement of ``U``."""
+        Q = scipy.linalg.qr(self.U, mode="full", check_finite=False)[0]
+        return Q[:, self.U.shape[1] :]
+
+    def components(self, n_components=None):
+        """``L`` with ``L.T @ L`` the matrix (negative eigenvalues clipped), rows
+        ``sqrt(eigval) * eigvec`` in decreasing order of eigenvalue, as
+        :func:`~sklearn_metric._linalg.components_from_psd`; the first
+        ``n_components`` rows only when given.
+
+        The complement's rows (eigenvalue ``c``) are built only when kept and
+        ``c > 0``; with ``c = 0`` they are zero rows.
+        """
+        d, r = self.U.shape
+        n_rows = d if n_components is None else min(n_components, d)
+        values, vectors = self.eig()
+        values = np.maximum(values, 0)
+        c = max(self.c, 0.0)
+        n_above = int(np.count_nonzero(values >= c))  # span rows before the complement's
+        n_span_first = min(n_above, n_rows)
+        n_complement = min(d - r, n_rows - n_span_first)
+        n_span_after = min(r - n_above, n_rows - n_span_first - n_complement)
+        L = np.zeros((n_rows, d))
+        span_rows = np.sqrt(values)[:, None] * vectors.T
+        L[:n_span_first] = span_rows[:n_span_first]
+        if n_complement and c > 0:
+            N = self._complement()[:, :n_complement]
+            L[n_span_first : n_span_first + n_complement] = np.sqrt(c) * N.T
+        start = n_span_first + n_complement
+        L[start : start + n_span_after] = span_rows[n_above : n_above + n_span_after]
+        return L
+
+    def inverse_sqrt(self, tol=None):
+        """The symmetric pseudo-inverse square root, its eigenvalues and its rank.
+
+        Eigenvalues at most ``tol`` times the largest (``None``:
+        :func:`~sklearn_metric._linalg.rank_tolerance` of the full matrix) get
+        weight zero, as :func:`~sklearn_metric._linalg.inverse_sqrt_psd`.
+
+        Returns
+        -------
+        root : ndarray of shape (n_features, n_features)
+        eigvals : ndarray of shape (n_features,)
+            Every eigenvalue, in decreasing order.
+        rank : int
+        """
+        d, r = self.U.shape
+        values, vectors = self.eig()
+        eigvals = np.sort(np.r_[values, np.full(d - r, self.c)])[::-1]
+        tol = rank_tolerance((d, d)) if tol is None else tol
+        top = eigvals[0] if eigvals.size else 0.0
+        cut = tol * top if top > 0 else np.inf
+        scale = np.where(values > cut, 1.0 / np.sqrt(np.where(values > cut, values, 1.0)), 0.0)
+        root = (vectors * scale) @ vectors.T
+        rank = int(np.count_nonzero(values > cut))
+        if self.c > cut:
+            s_c = 1.0 / np.sqrt(self.c)
+            root -= s_c * (self.U @ self.U.T)
+            root[np.diag_indices_from(root)] += s_c
+            rank += d - r
+        return symmetrize(root), eigvals, rank

@@ -1,0 +1,110 @@
+"""Wide data: the span split and the learners that solve on it, against the full problem."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+import sklearn_metric._covariance as covariance_module
+from sklearn_metric import MahalanobisTransformer
+from sklearn_metric._linalg import components_from_psd, inverse_sqrt_psd
+from sklearn_metric._span import SpanSplit, wide_span
+
+
+@pytest.fixture
+def wide():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(12, 30))
+
+
+def _split(U, rng, c):
+    A = rng.normal(size=(U.shape[1], U.shape[1]))
+    return SpanSplit(U, A @ A.T, c)
+
+
+def test_wide_span_is_the_centred_span(wide):
+    U = wide_span(wide)
+    assert U.shape == (30, 11)  # 12 centred points span 11 directions
+    assert_allclose(U.T @ U, np.eye(11), atol=1e-12)
+    centred = wide - wide.mean(axis=0)
+    assert_allclose(centred @ U @ U.T, centred, atol=1e-12)
+    assert wide_span(wide.T) is None  # as many samples as features: nothing to save
+
+
+@pytest.mark.parametrize("c", [0.0, 1.0, 50.0])
+def test_split_matches_its_dense_matrix(wide, c):
+    rng = np.random.default_rng(1)
+    U = wide_span(wide)
+    split = _split(U, rng, c)
+    M = split.full()
+    assert_allclose(M, M.T)
+    # Acts as B on the span and as c on the complement.
+    assert_allclose(M @ U, U @ split.B, atol=1e-10)
+    N = split._complement()
+    assert_allclose(M @ N, c * N, atol=1e-10)
+    # Components: the same rows as the dense decomposition, up to each row's sign.
+    L = split.components()
+    dense = components_from_psd(M)
+    assert_allclose(L.T @ L, M, atol=1e-9)
+    # (sqrt of rounding-level eigenvalues: the dense zeros are ~1e-7)
+    assert_allclose(np.linalg.norm(L, axis=1), np.linalg.norm(dense, axis=1), atol=1e-6)
+    for n in (1, 5, 11, 20):
+        assert_allclose(split.components(n), L[:n])
+    # Pseudo-inverse square root, eigenvalues and rank as the dense ones.
+    root, eigvals, rank = split.inverse_sqrt()
+    factors, dense_eigvals, vectors, dense_rank = inverse_sqrt_psd(M)
+    assert rank == dense_rank == (30 if c > 0 else 11)
+    assert_allclose(eigvals, dense_eigvals, atol=1e-9)
+    assert_allclose(root, vectors @ factors, atol=1e-9)
+
+
+def test_split_of_recognises_the_form_and_nothing_else(wide):
+    rng = np.random.default_rng(2)
+    U = wide_span(wide)
+    split = _split(U, rng, 3.0)
+    found = SpanSplit.of(split.full(), U)
+    assert found is not None
+    assert found.c == pytest.approx(3.0)
+    assert_allclose(found.B, split.B, atol=1e-10)
+    assert SpanSplit.of(np.eye(30), U).c == pytest.approx(1.0)
+    # A matrix mixing the span with its complement, or not a multiple of the
+    # identity there, has no split.
+    A = rng.normal(size=(30, 30))
+    assert SpanSplit.of(A @ A.T, U) is None
+    N = split._complement()
+    uneven = split.full() + N[:, :1] @ N[:, :1].T
+    assert SpanSplit.of(uneven, U) is None
+
+
+@pytest.mark.parametrize("covariance", ["empirical", "ledoit_wolf", "oas"])
+@pytest.mark.parametrize("n_components", [None, 4, 11])
+def test_covariance_on_the_span_equals_the_full_decomposition(
+    wide, monkeypatch, covariance, n_components
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # singular empirical covariance
+        reduced = MahalanobisTransformer(covariance, n_components=n_components).fit(wide)
+        monkeypatch.setattr(covariance_module, "wide_span", lambda X: None)
+        full = MahalanobisTransformer(covariance, n_components=n_components).fit(wide)
+    assert reduced.rank_ == full.rank_
+    M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
+    assert_allclose(M, M_full, atol=1e-10 * np.abs(M_full).max())
+    if n_components is None:  # the symmetric root is unique
+        assert_allclose(reduced.components_, full.components_, atol=1e-9)
+
+
+def test_points_outside_the_span(wide):
+    """Empirical covariance: the complement gets weight zero (pseudo-inverse);
+    shrinkage: its variance is the shrunk one."""
+    U = wide_span(wide)
+    outside = np.random.default_rng(3).normal(size=30)
+    outside -= U @ (U.T @ outside)
+    with pytest.warns(UserWarning, match="The covariance is singular"):
+        empirical = MahalanobisTransformer().fit(wide)
+    assert_allclose(empirical.components_ @ outside, 0, atol=1e-10)
+    shrunk = MahalanobisTransformer("ledoit_wolf").fit(wide)
+    c = SpanSplit.of(shrunk.covariance_, U).c
+    assert np.linalg.norm(shrunk.components_ @ outside) == pytest.approx(
+        np.linalg.norm(outside) / np.sqrt(c)
+    )
