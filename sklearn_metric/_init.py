@@ -10,6 +10,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
 from ._linalg import inverse_sqrt_psd
+from ._span import SpanSplit, wide_span
 from .base import check_n_components
 
 __all__ = [
@@ -260,3 +261,38 @@ def prior_matrix(prior, points, n_features, random_state=None):
     if np.linalg.eigvalsh(M0)[0] <= 0:
         raise ValueError("The prior array must be positive definite (its LogDet must be finite).")
     return M0
+
+
+def prior_split(prior, points, differences):
+    """The prior as a :class:`~sklearn_metric._span.SpanSplit` on the span of ``points``,
+    or ``None`` when the problem is solved in full.
+
+    Wide data (fewer points than features) whose constraint ``differences`` lie
+    in the span of the centred points, with a prior that leaves that span
+    invariant (``"identity"``, or an array of that form), reduce to the span:
+    ITML's projections and LSML's gradients never leave it, and the complement
+    keeps the prior's metric. ``"random"`` priors mix the span with its
+    complement and are solved in full; ``"covariance"`` is singular on wide
+    data (:func:`prior_matrix` says so).
+
+    Parameters
+    ----------
+    prior : {"identity", "covariance", "random"} or ndarray
+    points : ndarray of shape (n_points, n_features)
+    differences : ndarray of shape (n_constraints, n_features)
+
+    Returns
+    -------
+    split : SpanSplit or None
+    """
+    if isinstance(prior, str) and prior != "identity":
+        return None
+    U = wide_span(points)
+    if U is None:
+        return None
+    outside = differences - (differences @ U) @ U.T
+    if np.linalg.norm(outside) > 1e-8 * max(np.linalg.norm(differences), 1e-300):
+        return None
+    if isinstance(prior, str):
+        return SpanSplit(U, np.eye(U.shape[1]), 1.0)
+    return SpanSplit.of(prior_matrix(prior, points, points.shape[1]), U)

@@ -8,10 +8,11 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._init import prior_matrix
+from ._init import prior_matrix, prior_split
 from ._itml_kernel import compiled_sweep
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
+from ._span import SpanSplit
 from .base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
 
 __all__ = ["ITML"]
@@ -303,7 +304,6 @@ class ITML(MetricLearnerMixin):
         n_features = diffs.shape[1]
         n_components = self._check_n_components(n_features)
         bounds = self._check_bounds()
-        M0 = prior_matrix(self.prior, points, n_features, self.random_state)
         nonzero = np.any(diffs != 0, axis=1)
         diffs, sign = diffs[nonzero], sign[nonzero]
         if not (np.any(sign > 0) and np.any(sign < 0)):
@@ -311,8 +311,16 @@ class ITML(MetricLearnerMixin):
                 "ITML needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
                 f"got {np.sum(sign > 0)} similar and {np.sum(sign < 0)} dissimilar."
             )
+        # Wide data: every projection stays on the span of the points (see prior_split).
+        split = prior_split(self.prior, points, diffs)
+        if split is None:
+            M0 = prior_matrix(self.prior, points, n_features, self.random_state)
+            start, reduced_points = M0, points
+        else:
+            start, diffs = split.B, diffs @ split.U
+            reduced_points = (points - points.mean(axis=0)) @ split.U
         if bounds is None:
-            bounds = default_bounds(points, M0, self.random_state)
+            bounds = default_bounds(reduced_points, start, self.random_state)
         if not bounds[0] > 0:
             raise ValueError(
                 f"The bound u={bounds[0]:g} on similar pairs' squared distance must be "
@@ -321,7 +329,7 @@ class ITML(MetricLearnerMixin):
             )
         with threadpool_limits(limits=1, user_api="blas"):  # calls on tiny vectors
             A, n_sweeps, converged = itml_projections(
-                M0, diffs, sign, tuple(bounds), self.gamma, self.max_iter, self.tol
+                start, diffs, sign, tuple(bounds), self.gamma, self.max_iter, self.tol
             )
         if not np.all(np.isfinite(A)):
             raise ValueError(
@@ -331,9 +339,13 @@ class ITML(MetricLearnerMixin):
             warn_not_converged(type(self).__name__, "ITML", self.max_iter, steps="sweeps")
         if self.verbose:
             print(f"[ITML] {n_sweeps} sweeps over {diffs.shape[0]} constraints")
-        self.components_ = components_from_psd(project_psd(A))[:n_components]
+        if split is None:
+            self.components_ = components_from_psd(project_psd(A))[:n_components]
+            self.prior_ = M0
+        else:
+            self.components_ = SpanSplit(split.U, A, split.c).components(n_components)
+            self.prior_ = prior_matrix(self.prior, points, n_features, self.random_state)
         self.bounds_ = np.asarray(bounds, dtype=np.float64)
-        self.prior_ = M0
         self.n_iter_ = n_sweeps
         return self
 

@@ -6,10 +6,11 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
-from ._init import prior_matrix
+from ._init import prior_matrix, prior_split
 from ._linalg import components_from_psd
 from ._optim import LBFGS, Exit
 from ._sampling import sample_quadruplets
+from ._span import SpanSplit
 from ._tuples import validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
@@ -209,7 +210,13 @@ class LSML(MetricLearnerMixin):
     def _fit(self, near, far, points):
         n_features = near.shape[1]
         n_components = self._check_n_components(n_features)
-        M0 = prior_matrix(self.prior, points, n_features, self.random_state)
+        # Wide data: gradients stay on the span of the points (see prior_split), and
+        # the complement keeps the prior, where LogDet's gradient vanishes.
+        split = prior_split(self.prior, points, np.vstack([near, far]))
+        if split is None:
+            M0 = prior_matrix(self.prior, points, n_features, self.random_state)
+        else:
+            M0, near, far = split.B, near @ split.U, far @ split.U
         M0_inv = np.linalg.inv(M0)
         M0_inv = (M0_inv + M0_inv.T) / 2
         L0 = components_from_psd(M0)
@@ -230,8 +237,12 @@ class LSML(MetricLearnerMixin):
             lbfgs.warn_not_converged("LSML", reason=result.message)
         lbfgs.report_training_time()
         M = result.x.T @ result.x
-        self.components_ = components_from_psd(M)[:n_components]
-        self.prior_ = M0
+        if split is None:
+            self.components_ = components_from_psd(M)[:n_components]
+            self.prior_ = M0
+        else:
+            self.components_ = SpanSplit(split.U, M, split.c).components(n_components)
+            self.prior_ = prior_matrix(self.prior, points, n_features, self.random_state)
         # A start that is already stationary counts its one evaluation as an iteration.
         self.n_iter_ = max(1, lbfgs.n_iter)
         return self

@@ -108,3 +108,57 @@ def test_points_outside_the_span(wide):
     assert np.linalg.norm(shrunk.components_ @ outside) == pytest.approx(
         np.linalg.norm(outside) / np.sqrt(c)
     )
+
+
+# -- learners with a prior: ITML's projections and LSML's gradients stay on the span ------
+
+
+def _faces_like(n_samples=24, n_features=60, n_classes=4, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2.0, size=(n_classes, n_features))
+    y = np.repeat(np.arange(n_classes), n_samples // n_classes)
+    return centres[y] + rng.normal(size=(y.size, n_features)), y
+
+
+@pytest.mark.parametrize("name", ["ITML", "LSML"])
+@pytest.mark.parametrize("n_components", [None, 5])
+def test_prior_learners_on_the_span_equal_the_full_problem(monkeypatch, name, n_components):
+    import importlib
+
+    import sklearn_metric
+
+    module = importlib.import_module(f"sklearn_metric._{name.lower()}")
+    X, y = _faces_like()
+    learner = getattr(sklearn_metric, name)(n_components=n_components, random_state=0)
+    params = {"max_iter": 200} if name == "ITML" else {"max_iter": 30}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning: both stop at the same budget
+        reduced = learner.set_params(**params).fit(X, y)
+        M = reduced.components_.T @ reduced.components_
+        monkeypatch.setattr(module, "prior_split", lambda *args: None)
+        full = getattr(sklearn_metric, name)(n_components=n_components, random_state=0)
+        full = full.set_params(**params).fit(X, y)
+    M_full = full.components_.T @ full.components_
+    scale = np.abs(M_full).max()
+    tol = 1e-8 if name == "ITML" else 1e-4  # L-BFGS: same iterates up to rounding
+    if n_components is None:
+        assert_allclose(M, M_full, atol=tol * scale)
+    else:
+        # The kept rows may end inside the complement's eigenspace (eigenvalue 1, the
+        # prior's), where any basis is as good: compare the kept eigenvalues.
+        norms = [np.linalg.norm(m.components_, axis=1) for m in (reduced, full)]
+        assert_allclose(*norms, rtol=tol)
+    assert_allclose(reduced.prior_, full.prior_)
+    if name == "ITML":
+        assert_allclose(reduced.bounds_, full.bounds_)
+
+
+def test_points_outside_the_span_keep_the_prior_metric():
+    from sklearn_metric import ITML
+
+    X, y = _faces_like()
+    U = wide_span(X)
+    outside = np.random.default_rng(4).normal(size=X.shape[1])
+    outside -= U @ (U.T @ outside)
+    itml = ITML(random_state=0).fit(X, y)  # identity prior: Euclidean off the span
+    assert np.linalg.norm(itml.components_ @ outside) == pytest.approx(np.linalg.norm(outside))
