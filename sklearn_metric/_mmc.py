@@ -8,10 +8,11 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import Interval, StrOptions, fit_context
-from ._linalg import components_from_psd, null_space, project_psd, rank_tolerance, row_span
+from ._linalg import components_from_psd, project_psd, rank_tolerance, row_span
 from ._optim import warn_not_converged
 from ._sampling import pairs_from_labels
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
+from ._span import SpanSplit
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
@@ -80,11 +81,12 @@ def _bounded_subspace(similar, dissimilar, diagonal):
             return None
         kept, dropped = ~free, int(free.sum())
     else:
-        null = null_space(similar)
-        extent = np.linalg.norm(dissimilar @ null)
-        if not null.shape[1] or extent <= 1e-8 * np.linalg.norm(dissimilar):
+        # The span of the similar pairs (thin SVD: no n_features^2 null-space basis).
+        kept = row_span(similar)
+        outside = dissimilar - (dissimilar @ kept) @ kept.T
+        dropped = similar.shape[1] - kept.shape[1]
+        if not dropped or np.linalg.norm(outside) <= 1e-8 * np.linalg.norm(dissimilar):
             return None
-        kept, dropped = row_span(similar), null.shape[1]
     warnings.warn(
         f"The MMC problem is unbounded along {dropped} direction(s) where no similar pair "
         "has extent but dissimilar pairs do; M is learned without them (weight zero "
@@ -334,15 +336,24 @@ class MMC(MetricLearnerMixin):
                 solver = "projected_gradient"
         if solver == "projected_gradient":
             M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
-        if subspace is not None and self.diagonal:
+        n_components = self._check_n_components(n_features)
+        if subspace is not None and not self.diagonal:
+            # M = U M_U U^T, zero off the similar pairs' span U: normalised, scored and
+            # decomposed there (no n_features^2 eigendecomposition on wide data).
+            M = _normalise(M, similar @ subspace)
+            self.objective_ = float(
+                np.sqrt(np.maximum(_squared(M, dissimilar @ subspace), 0)).sum()
+            )
+            self.components_ = SpanSplit(subspace, M, 0.0).components(n_components)
+            self.n_iter_ = n_iter
+            self.solver_ = solver
+            return self
+        if subspace is not None:
             full = np.zeros(n_features)
             full[subspace] = M
             M = full
-        elif subspace is not None:
-            M = subspace @ M @ subspace.T
         M = _normalise(M, similar)
         self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
-        n_components = self._check_n_components(n_features)
         self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)[:n_components]
         self.n_iter_ = n_iter
         self.solver_ = solver

@@ -8,8 +8,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, fit_context
-from ._linalg import components_from_psd, smallest_eigenpair
+from ._linalg import components_from_psd, row_span, smallest_eigenpair
 from ._sampling import sample_pairs
+from ._span import SpanSplit
 from .base import MetricLearnerMixin, check_pairs, validate_pairs
 
 __all__ = ["POLA"]
@@ -103,7 +104,7 @@ class POLA(MetricLearnerMixin):
     array([ 1, -1])
     """
 
-    _private_fitted_attributes = ("_M",)
+    _private_fitted_attributes = ("_M", "_basis")
 
     _parameter_constraints: dict = {
         "n_pairs": [Interval(Integral, 1, None, closed="left")],
@@ -122,7 +123,10 @@ class POLA(MetricLearnerMixin):
 
     def _reset(self, n_features):
         self._check_n_components(n_features)
-        self._M = np.zeros((n_features, n_features))
+        # M = basis M_basis basis^T: the metric lives on the span of the pairs seen,
+        # which grows with them (wide data: rank x rank instead of d x d).
+        self._basis = np.zeros((n_features, 0))
+        self._M = np.zeros((0, 0))
         self.threshold_ = 1.0
         self.n_pairs_seen_ = 0
         self.n_mistakes_ = 0
@@ -137,10 +141,36 @@ class POLA(MetricLearnerMixin):
         index_pairs, labels = index_pairs[keep], labels[keep]
         return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels
 
+    def _extend_basis(self, diffs):
+        """Add to ``_basis`` the directions of ``diffs`` it lacks (``M`` is zero there,
+        as it started, so it grows by zero rows and columns); the whole space once the
+        span would be more than half of it."""
+        basis, n_features = self._basis, diffs.shape[1]
+        if basis.shape[1] == n_features:
+            return
+        outside = diffs - (diffs @ basis) @ basis.T
+        new = row_span(outside)
+        if basis.shape[1] + new.shape[1] > n_features // 2:
+            M = (basis @ self._M) @ basis.T
+            self._basis, self._M = np.eye(n_features), (M + M.T) / 2
+            return
+        # Re-orthogonalise against the basis (one Gram-Schmidt pass for rounding).
+        new = new - basis @ (basis.T @ new)
+        new = np.linalg.qr(new)[0] if new.shape[1] else new
+        r, k = basis.shape[1], new.shape[1]
+        self._basis = np.hstack([basis, new])
+        M = np.zeros((r + k, r + k))
+        M[:r, :r] = self._M
+        self._M = M
+
     def _learn(self, diffs, labels):
         order = (
             self._rng.permutation(labels.shape[0]) if self.shuffle else np.arange(labels.shape[0])
         )
+        self._extend_basis(diffs)
+        basis = self._basis
+        if basis.shape[1] < basis.shape[0]:
+            diffs = diffs @ basis
         M, b = self._M, self.threshold_
         mistakes = 0
         for v, label in zip(diffs[order], labels[order], strict=True):
@@ -158,7 +188,11 @@ class POLA(MetricLearnerMixin):
         self._M, self.threshold_ = M, float(b)
         self.n_pairs_seen_ += labels.shape[0]
         self.n_mistakes_ += int(mistakes)
-        self.components_ = components_from_psd(M)[: self._check_n_components(M.shape[0])]
+        n_components = self._check_n_components(basis.shape[0])
+        if basis.shape[1] == basis.shape[0]:
+            self.components_ = components_from_psd(M)[:n_components]  # basis = identity
+        else:
+            self.components_ = SpanSplit(basis, M, 0.0).components(n_components)
         return self
 
     def _check_labels(self, y, classes, first_call):
