@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_array, validate_data
 from ._compat import Interval, fit_context
 from ._linalg import inverse_sqrt_psd, rank_tolerance
 from ._sampling import sample_chunklets
+from ._span import SpanSplit, wide_span
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["RCA"]
@@ -185,6 +186,14 @@ class RCA(MetricLearnerMixin):
         n_components = self._check_n_components(X.shape[1])
         C_w, _ = within_chunklet_covariance(X, chunks)
         self.within_covariance_ = C_w
+        # Wide data: C_w lives on the span of the centred points; solve there.
+        U = wide_span(X)
+        split = None if U is None else SpanSplit.of(C_w, U)
+        if split is not None:
+            components = self._fit_on_span(X, split, n_components)
+            if components is not None:
+                self.components_ = components
+                return self
         C_reg = self._regularised(C_w)
         if n_components < X.shape[1]:
             # Fisher discriminant of the chunklets: directions of largest total
@@ -202,26 +211,54 @@ class RCA(MetricLearnerMixin):
         self.components_ = components
         return self
 
+    def _fit_on_span(self, X, split, n_components):
+        """RCA with ``C_w = U B U^T`` (zero off the span ``U``): the ridge, the root and
+        the Fisher discriminant in ``rank x rank``. ``None`` when ``n_components``
+        exceeds the span's rank (then solved in full)."""
+        U, d = split.U, X.shape[1]
+        if U.shape[1] < n_components < d:
+            return None
+        values = np.linalg.eigvalsh(split.B)
+        eigvals = np.sort(np.r_[values, np.full(d - U.shape[1], split.c)])
+        ridge = self._ridge(eigvals, d)
+        B_reg = split.B + ridge * np.eye(U.shape[1])
+        if n_components == d:
+            return SpanSplit(U, B_reg, split.c + ridge).inverse_sqrt()[0]
+        # Total covariance on the span (it has none off it); the complement's
+        # generalised eigenvalues are zero, so the leading directions are the span's.
+        Z = (X - X.mean(axis=0)) @ U
+        _, vectors = eigh(Z.T @ Z / X.shape[0], B_reg)
+        V = vectors[:, ::-1][:, :n_components]
+        factors = inverse_sqrt_psd(V.T @ B_reg @ V)[0]
+        return factors @ (U @ V).T
+
     def _regularised(self, C_w):
         eigvals = np.linalg.eigvalsh(C_w)
+        ridge = self._ridge(eigvals, C_w.shape[0])
+        return C_w + ridge * np.eye(C_w.shape[0]) if ridge else C_w
+
+    def _ridge(self, eigvals, n_features):
+        """The ridge added to a rank-deficient ``C_w`` (eigenvalues ascending), with
+        the warning; 0 when it has full rank."""
+        C_w_shape = (n_features, n_features)
         top = eigvals[-1]
         if top <= 0:
             raise ValueError(
                 "The within-chunklet covariance is zero: every chunklet holds identical "
                 "points, so RCA has nothing to learn."
             )
-        rank = int(np.sum(eigvals > rank_tolerance(C_w.shape) * top))
-        if rank < C_w.shape[0]:
-            warnings.warn(
-                f"The within-chunklet covariance is rank-deficient (rank {rank} < "
-                f"{C_w.shape[0]}); a ridge of shrinkage={self.shrinkage} times its mean "
-                "eigenvalue is added, so directions without within-chunklet variance "
-                "get a large finite weight.",
-                UserWarning,
-                stacklevel=2,
-            )
-            C_w = C_w + self.shrinkage * eigvals.mean() * np.eye(C_w.shape[0])
-        return C_w
+        rank = int(np.sum(eigvals > rank_tolerance(C_w_shape) * top))
+        if rank == n_features:
+            return 0.0
+        warnings.warn(
+            f"The within-chunklet covariance is rank-deficient (rank {rank} < "
+            f"{n_features}); a ridge of shrinkage={self.shrinkage} times its mean "
+            "eigenvalue is added, so directions without within-chunklet variance "
+            "get a large finite weight.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return self.shrinkage * eigvals.mean()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -218,3 +218,19 @@ def test_mmc_on_wide_data_solves_on_the_similar_pairs_span():
     outside = rng.normal(size=80)
     outside -= U @ (U.T @ outside)
     assert_allclose(mmc.components_ @ outside, 0, atol=1e-10)
+
+
+@pytest.mark.parametrize("n_components", [None, 3, 10])
+def test_rca_on_the_span_equals_the_full_problem(monkeypatch, n_components):
+    from sklearn_metric import RCA, _rca
+
+    X, y = _faces_like(n_samples=24, n_features=60)
+    with pytest.warns(UserWarning, match="rank-deficient"):
+        reduced = RCA(n_components=n_components).fit(X, y)
+    monkeypatch.setattr(_rca, "wide_span", lambda X: None)
+    with pytest.warns(UserWarning, match="rank-deficient"):
+        full = RCA(n_components=n_components).fit(X, y)
+    M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
+    # The ridge is small, so M's entries are large and the generalised eigenproblem
+    # of the Fisher step ill-conditioned: agreement to 1e-5 of the largest entry.
+    assert_allclose(M, M_full, atol=1e-5 * np.abs(M_full).max())
