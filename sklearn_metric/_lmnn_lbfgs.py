@@ -4,12 +4,11 @@ the training points when they are fewer than the features."""
 import sys
 import warnings
 
-import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ._linalg import row_span
 from ._lmnn_loss import LMNNObjective
 from ._optim import LBFGS, run_until_complete
+from ._span import ReducedComponents, wide_span
 
 __all__ = ["solve_lbfgs"]
 
@@ -23,52 +22,6 @@ __all__ = ["solve_lbfgs"]
 _SINGLE_THREAD_MAX_WORK = 4e8
 # L-BFGS restarts after a failed line search.
 _MAX_RESTARTS = 10
-
-
-def _training_span(X):
-    """Orthonormal basis ``U`` (n_features, rank) of the span of the rows of ``X``.
-
-    ``None`` when the rows can span every direction (at least as many samples
-    as features): the reduction below then saves nothing.
-    """
-    n_samples, n_features = X.shape
-    if n_samples >= n_features:
-        return None
-    U = row_span(X)
-    return U if U.shape[1] else None
-
-
-class _ReducedProblem:
-    """The LMNN problem in ``L`` restricted to where its gradients live.
-
-    Every gradient of the loss is ``L S`` with ``S = X^T Lap X``, whose rows lie
-    in the span of the training points (``U``, orthonormal columns) and whose
-    columns lie in the span of ``L``'s own columns. L-BFGS iterates are the
-    initial ``L0`` plus combinations of gradients, so with ``L0 U = Q R``
-    (``Q`` orthonormal when ``L0`` has more rows than ``U`` has columns)
-    every iterate is ``L0 (I - U U^T) + Q R_k U^T``: the problem in ``R`` on
-    the data ``X U`` has the same losses, the same inner products and so the
-    same iterates, with ``rank x rank`` instead of ``n_components x
-    n_features`` unknowns (high-dimensional sets with few points: faces).
-    Points outside the span keep ``L0``'s action, as in the full problem.
-    (Only L-BFGS-B's own gradient test, on the largest entry, is not
-    rotation-invariant: it can stop the two runs at different iterations.)
-    """
-
-    def __init__(self, X, L0, U):
-        self.U = U
-        self.X = X @ U
-        L0U = L0 @ U
-        self.base = L0 - L0U @ U.T
-        if L0U.shape[0] > L0U.shape[1]:
-            self.Q, self.L0 = np.linalg.qr(L0U)
-        else:
-            self.Q, self.L0 = None, L0U
-
-    def lift(self, R):
-        """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R``."""
-        left = R if self.Q is None else self.Q @ R
-        return self.base + left @ self.U.T
 
 
 def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
@@ -93,10 +46,10 @@ def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
     L : ndarray of shape (n_components, n_features)
     n_iter : int
     """
-    U = _training_span(X)
-    if U is None or U.shape[1] == X.shape[1]:
+    U = wide_span(X)
+    if U is None:
         return _solve(X, y, targets, L, params, iteration_offset, lift=None)
-    reduced = _ReducedProblem(X, L, U)
+    reduced = ReducedComponents(X, L, U)
     R, n_iter = _solve(reduced.X, y, targets, reduced.L0, params, iteration_offset, reduced.lift)
     return reduced.lift(R), n_iter
 

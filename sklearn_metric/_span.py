@@ -22,7 +22,7 @@ import scipy.linalg
 
 from ._linalg import rank_tolerance, row_span, symmetrize
 
-__all__ = ["SpanSplit", "wide_span"]
+__all__ = ["ReducedComponents", "SpanSplit", "wide_span"]
 
 
 def wide_span(X):
@@ -184,3 +184,38 @@ class SpanSplit:
             root[np.diag_indices_from(root)] += s_c
             rank += d - r
         return symmetrize(root), eigvals, rank
+
+
+class ReducedComponents:
+    """A problem in components ``L`` restricted to where its gradients live.
+
+    For losses of the distances between training points (LMNN, NCA, MLKR), every
+    gradient is ``L S`` with ``S = sum_ij w_ij (x_i - x_j)(x_i - x_j)^T``, whose
+    rows lie in the span of the centred training points (``U``, orthonormal
+    columns; differences have the same coordinates in ``X U``) and whose
+    columns lie in the span of ``L``'s own columns. L-BFGS iterates are the
+    initial ``L0`` plus combinations of gradients, so with ``L0 U = Q R``
+    (``Q`` orthonormal when ``L0`` has more rows than ``U`` has columns)
+    every iterate is ``L0 (I - U U^T) + Q R_k U^T``: the problem in ``R`` on
+    the data ``X U`` has the same losses, the same inner products and so the
+    same iterates, with ``rank x rank`` instead of ``n_components x
+    n_features`` unknowns (wide sets with few points: faces).
+    Points outside the span keep ``L0``'s action, as in the full problem.
+    (Only L-BFGS-B's own gradient test, on the largest entry, is not
+    rotation-invariant: it can stop the two runs at different iterations.)
+    """
+
+    def __init__(self, X, L0, U):
+        self.U = U
+        self.X = X @ U
+        L0U = L0 @ U
+        self.base = L0 - L0U @ U.T
+        if L0U.shape[0] > L0U.shape[1]:
+            self.Q, self.L0 = np.linalg.qr(L0U)
+        else:
+            self.Q, self.L0 = None, L0U
+
+    def lift(self, R):
+        """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R``."""
+        left = R if self.Q is None else self.Q @ R
+        return self.base + left @ self.U.T

@@ -383,7 +383,7 @@ def test_span_reduction_gives_the_full_problems_iterates(monkeypatch, n_componen
     params = dict(solver="lbfgs", n_components=n_components, init=init, random_state=0)
     reduced_seen, full_seen = [], []
     reduced = LMNN(callback=lambda L, n: reduced_seen.append(L.copy()), **params).fit(X, y)
-    monkeypatch.setattr(_lmnn_lbfgs, "_training_span", lambda X: None)
+    monkeypatch.setattr(_lmnn_lbfgs, "wide_span", lambda X: None)
     full = LMNN(callback=lambda L, n: full_seen.append(L.copy()), **params).fit(X, y)
     assert reduced.n_iter_ == full.n_iter_ > 1
     assert reduced.components_.shape == full.components_.shape
@@ -395,18 +395,6 @@ def test_span_reduction_gives_the_full_problems_iterates(monkeypatch, n_componen
     # Points outside the training span are mapped as in the full problem too.
     X_new = np.random.RandomState(1).randn(5, X.shape[1])
     assert_allclose(reduced.transform(X_new), full.transform(X_new), atol=1e-8 * scale * 10)
-
-
-def test_row_span_is_an_orthonormal_basis_of_the_rows():
-    X, _ = _few_points_many_features(n=10, d=25)
-    X[9] = X[0] + X[1]  # rank 9
-    U = _lmnn_lbfgs._training_span(X)
-    assert U.shape == (25, 9)
-    assert_allclose(U.T @ U, np.eye(9), atol=1e-12)
-    assert_allclose(X @ U @ U.T, X, atol=1e-12)
-    assert (
-        _lmnn_lbfgs._training_span(np.ones((30, 4))) is None
-    )  # as many points as features: no reduction
 
 
 def test_sdp_round_limit_warns():

@@ -113,9 +113,9 @@ def test_points_outside_the_span(wide):
 # -- learners with a prior: ITML's projections and LSML's gradients stay on the span ------
 
 
-def _faces_like(n_samples=24, n_features=60, n_classes=4, seed=0):
+def _faces_like(n_samples=24, n_features=60, n_classes=4, seed=0, spread=2.0):
     rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=2.0, size=(n_classes, n_features))
+    centres = rng.normal(scale=spread, size=(n_classes, n_features))
     y = np.repeat(np.arange(n_classes), n_samples // n_classes)
     return centres[y] + rng.normal(size=(y.size, n_features)), y
 
@@ -234,3 +234,27 @@ def test_rca_on_the_span_equals_the_full_problem(monkeypatch, n_components):
     # The ridge is small, so M's entries are large and the generalised eigenproblem
     # of the Fisher step ill-conditioned: agreement to 1e-5 of the largest entry.
     assert_allclose(M, M_full, atol=1e-5 * np.abs(M_full).max())
+
+
+@pytest.mark.parametrize("n_components, init", [(None, "identity"), (5, "pca"), (30, "identity")])
+def test_nca_on_the_span_gives_the_full_problems_iterates(monkeypatch, n_components, init):
+    from sklearn_metric import NCA, _nca
+
+    X, y = _faces_like(n_samples=24, n_features=60, spread=0.3)
+    params = dict(n_components=n_components, init=init, max_iter=15, random_state=0)
+    seen = {"reduced": [], "full": []}
+
+    def fit(key):
+        nca = NCA(callback=lambda flat, n: seen[key].append(flat.copy()), **params)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # ConvergenceWarning at the same budget
+            return nca.fit(X, y)
+
+    reduced = fit("reduced")
+    monkeypatch.setattr(_nca, "wide_span", lambda X: None)
+    full = fit("full")
+    scale = np.abs(full.components_).max()
+    assert len(seen["reduced"]) == len(seen["full"]) > 1
+    assert_allclose(seen["reduced"][0], seen["full"][0], atol=1e-9 * scale)
+    assert_allclose(reduced.components_, full.components_, atol=1e-6 * scale)
+    assert reduced.objective_ == pytest.approx(full.objective_, rel=1e-8)
