@@ -8,6 +8,7 @@ import scipy.linalg
 
 from ._compat import Interval, StrOptions, fit_context
 from ._linalg import rank_tolerance, symmetrize
+from ._span import wide_span
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["LFDA", "local_scatter_matrices"]
@@ -225,13 +226,42 @@ class LFDA(MetricLearnerMixin):
         n_components = self._check_n_components(X.shape[1])
         self._warn_small_classes(y_enc)
         S_w, S_b = local_scatter_matrices(X, y_enc, self.k)
-        S_w = self._regularized(S_w)
-        # Every eigenpair by divide and conquer ("gvd"): faster here than a subset.
-        eigvals, eigvecs = scipy.linalg.eigh(S_b, S_w, driver="gvd")
-        eigvals, eigvecs = eigvals[::-1][:n_components], eigvecs[:, ::-1][:, :n_components]
+        U = wide_span(X)
+        if U is not None and self._solvable_on_span(n_components, U.shape[1]):
+            eigvals, eigvecs = self._eig_on_span(S_w, S_b, U, n_components)
+        else:
+            eigvals, eigvecs = self._eig(S_w, S_b, n_components)
         self.components_ = self._embedding(eigvals, eigvecs).T
         self.eigenvalues_ = eigvals
         return self
+
+    def _eig(self, S_w, S_b, n_components):
+        """The leading generalised eigenpairs of ``(S_b, S_w)`` (``S_w`` ridged if singular)."""
+        S_w = self._regularized(S_w, np.linalg.eigvalsh(S_w))
+        # Every eigenpair by divide and conquer ("gvd"): faster here than a subset.
+        eigvals, eigvecs = scipy.linalg.eigh(S_b, S_w, driver="gvd")
+        return eigvals[::-1][:n_components], eigvecs[:, ::-1][:, :n_components]
+
+    def _solvable_on_span(self, n_components, rank):
+        """Wide data: the leading pairs are the span's, and the complement's (eigenvalue
+        zero) are only needed past the rank, where the weighted embedding zeroes them."""
+        return n_components <= rank or self.embedding_type == "weighted"
+
+    def _eig_on_span(self, S_w, S_b, U, n_components):
+        """As :meth:`_eig` for scatters on the span ``U`` of the centred points: ``S_w``
+        is singular there (ridged), ``S_b`` zero off it, so the pairs past the rank
+        have eigenvalue zero (zero rows of the weighted embedding)."""
+        d, r = U.shape
+        B_w, B_b = U.T @ S_w @ U, U.T @ S_b @ U
+        eigvals_w = np.r_[np.zeros(d - r), np.linalg.eigvalsh(B_w)]
+        ridge = self._ridge(np.trace(S_w) / d, eigvals_w)
+        values, vectors = scipy.linalg.eigh(B_b, B_w + ridge * np.eye(r), driver="gvd")
+        kept = min(n_components, r)
+        eigvals = np.zeros(n_components)
+        eigvals[:kept] = values[::-1][:kept]
+        eigvecs = np.zeros((d, n_components))
+        eigvecs[:, :kept] = U @ vectors[:, ::-1][:, :kept]
+        return eigvals, eigvecs
 
     def _warn_small_classes(self, y_enc):
         counts = np.bincount(y_enc)
@@ -244,13 +274,17 @@ class LFDA(MetricLearnerMixin):
                 stacklevel=3,
             )
 
-    def _regularized(self, S_w):
+    def _regularized(self, S_w, eigvals):
         """``S_w``, plus the documented ridge when it is singular."""
-        eigvals = np.linalg.eigvalsh(S_w)
+        ridge = self._ridge(np.trace(S_w) / S_w.shape[0], eigvals)
+        return S_w + ridge * np.eye(S_w.shape[0]) if ridge else S_w
+
+    def _ridge(self, mean_eigenvalue, eigvals):
+        """The ridge for ``S_w`` with ascending ``eigvals``, with the warning; 0 when it
+        is non-singular."""
         top = eigvals[-1]
-        if top > 0 and eigvals[0] > rank_tolerance(S_w.shape) * top:
-            return S_w
-        mean_eigenvalue = np.trace(S_w) / S_w.shape[0]
+        if top > 0 and eigvals[0] > rank_tolerance((eigvals.size,) * 2) * top:
+            return 0.0
         ridge = self.regularization * (mean_eigenvalue if mean_eigenvalue > 0 else 1.0)
         if ridge <= 0:
             raise ValueError(
@@ -261,9 +295,9 @@ class LFDA(MetricLearnerMixin):
             "LFDA: the local within-class scatter matrix is singular (more features than "
             f"points, or constant features); a ridge of {ridge:.3g} is added to it.",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-        return S_w + ridge * np.eye(S_w.shape[0])
+        return ridge
 
     def _embedding(self, eigvals, eigvecs):
         if self.embedding_type == "weighted":

@@ -258,3 +258,27 @@ def test_nca_on_the_span_gives_the_full_problems_iterates(monkeypatch, n_compone
     assert_allclose(seen["reduced"][0], seen["full"][0], atol=1e-9 * scale)
     assert_allclose(reduced.components_, full.components_, atol=1e-6 * scale)
     assert reduced.objective_ == pytest.approx(full.objective_, rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    "n_components, embedding_type",
+    [(None, "weighted"), (3, "weighted"), (10, "plain"), (10, "orthonormalized")],
+)
+def test_lfda_on_the_span_equals_the_full_problem(monkeypatch, n_components, embedding_type):
+    from sklearn_metric import LFDA, _lfda
+
+    X, y = _faces_like(n_samples=24, n_features=60)
+    lfda = LFDA(n_components=n_components, k=3, embedding_type=embedding_type)
+    with pytest.warns(UserWarning, match="singular"):
+        reduced = lfda.fit(X, y)
+        reduced_components = reduced.components_.copy()
+        reduced_eigvals = reduced.eigenvalues_.copy()
+    monkeypatch.setattr(_lfda, "wide_span", lambda X: None)
+    with pytest.warns(UserWarning, match="singular"):
+        full = LFDA(n_components=n_components, k=3, embedding_type=embedding_type).fit(X, y)
+    top = min(full.eigenvalues_.size, 20)
+    assert_allclose(reduced_eigvals[:top], full.eigenvalues_[:top], atol=1e-8, rtol=1e-6)
+    M, M_full = (L.T @ L for L in (reduced_components, full.components_))
+    # Past the classes' directions the eigenvalues are small and close together, so
+    # the kept eigenvectors are ill-determined: agreement to 1e-4 of the largest entry.
+    assert_allclose(M, M_full, atol=1e-4 * np.abs(M_full).max())
