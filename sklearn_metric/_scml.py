@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._linalg import components_from_psd
+from ._linalg import components_from_factor, components_from_psd
 from ._optim import warn_not_converged
 from ._sampling import sample_triplets
 from ._tuples import validate_tuples
@@ -307,11 +307,16 @@ class SCML(MetricLearnerMixin):
             )
         if not converged:
             warn_not_converged(type(self).__name__, "SCML", self.max_iter, steps="steps")
-        M = (B.T * w) @ B
+        active = w > 0
         self.basis_ = B
         self.weights_ = w
         self.n_iter_ = n_iter
-        self.components_ = components_from_psd(M)[:n_components]
+        if np.count_nonzero(active) < B.shape[1]:
+            # A metric of rank below n_features (wide data): from its factor, no d x d eigh.
+            F = np.sqrt(w[active])[:, None] * B[active]
+            self.components_ = components_from_factor(F, n_components)
+        else:
+            self.components_ = components_from_psd((B.T * w) @ B)[:n_components]
         return self
 
     def _adagrad(self, z, rng):

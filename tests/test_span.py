@@ -282,3 +282,15 @@ def test_lfda_on_the_span_equals_the_full_problem(monkeypatch, n_components, emb
     # Past the classes' directions the eigenvalues are small and close together, so
     # the kept eigenvectors are ill-determined: agreement to 1e-4 of the largest entry.
     assert_allclose(M, M_full, atol=1e-4 * np.abs(M_full).max())
+
+
+def test_components_from_a_factor_equal_those_of_its_matrix():
+    from sklearn_metric._linalg import components_from_factor
+
+    F = np.random.default_rng(6).normal(size=(7, 40))
+    dense = components_from_psd(F.T @ F)
+    for n_rows in (None, 3, 7, 12):
+        L = components_from_factor(F, n_rows)
+        kept = dense[: L.shape[0]]
+        assert_allclose(L.T @ L, kept.T @ kept, atol=1e-9)
+        assert_allclose(np.linalg.norm(L, axis=1), np.linalg.norm(kept, axis=1), atol=1e-6)
