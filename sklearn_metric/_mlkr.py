@@ -9,6 +9,7 @@ from sklearn.utils.validation import validate_data
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
 from ._optim import LBFGS, run_for_components
+from ._span import components_problem
 from .base import MetricLearnerMixin
 
 __all__ = ["MLKR", "mlkr_loss"]
@@ -236,17 +237,20 @@ class MLKR(MetricLearnerMixin):
         n_components = n_components_of(self, X.shape[1])
         # No classes: a one-class label vector keeps init="auto" off LDA.
         L0 = starting_components(self, X, np.zeros(X.shape[0], dtype=np.intp), n_components)
+        # Wide data: L-BFGS on the span of the points, with the same iterates.
+        X_fit, L_start, lift = components_problem(X, L0)
         lbfgs = LBFGS(
-            lambda flat: _flat(mlkr_loss(flat.reshape(L0.shape), X, y)),
-            L0.shape,
+            lambda flat: _flat(mlkr_loss(flat.reshape(L_start.shape), X_fit, y)),
+            L_start.shape,
             name=type(self).__name__,
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
             callback=self.callback,
+            to_callback=lambda flat: lift(flat.reshape(L_start.shape)),
         )
-        result = run_for_components(lbfgs, L0, "MLKR")
-        self.components_ = result.x
+        result = run_for_components(lbfgs, L_start, "MLKR")
+        self.components_ = lift(result.x)
         self.n_iter_ = lbfgs.n_iter
         self.loss_ = result.fun
         return self

@@ -8,7 +8,7 @@ import numpy as np
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
 from ._optim import LBFGS, run_for_components
-from ._span import ReducedComponents, wide_span
+from ._span import components_problem
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
@@ -220,15 +220,11 @@ class NCA(MetricLearnerMixin):
         n_components = n_components_of(self, X.shape[1])
         self._warn_constant_objective(classes, y_enc)
         L0 = starting_components(self, X, y_enc, n_components)
-        # Wide data: L-BFGS on the span of the points (ReducedComponents), same iterates.
-        U = wide_span(X)
-        reduced = None if U is None else ReducedComponents(X, L0, U)
-        X_fit, L_start = (X, L0) if reduced is None else (reduced.X, reduced.L0)
+        # Wide data: L-BFGS on the span of the points, with the same iterates.
+        X_fit, L_start, lift = components_problem(X, L0)
 
         def to_callback(flat):  # scikit-learn's NCA passes the flat vector
-            if reduced is None:
-                return flat
-            return reduced.lift(flat.reshape(L_start.shape)).ravel()
+            return lift(flat.reshape(L_start.shape)).ravel()
 
         lbfgs = LBFGS(
             lambda flat: _negated(nca_objective(flat.reshape(L_start.shape), X_fit, y_enc)),
@@ -242,7 +238,7 @@ class NCA(MetricLearnerMixin):
             display=lambda loss: -loss,
         )
         result = run_for_components(lbfgs, L_start, "NCA")
-        self.components_ = result.x if reduced is None else reduced.lift(result.x)
+        self.components_ = lift(result.x)
         self.n_iter_ = lbfgs.n_iter
         self.objective_ = -result.fun
         return self

@@ -22,7 +22,7 @@ import scipy.linalg
 
 from ._linalg import rank_tolerance, row_span, symmetrize
 
-__all__ = ["ReducedComponents", "SpanSplit", "wide_span"]
+__all__ = ["ReducedComponents", "SpanSplit", "components_problem", "wide_span"]
 
 
 def wide_span(X):
@@ -219,3 +219,24 @@ class ReducedComponents:
         """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R``."""
         left = R if self.Q is None else self.Q @ R
         return self.base + left @ self.U.T
+
+
+def components_problem(X, L0):
+    """The data, start and lift of an L-BFGS problem in components ``L``.
+
+    On wide data, the problem on the span (:class:`ReducedComponents`: the same
+    iterates); otherwise ``X``, ``L0`` and the identity.
+
+    Returns
+    -------
+    X_fit : ndarray of shape (n_samples, n_dims)
+    L_start : ndarray of shape (n_rows, n_dims)
+    lift : callable
+        Maps components of the solved problem (shaped as ``L_start``) to
+        components of the full one.
+    """
+    U = wide_span(X)
+    if U is None:
+        return X, L0, lambda L: L
+    reduced = ReducedComponents(X, L0, U)
+    return reduced.X, reduced.L0, reduced.lift

@@ -251,7 +251,7 @@ def test_nca_on_the_span_gives_the_full_problems_iterates(monkeypatch, n_compone
             return nca.fit(X, y)
 
     reduced = fit("reduced")
-    monkeypatch.setattr(_nca, "wide_span", lambda X: None)
+    monkeypatch.setattr(_nca, "components_problem", lambda X, L0: (X, L0, lambda L: L))
     full = fit("full")
     scale = np.abs(full.components_).max()
     assert len(seen["reduced"]) == len(seen["full"]) > 1
@@ -294,3 +294,21 @@ def test_components_from_a_factor_equal_those_of_its_matrix():
         kept = dense[: L.shape[0]]
         assert_allclose(L.T @ L, kept.T @ kept, atol=1e-9)
         assert_allclose(np.linalg.norm(L, axis=1), np.linalg.norm(kept, axis=1), atol=1e-6)
+
+
+def test_mlkr_on_the_span_gives_the_full_problems_iterates(monkeypatch):
+    from sklearn_metric import MLKR, _mlkr
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(20, 50))
+    target = X[:, 0] - 2 * X[:, 1] + 0.1 * rng.normal(size=20)
+    params = dict(init="identity", max_iter=10, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at the same budget
+        reduced = MLKR(**params).fit(X, target)
+        monkeypatch.setattr(_mlkr, "components_problem", lambda X, L0: (X, L0, lambda L: L))
+        full = MLKR(**params).fit(X, target)
+    assert reduced.n_iter_ == full.n_iter_ > 1
+    scale = np.abs(full.components_).max()
+    assert_allclose(reduced.components_, full.components_, atol=1e-6 * scale)
+    assert reduced.loss_ == pytest.approx(full.loss_, rel=1e-8)
