@@ -263,23 +263,23 @@ def prior_matrix(prior, points, n_features, random_state=None):
     return M0
 
 
-def prior_split(prior, points, differences):
+def prior_split(prior, points):
     """The prior as a :class:`~sklearn_metric._span.SpanSplit` on the span of ``points``,
     or ``None`` when the problem is solved in full.
 
-    Wide data (fewer points than features) whose constraint ``differences`` lie
-    in the span of the centred points, with a prior that leaves that span
-    invariant (``"identity"``, or an array of that form), reduce to the span:
-    ITML's projections and LSML's gradients never leave it, and the complement
-    keeps the prior's metric. ``"random"`` priors mix the span with its
-    complement and are solved in full; ``"covariance"`` is singular on wide
-    data (:func:`prior_matrix` says so).
+    Wide data (fewer points than features) whose constraints are differences of
+    ``points`` (so lie in the span of the centred points), with a prior that
+    leaves that span invariant (``"identity"``, or an array of that form),
+    reduce to the span: ITML's projections and LSML's gradients never leave it,
+    and the complement keeps the prior's metric. ``"random"`` priors mix the
+    span with its complement and are solved in full; ``"covariance"`` is
+    singular on wide data (:func:`prior_matrix` says so).
 
     Parameters
     ----------
     prior : {"identity", "covariance", "random"} or ndarray
     points : ndarray of shape (n_points, n_features)
-    differences : ndarray of shape (n_constraints, n_features)
+        The points whose differences are the constraints.
 
     Returns
     -------
@@ -290,9 +290,15 @@ def prior_split(prior, points, differences):
     U = wide_span(points)
     if U is None:
         return None
-    outside = differences - (differences @ U) @ U.T
-    if np.linalg.norm(outside) > 1e-8 * max(np.linalg.norm(differences), 1e-300):
-        return None
     if isinstance(prior, str):
         return SpanSplit(U, np.eye(U.shape[1]), 1.0)
     return SpanSplit.of(prior_matrix(prior, points, points.shape[1]), U)
+
+
+def on_span(tuples, split):
+    """``tuples`` over the coordinates of their points on ``split.U`` (centred: the
+    differences are the same), or ``tuples`` itself without a split."""
+    if split is None:
+        return tuples
+    points = tuples.points
+    return tuples.mapped((points - points.mean(axis=0)) @ split.U)

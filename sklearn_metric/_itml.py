@@ -8,12 +8,12 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
-from ._init import prior_matrix, prior_split
+from ._init import on_span, prior_matrix, prior_split
 from ._itml_kernel import compiled_sweep
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
 from ._span import SpanSplit
-from .base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
+from .base import MetricLearnerMixin, pair_tuples_for_fit, pair_tuples_for_fit_pairs
 
 __all__ = ["ITML"]
 
@@ -267,7 +267,7 @@ class ITML(MetricLearnerMixin):
         self : ITML
             The fitted learner.
         """
-        return self._fit(*pairs_for_fit(self, X, y))
+        return self._fit(*pair_tuples_for_fit(self, X, y))
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -287,7 +287,7 @@ class ITML(MetricLearnerMixin):
         self : ITML
             The fitted learner.
         """
-        return self._fit(*pairs_for_fit_pairs(self, pairs, y, preprocessor))
+        return self._fit(*pair_tuples_for_fit_pairs(self, pairs, y, preprocessor))
 
     def _check_bounds(self):
         if self.bounds is None:
@@ -300,10 +300,15 @@ class ITML(MetricLearnerMixin):
             )
         return bounds
 
-    def _fit(self, diffs, sign, points):
-        n_features = diffs.shape[1]
+    def _fit(self, pairs, sign):
+        points, n_features = pairs.points, pairs.n_features
         n_components = self._check_n_components(n_features)
         bounds = self._check_bounds()
+        # Wide data: every projection stays on the span of the points (see prior_split),
+        # so the pairs are differences of the points' coordinates there.
+        split = prior_split(self.prior, points)
+        solved = on_span(pairs, split)
+        diffs = solved.differences(0, 1)
         nonzero = np.any(diffs != 0, axis=1)
         diffs, sign = diffs[nonzero], sign[nonzero]
         if not (np.any(sign > 0) and np.any(sign < 0)):
@@ -311,16 +316,13 @@ class ITML(MetricLearnerMixin):
                 "ITML needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
                 f"got {np.sum(sign > 0)} similar and {np.sum(sign < 0)} dissimilar."
             )
-        # Wide data: every projection stays on the span of the points (see prior_split).
-        split = prior_split(self.prior, points, diffs)
         if split is None:
             M0 = prior_matrix(self.prior, points, n_features, self.random_state)
-            start, reduced_points = M0, points
+            start = M0
         else:
-            start, diffs = split.B, diffs @ split.U
-            reduced_points = (points - points.mean(axis=0)) @ split.U
+            start = split.B
         if bounds is None:
-            bounds = default_bounds(reduced_points, start, self.random_state)
+            bounds = default_bounds(solved.points, start, self.random_state)
         if not bounds[0] > 0:
             raise ValueError(
                 f"The bound u={bounds[0]:g} on similar pairs' squared distance must be "

@@ -6,12 +6,12 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
-from ._init import prior_matrix, prior_split
+from ._init import on_span, prior_matrix, prior_split
 from ._linalg import components_from_psd
 from ._optim import LBFGS, Exit
 from ._sampling import sample_quadruplets
 from ._span import SpanSplit
-from ._tuples import validate_tuples
+from ._tuples import Tuples, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["LSML", "lsml_objective"]
@@ -182,7 +182,7 @@ class LSML(MetricLearnerMixin):
         X = X.astype(np.float64, copy=False)
         n = self.n_constraints or 20 * classes.size**2
         q = sample_quadruplets(y_enc, n, check_random_state(self.random_state))
-        return self._fit(X[q[:, 0]] - X[q[:, 1]], X[q[:, 2]] - X[q[:, 3]], X[np.unique(q)])
+        return self._fit(Tuples(q, X).compact())
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_quadruplets(self, quadruplets, *, preprocessor=None):
@@ -203,20 +203,21 @@ class LSML(MetricLearnerMixin):
         """
         tuples = validate_tuples(self, quadruplets, 4, preprocessor)
         self._check_n_components(tuples.n_features)
-        points = tuples.points[np.unique(tuples.indices)]
-        near = tuples.differences(0, 1).astype(np.float64)
-        return self._fit(near, tuples.differences(2, 3).astype(np.float64), points)
+        tuples = tuples.compact()
+        return self._fit(tuples.mapped(tuples.points.astype(np.float64, copy=False)))
 
-    def _fit(self, near, far, points):
-        n_features = near.shape[1]
+    def _fit(self, quadruplets):
+        points, n_features = quadruplets.points, quadruplets.n_features
         n_components = self._check_n_components(n_features)
         # Wide data: gradients stay on the span of the points (see prior_split), and
         # the complement keeps the prior, where LogDet's gradient vanishes.
-        split = prior_split(self.prior, points, np.vstack([near, far]))
+        split = prior_split(self.prior, points)
+        solved = on_span(quadruplets, split)
+        near, far = solved.differences(0, 1), solved.differences(2, 3)
         if split is None:
             M0 = prior_matrix(self.prior, points, n_features, self.random_state)
         else:
-            M0, near, far = split.B, near @ split.U, far @ split.U
+            M0 = split.B
         M0_inv = np.linalg.inv(M0)
         M0_inv = (M0_inv + M0_inv.T) / 2
         L0 = components_from_psd(M0)

@@ -12,7 +12,8 @@ from ._compat import Interval, StrOptions, fit_context
 from ._linalg import components_from_factor, components_from_psd
 from ._optim import warn_not_converged
 from ._sampling import sample_triplets
-from ._tuples import validate_tuples
+from ._span import wide_span
+from ._tuples import Tuples, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["SCML", "scml_loss"]
@@ -241,7 +242,7 @@ class SCML(MetricLearnerMixin):
         if isinstance(self.basis, str) and self.basis == "lda":
             with threadpool_limits(limits=1):
                 basis = lda_basis(X, y_enc, self._n_basis(X.shape[1]), rng)
-        return self._fit(X[t[:, 0]] - X[t[:, 1]], X[t[:, 0]] - X[t[:, 2]], rng, basis)
+        return self._fit(Tuples(t, X).compact(), rng, basis)
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_triplets(self, triplets, *, preprocessor=None):
@@ -267,14 +268,13 @@ class SCML(MetricLearnerMixin):
         tuples = validate_tuples(self, triplets, 3, preprocessor)
         self._check_n_components(tuples.n_features)
         rng = check_random_state(self.random_state)
-        near = tuples.differences(0, 1).astype(np.float64)
-        return self._fit(near, tuples.differences(0, 2).astype(np.float64), rng, None)
+        tuples = tuples.compact()
+        return self._fit(tuples.mapped(tuples.points.astype(np.float64, copy=False)), rng, None)
 
     def _n_basis(self, n_features):
         return self.n_basis or min(20 * n_features, _MAX_DEFAULT_BASIS)
 
-    def _basis(self, near, far, rng, basis):
-        n_features = near.shape[1]
+    def _basis(self, near, far, rng, basis, n_features):
         if basis is not None:
             return basis
         if isinstance(self.basis, str):
@@ -287,12 +287,23 @@ class SCML(MetricLearnerMixin):
             )
         return basis
 
-    def _fit(self, near, far, rng, basis):
-        n_components = self._check_n_components(near.shape[1])
+    def _fit(self, triplets, rng, basis):
+        n_features = triplets.n_features
+        n_components = self._check_n_components(n_features)
+        # Wide data with the triplet-differences basis: k-means on the differences'
+        # directions, the basis and the loss are Euclidean in the differences, which
+        # lie on the span of the centred points: solved in its coordinates.
+        U = None
+        if basis is None and isinstance(self.basis, str):
+            U = wide_span(triplets.points)
+        if U is not None:
+            points = triplets.points
+            triplets = triplets.mapped((points - points.mean(axis=0)) @ U)
+        near, far = triplets.differences(0, 1), triplets.differences(0, 2)
         # One thread (BLAS and OpenMP): the minibatch products are tiny, and k-means'
         # and the products' sums are then the same however many fits run at once.
         with threadpool_limits(limits=1):
-            B = self._basis(near, far, rng, basis)
+            B = self._basis(near, far, rng, basis, n_features)
             z = (near @ B.T) ** 2 - (far @ B.T) ** 2
             # The weights are learned on z in units of its mean magnitude (the margin
             # 1 and the steps then mean the same whatever the data's units), and
@@ -308,14 +319,19 @@ class SCML(MetricLearnerMixin):
         if not converged:
             warn_not_converged(type(self).__name__, "SCML", self.max_iter, steps="steps")
         active = w > 0
-        self.basis_ = B
         self.weights_ = w
         self.n_iter_ = n_iter
-        if np.count_nonzero(active) < B.shape[1]:
-            # A metric of rank below n_features (wide data): from its factor, no d x d eigh.
+        if U is not None:  # lifted from the span's coordinates
+            self.basis_ = B @ U.T
+            F = np.sqrt(w[active])[:, None] * B[active]
+            self.components_ = components_from_factor(F, n_components) @ U.T
+        elif np.count_nonzero(active) < n_features:
+            # A metric of rank below n_features: from its factor, no d x d eigh.
+            self.basis_ = B
             F = np.sqrt(w[active])[:, None] * B[active]
             self.components_ = components_from_factor(F, n_components)
         else:
+            self.basis_ = B
             self.components_ = components_from_psd((B.T * w) @ B)[:n_components]
         return self
 

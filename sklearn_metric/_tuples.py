@@ -62,6 +62,16 @@ class Tuples:
         """The tuples of ``rows`` (the same point table)."""
         return Tuples(self.indices[rows], self.points)
 
+    def compact(self):
+        """The same tuples over a table of only the points they use, in index order."""
+        used, inverse = np.unique(self.indices, return_inverse=True)
+        return Tuples(inverse.reshape(self.indices.shape), self.points[used])
+
+    def mapped(self, points):
+        """The same tuples over another table of as many points (e.g. their coordinates
+        on a span)."""
+        return Tuples(self.indices, points)
+
     def embedded_distances(self, transform, pairs_of_columns):
         """Learned distances ``||T(x_a) - T(x_b)||`` for each ``(a, b)`` of ``pairs_of_columns``.
 

@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._sampling import pairs_from_labels
-from ._tuples import check_pair_labels, validate_tuples
+from ._tuples import Tuples, check_pair_labels, validate_tuples
 
 __all__ = [
     "MetricLearnerMixin",
@@ -168,37 +168,47 @@ def validate_pairs(estimator, pairs, y, *, reset=True, preprocessor=None, both_k
     return tuples, y
 
 
-def pairs_for_fit(estimator, X, y):
+def pair_tuples_for_fit(estimator, X, y):
     """A pair learner's ``fit(X, y)``: pairs drawn from labels (``estimator.n_constraints``
     of each kind, ``estimator.random_state``).
 
     Returns
     -------
-    diffs : ndarray of shape (n_pairs, n_features)
-        ``x_a - x_b`` of each pair.
+    pairs : Tuples
+        The pairs, over a float64 table of only the points they use.
     labels : ndarray of shape (n_pairs,)
         +1 similar, -1 dissimilar.
-    points : ndarray of shape (n_points, n_features)
-        The distinct points the pairs use.
     """
     X, y, _, y_enc = validate_labelled_data(estimator, X, y)
     estimator._check_n_components(X.shape[1])  # before drawing any pair
     X = X.astype(np.float64, copy=False)
     index_pairs, labels = pairs_from_labels(y_enc, estimator.n_constraints, estimator.random_state)
-    points = X[np.unique(index_pairs)]
-    return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, points
+    return Tuples(index_pairs, X).compact(), labels
 
 
-def pairs_for_fit_pairs(estimator, pairs, y, preprocessor):
+def pair_tuples_for_fit_pairs(estimator, pairs, y, preprocessor):
     """A pair learner's ``fit_pairs``: validated pairs (points or indices), both kinds.
 
-    Returns ``(diffs, labels, points)`` as :func:`pairs_for_fit`.
+    Returns ``(pairs, labels)`` as :func:`pair_tuples_for_fit`.
     """
     tuples = validate_tuples(estimator, pairs, 2, preprocessor)
     y = check_pair_labels(y, tuples.n_tuples, estimator=estimator)
     estimator._check_n_components(tuples.n_features)
-    points = tuples.points[np.unique(tuples.indices)]
-    return tuples.differences(0, 1).astype(np.float64), y, points
+    tuples = tuples.compact()
+    return tuples.mapped(tuples.points.astype(np.float64, copy=False)), y
+
+
+def pairs_for_fit(estimator, X, y):
+    """:func:`pair_tuples_for_fit` as ``(diffs, labels, points)``: ``x_a - x_b`` of each
+    pair and the distinct points the pairs use."""
+    pairs, labels = pair_tuples_for_fit(estimator, X, y)
+    return pairs.differences(0, 1), labels, pairs.points
+
+
+def pairs_for_fit_pairs(estimator, pairs, y, preprocessor):
+    """:func:`pair_tuples_for_fit_pairs` as ``(diffs, labels, points)``."""
+    pairs, labels = pair_tuples_for_fit_pairs(estimator, pairs, y, preprocessor)
+    return pairs.differences(0, 1), labels, pairs.points
 
 
 def check_n_components(n_components, n_features):

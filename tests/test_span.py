@@ -312,3 +312,20 @@ def test_mlkr_on_the_span_gives_the_full_problems_iterates(monkeypatch):
     scale = np.abs(full.components_).max()
     assert_allclose(reduced.components_, full.components_, atol=1e-6 * scale)
     assert reduced.loss_ == pytest.approx(full.loss_, rel=1e-8)
+
+
+def test_scml_on_the_span_equals_the_full_problem(monkeypatch):
+    from sklearn_metric import SCML, _scml
+
+    X, y = _faces_like(n_samples=24, n_features=60, spread=0.5)
+    params = dict(n_basis=40, max_iter=300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # ConvergenceWarning at the same budget
+        reduced = SCML(**params).fit(X, y)
+        monkeypatch.setattr(_scml, "wide_span", lambda X: None)
+        full = SCML(**params).fit(X, y)
+    # k-means, the weights and the metric agree (the same problem in other coordinates).
+    assert_allclose(reduced.basis_, full.basis_, atol=1e-8)
+    assert_allclose(reduced.weights_, full.weights_, rtol=1e-6, atol=1e-12)
+    M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
+    assert_allclose(M, M_full, atol=1e-8 * np.abs(M_full).max())
