@@ -12,7 +12,8 @@ from ._linalg import components_from_psd, project_psd, rank_tolerance, row_span
 from ._optim import warn_not_converged
 from ._sampling import pairs_from_labels
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
-from ._span import SpanSplit
+from ._span import SpanSplit, wide_span
+from ._tuples import Tuples
 from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 
 __all__ = ["MMC", "mmc_objective"]
@@ -254,8 +255,7 @@ class MMC(MetricLearnerMixin):
         self._check_n_components(X.shape[1])
         self._check_sdp_solver()
         index_pairs, labels = pairs_from_labels(y_enc, self.n_constraints, self.random_state)
-        diffs = X[index_pairs[:, 0]].astype(np.float64) - X[index_pairs[:, 1]]
-        return self._fit(diffs, labels)
+        return self._fit(Tuples(index_pairs, X).compact(), labels)
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -278,15 +278,23 @@ class MMC(MetricLearnerMixin):
         pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
         self._check_n_components(pairs.n_features)
         self._check_sdp_solver()
-        return self._fit(pairs.differences(0, 1), y)
+        return self._fit(pairs.compact(), y)
 
     def _check_sdp_solver(self):
         """A bad ``sdp_solver`` name fails before any work."""
         if self.solver != "projected_gradient":
             choose_sdp_solver(self.sdp_solver, 0)
 
-    def _fit(self, diffs, y):
-        diffs = diffs.astype(np.float64, copy=False)
+    def _fit(self, pairs, y):
+        n_features = pairs.n_features
+        points = pairs.points.astype(np.float64, copy=False)
+        # Wide data: the pairs are differences of points, which lie on the span of the
+        # centred points; the (rotation-invariant) full-matrix problem is solved in its
+        # coordinates and lifted. The diagonal problem depends on the axes: in full.
+        U = None if self.diagonal else wide_span(points)
+        if U is not None:
+            points = (points - points.mean(axis=0)) @ U
+        diffs = pairs.mapped(points).differences(0, 1)
         informative = np.any(diffs != 0, axis=1)
         for label, kind in ((1, "similar"), (-1, "dissimilar")):
             mine = y == label
@@ -304,7 +312,6 @@ class MMC(MetricLearnerMixin):
                 "MMC needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
                 f"got {similar.shape[0]} similar and {dissimilar.shape[0]} dissimilar."
             )
-        n_features = diffs.shape[1]
         subspace = _bounded_subspace(similar, dissimilar, self.diagonal)
         if subspace is None:
             sub_similar, sub_dissimilar = similar, dissimilar
@@ -337,24 +344,27 @@ class MMC(MetricLearnerMixin):
         if solver == "projected_gradient":
             M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
         n_components = self._check_n_components(n_features)
+        n_rows = min(n_components, diffs.shape[1])
         if subspace is not None and not self.diagonal:
-            # M = U M_U U^T, zero off the similar pairs' span U: normalised, scored and
-            # decomposed there (no n_features^2 eigendecomposition on wide data).
+            # M = S M_S S^T, zero off the similar pairs' span S: normalised, scored and
+            # decomposed there (no n_features^2 eigendecomposition).
             M = _normalise(M, similar @ subspace)
             self.objective_ = float(
                 np.sqrt(np.maximum(_squared(M, dissimilar @ subspace), 0)).sum()
             )
-            self.components_ = SpanSplit(subspace, M, 0.0).components(n_components)
-            self.n_iter_ = n_iter
-            self.solver_ = solver
-            return self
-        if subspace is not None:
-            full = np.zeros(n_features)
-            full[subspace] = M
-            M = full
-        M = _normalise(M, similar)
-        self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
-        self.components_ = components_from_psd(np.diag(M) if M.ndim == 1 else M)[:n_components]
+            components = SpanSplit(subspace, M, 0.0).components(n_rows)
+        else:
+            if subspace is not None:
+                full = np.zeros(diffs.shape[1])
+                full[subspace] = M
+                M = full
+            M = _normalise(M, similar)
+            self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
+            components = components_from_psd(np.diag(M) if M.ndim == 1 else M)[:n_rows]
+        if U is not None:  # from the span's coordinates; rows past its rank are zero
+            components = np.vstack([components, np.zeros((n_components - n_rows, U.shape[1]))])
+            components = components @ U.T
+        self.components_ = components
         self.n_iter_ = n_iter
         self.solver_ = solver
         return self

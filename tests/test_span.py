@@ -329,3 +329,20 @@ def test_scml_on_the_span_equals_the_full_problem(monkeypatch):
     assert_allclose(reduced.weights_, full.weights_, rtol=1e-6, atol=1e-12)
     M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
     assert_allclose(M, M_full, atol=1e-8 * np.abs(M_full).max())
+
+
+@pytest.mark.parametrize("n_components", [None, 4])
+def test_mmc_on_the_span_equals_the_full_problem(monkeypatch, n_components):
+    from sklearn_metric import MMC, _mmc
+
+    X, y = _faces_like(n_samples=24, n_features=60, spread=0.5)
+    params = dict(solver="projected_gradient", max_iter=40, n_components=n_components)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # unbounded directions, convergence
+        reduced = MMC(random_state=0, **params).fit(X, y)
+        monkeypatch.setattr(_mmc, "wide_span", lambda X: None)
+        full = MMC(random_state=0, **params).fit(X, y)
+    assert reduced.n_iter_ == full.n_iter_
+    assert reduced.objective_ == pytest.approx(full.objective_, rel=1e-9)
+    M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
+    assert_allclose(M, M_full, atol=1e-8 * np.abs(M_full).max())
