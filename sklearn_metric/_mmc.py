@@ -46,24 +46,77 @@ def mmc_objective(M, similar, dissimilar):
 
 
 def _squared(M, diffs):
+    if isinstance(diffs, _PairSet):
+        return diffs.squared(M)
     if M.ndim == 1:
         return (diffs * diffs) @ M
     return np.einsum("ij,ij->i", diffs @ M, diffs)
 
 
-def _gradient(M, similar, dissimilar):
-    """Gradient of ``h(M) = f(M) / sqrt(g(M))`` (f: dissimilar sum, g: similar sum)."""
+class _PairSet:
+    """Pairs as ``(points, index)``: their squared distances under ``M`` and their
+    weighted scatter ``sum_k w_k d_k d_k^T``, by whichever is cheaper of the
+    differences (O(n_pairs k^2)) and the points' Gram matrix (O(n_points k (n_points +
+    k)), when many pairs share few points)."""
+
+    def __init__(self, points, index):
+        self.points, self.index = points, index
+        n_points, k = points.shape
+        self.by_points = n_points * (n_points + k) < index.shape[0] * k
+        self._diffs = None
+
+    def diffs(self):
+        if self._diffs is None:
+            self._diffs = self.points[self.index[:, 0]] - self.points[self.index[:, 1]]
+        return self._diffs
+
+    def squared(self, M):
+        if M.ndim == 1 or not self.by_points:
+            return _squared(M, self.diffs())
+        G = (self.points @ M) @ self.points.T
+        a, b = self.index[:, 0], self.index[:, 1]
+        return G[a, a] + G[b, b] - 2 * G[a, b]
+
+    def scatter(self, weights):
+        if not self.by_points:
+            d = self.diffs()
+            return d.T @ (d * weights[:, None])
+        # sum_k w_k (z_a - z_b)(z_a - z_b)^T = Z^T Lap Z, Lap the weighted pair Laplacian.
+        n = self.points.shape[0]
+        a, b = self.index[:, 0], self.index[:, 1]
+        lap = np.bincount(a * n + b, weights, minlength=n * n).reshape(n, n)
+        lap = -(lap + lap.T)
+        lap[np.diag_indices(n)] += np.bincount(a, weights, n) + np.bincount(b, weights, n)
+        return self.points.T @ lap @ self.points
+
+
+def _gradient(M, similar, dissimilar, grad_g=None):
+    """Gradient of ``h(M) = f(M) / sqrt(g(M))`` (f: dissimilar sum, g: similar sum).
+
+    ``similar`` and ``dissimilar`` are difference arrays or :class:`_PairSet`; for a
+    full ``M``, ``grad_g`` (the similar pairs' scatter, constant) may be given.
+    """
     q = np.maximum(_squared(M, dissimilar), 1e-300)
     f = np.sqrt(q).sum()
     g = _squared(M, similar).sum()
     weights = 0.5 / np.sqrt(q)
-    if M.ndim == 1:
+    if isinstance(dissimilar, _PairSet) and M.ndim == 2:
+        grad_f = dissimilar.scatter(weights)
+        if grad_g is None:
+            grad_g = similar.scatter(np.ones(similar.index.shape[0]))
+    elif M.ndim == 1:
+        dissimilar, similar = _as_diffs(dissimilar), _as_diffs(similar)
         grad_f = (dissimilar * dissimilar).T @ weights
         grad_g = (similar * similar).sum(axis=0)
     else:
+        dissimilar, similar = _as_diffs(dissimilar), _as_diffs(similar)
         grad_f = dissimilar.T @ (dissimilar * weights[:, None])
-        grad_g = similar.T @ similar
+        grad_g = similar.T @ similar if grad_g is None else grad_g
     return grad_f / np.sqrt(g) - f * grad_g / (2 * g**1.5)
+
+
+def _as_diffs(pairs):
+    return pairs.diffs() if isinstance(pairs, _PairSet) else pairs
 
 
 def _bounded_subspace(similar, dissimilar, diagonal):
@@ -342,6 +395,14 @@ class MMC(MetricLearnerMixin):
                 )
                 solver = "projected_gradient"
         if solver == "projected_gradient":
+            if not self.diagonal:
+                # Many pairs over few points: distances and scatters through the points.
+                sub_points = points if subspace is None else points @ subspace
+                if np.isfinite(scale) and scale > 0:
+                    sub_points = sub_points / scale
+                index = pairs.indices
+                sub_similar = _PairSet(sub_points, index[(y == 1) & informative])
+                sub_dissimilar = _PairSet(sub_points, index[(y == -1) & informative])
             M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
         n_components = self._check_n_components(n_features)
         n_rows = min(n_components, diffs.shape[1])
@@ -383,15 +444,18 @@ class MMC(MetricLearnerMixin):
         return np.maximum(value, 0) if self.diagonal else project_psd(value)
 
     def _solve_projected_gradient(self, similar, dissimilar):
-        n_features = similar.shape[1]
+        n_features = (similar.points if isinstance(similar, _PairSet) else similar).shape[1]
         M = np.ones(n_features) if self.diagonal else np.eye(n_features)
         M = _normalise(M, similar)
         value = mmc_objective(M, similar, dissimilar)
+        grad_g = None
+        if isinstance(similar, _PairSet) and not self.diagonal:
+            grad_g = similar.scatter(np.ones(similar.index.shape[0]))  # constant
         step = None
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
-            grad = _gradient(M, similar, dissimilar)
+            grad = _gradient(M, similar, dissimilar, grad_g)
             if step is None:
                 step = 0.1 * np.linalg.norm(M) / max(np.linalg.norm(grad), 1e-300)
             while True:

@@ -190,3 +190,22 @@ def test_gradient_matches_finite_differences(diagonal):
 
     err = check_grad(value, gradient, M0.ravel(), epsilon=1e-7)
     assert err < 1e-6 * np.linalg.norm(gradient(M0.ravel()))
+
+
+@pytest.mark.parametrize("n_pairs", [5, 400])  # through the differences / the points
+def test_pair_set_distances_and_scatter_equal_the_differences(n_pairs):
+    from sklearn_metric._mmc import _PairSet, _squared
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(12, 4))
+    index = rng.integers(12, size=(n_pairs, 2))
+    pairs = _PairSet(points, index)
+    assert pairs.by_points == (n_pairs == 400)
+    diffs = points[index[:, 0]] - points[index[:, 1]]
+    A = rng.normal(size=(4, 4))
+    M = A @ A.T
+    np.testing.assert_allclose(pairs.squared(M), _squared(M, diffs), rtol=1e-10)
+    weights = rng.uniform(size=n_pairs)
+    np.testing.assert_allclose(
+        pairs.scatter(weights), diffs.T @ (diffs * weights[:, None]), rtol=1e-10, atol=1e-12
+    )
