@@ -1,4 +1,5 @@
 """LMNN's energy-based rule against k-NN in the same learned metric.
+=================================================================
 
 Besides k-NN in the learned metric, the LMNN paper classifies a test point by
 the label that would give it the least LMNN energy: the pull to its nearest
@@ -22,7 +23,7 @@ from sklearn_metric import LMNN, EnergyClassifier, KNNClassifier
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="iris and wine only")
     args = parser.parse_args(argv)
 

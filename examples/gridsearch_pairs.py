@@ -1,4 +1,5 @@
 """Model selection on pairs: GridSearchCV over ITML's slack and the threshold strategy.
+====================================================================================
 
 ``PairsClassifier``'s ``X`` is the pair array itself (here integer indices into
 the points, given once as ``preprocessor``), so scikit-learn's model selection
@@ -22,7 +23,7 @@ from sklearn_metric._sampling import sample_pairs
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="a smaller grid, fewer pairs")
     args = parser.parse_args(argv)
 

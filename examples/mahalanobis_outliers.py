@@ -1,4 +1,5 @@
 """Outlier scores from a robust Mahalanobis metric.
+================================================
 
 ``MahalanobisTransformer`` whitens the data by a covariance estimate;
 ``score_samples`` is minus the squared Mahalanobis distance to the estimated
@@ -24,7 +25,7 @@ from sklearn_metric import MahalanobisTransformer  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="300 points")
     parser.add_argument("--out", default="mahalanobis_outliers.png")
     args = parser.parse_args(argv)

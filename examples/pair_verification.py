@@ -1,4 +1,5 @@
 """Verification ("same class or not?") from pairs: ROC curves and the equal error rate.
+====================================================================================
 
 Pairs are drawn from labelled data (scikit-learn's bundled ``digits`` by default,
 or any ``.npz`` with ``X`` and ``y`` arrays, such as the face sets of
@@ -46,7 +47,7 @@ def load(path, n_components):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--data", default=None, help=".npz with X and y (default: digits)")
     parser.add_argument("--small", action="store_true", help="fewer pairs, quicker fits")
     parser.add_argument("--out", default="pair_verification.png")

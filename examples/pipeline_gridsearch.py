@@ -1,4 +1,5 @@
 """A metric learner and k-NN in one Pipeline, tuned with GridSearchCV.
+===================================================================
 
 Metric learners are transformers, so they sit in a ``Pipeline`` before
 ``KNNClassifier`` and their parameters are tuned like any other step's. This
@@ -20,7 +21,7 @@ from sklearn_metric import LMNN, KNNClassifier
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="a 2 x 2 grid with 3 folds")
     args = parser.parse_args(argv)
 

@@ -1,4 +1,5 @@
 """LMNN on handwritten digits: the embedding and how many neighbours it fixes.
+===========================================================================
 
 LMNN learns a linear map under which each point's nearest same-class points
 (its target neighbours) come closer than any point of another class, by a
@@ -35,7 +36,7 @@ def nearest_neighbour_agreement(Z, y):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="use 500 digits")
     parser.add_argument("--out", default="lmnn_digits.png")
     args = parser.parse_args(argv)

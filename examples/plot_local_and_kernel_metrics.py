@@ -1,4 +1,5 @@
 """Beyond one global metric: local metrics and kernels on two concentric rings.
+============================================================================
 
 Two rings of alternating labels, sampled sparsely enough that a point's nearest
 neighbours often sit on the other ring. Every linear metric fails here: the
@@ -67,9 +68,10 @@ def plot(models, X, y, path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="fewer test points, smaller grid")
     parser.add_argument("--no-plot", action="store_true", help="do not draw the figure")
+    parser.add_argument("--out", default="local_and_kernel_metrics.png")
     args = parser.parse_args(argv)
 
     X_train, y_train = rings(120, 0)
@@ -90,9 +92,7 @@ def main(argv=None):
         print(f"{name:>32} {1 - model.score(X_test, y_test):>10.3f}")
     if not args.no_plot:
         shown = ["Euclidean 3-NN", "LMNN 3-NN", "multi-metric LMNN (8 clusters)"]
-        plot(
-            {name: models[name] for name in shown}, X_train, y_train, "local_and_kernel_metrics.png"
-        )
+        plot({name: models[name] for name in shown}, X_train, y_train, args.out)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """NCA as supervised dimensionality reduction, against PCA and LDA.
+================================================================
 
 ``NCA(n_components=2)`` learns a 2-D projection in which a stochastic nearest
 neighbour rule classifies the training points well. This example projects
@@ -27,7 +28,7 @@ from sklearn_metric import NCA  # noqa: E402
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="use 400 digits and 20 NCA iterations")
     parser.add_argument("--out", default="nca_dimensionality_reduction.png")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
 """Online verification with POLA: pair accuracy as labelled pairs stream in.
+=========================================================================
 
 In verification ("are these two the same person / class?") the labels often
 arrive as pairs, one batch at a time. ``POLA`` updates a metric and a
@@ -45,7 +46,7 @@ def draw_pairs(X, y, n_pairs, rng):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="5 batches of 100 pairs")
     parser.add_argument("--out", default="pola_online_pairs.png")
     args = parser.parse_args(argv)

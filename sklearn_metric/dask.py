@@ -115,6 +115,17 @@ def transform(estimator, X):
     -------
     Xt : dask.array.Array of shape (n_samples, n_components)
         Lazy; the same row chunks as ``X``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import NCA
+    >>> from sklearn_metric.dask import transform
+    >>> X, y = load_iris(return_X_y=True)
+    >>> nca = NCA(n_components=2, max_iter=5).fit(X, y)
+    >>> transform(nca, da.from_array(X, chunks=50)).compute().shape
+    (150, 2)
     """
     return _blockwise(estimator, X, "transform")
 
@@ -134,6 +145,17 @@ def predict(estimator, X):
     -------
     y : dask.array.Array of shape (n_samples,)
         Lazy predicted labels.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import KNNClassifier
+    >>> from sklearn_metric.dask import predict
+    >>> X, y = load_iris(return_X_y=True)
+    >>> knn = KNNClassifier(3).fit(X, y)
+    >>> predict(knn, da.from_array(X, chunks=50)).compute()[:3]
+    array([0, 0, 0])
     """
     return _blockwise(estimator, X, "predict")
 
@@ -152,6 +174,17 @@ def predict_proba(estimator, X):
     -------
     proba : dask.array.Array of shape (n_samples, n_classes)
         Lazy class probabilities.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import KNNClassifier
+    >>> from sklearn_metric.dask import predict_proba
+    >>> X, y = load_iris(return_X_y=True)
+    >>> knn = KNNClassifier(3).fit(X, y)
+    >>> predict_proba(knn, da.from_array(X, chunks=50)).compute().shape
+    (150, 3)
     """
     return _blockwise(estimator, X, "predict_proba")
 
@@ -178,6 +211,19 @@ def partial_fit(estimator, X, y, **kwargs):
     -------
     estimator : estimator
         The updated estimator.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_metric import POLA
+    >>> from sklearn.utils import shuffle
+    >>> from sklearn_metric.dask import partial_fit
+    >>> X, y = shuffle(*load_iris(return_X_y=True), random_state=0)  # classes in every block
+    >>> Xd, yd = da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+    >>> pola = partial_fit(POLA(n_pairs=50, random_state=0), Xd, yd, classes=[0, 1, 2])
+    >>> pola.components_.shape
+    (4, 4)
     """
     dask, da = _import_dask()
     if not hasattr(estimator, "partial_fit"):

@@ -277,8 +277,23 @@ def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
 def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
     """Fraction of queries with at least one same-label reference among their ``k`` nearest.
 
-    The "Recall@K" of deep metric learning papers (a hit rate). Parameters as
-    :func:`precision_at_k` (``index`` included).
+    The "Recall@K" of deep metric learning papers (a hit rate).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_queries, n_dims)
+        Query points (in the space to evaluate).
+    y : array-like of shape (n_queries,)
+        Their labels.
+    X_ref : array-like of shape (n_references, n_dims), default=None
+        Reference points; ``None`` ranks each point of ``X`` against the others.
+    y_ref : array-like of shape (n_references,), default=None
+        Their labels.
+    k : int, default=1
+        Neighbours looked at.
+    index : fitted neighbours estimator, default=None
+        Rank by its ``kneighbors`` instead of exact search (see
+        :func:`precision_at_k`).
 
     Returns
     -------
@@ -307,7 +322,19 @@ def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
 def r_precision(X, y, X_ref=None, y_ref=None, *, index=None):
     """Mean precision at ``R``, each query's number of same-label references.
 
-    Parameters as :func:`precision_at_k` (without ``k``; ``index`` included).
+    Parameters
+    ----------
+    X : array-like of shape (n_queries, n_dims)
+        Query points (in the space to evaluate).
+    y : array-like of shape (n_queries,)
+        Their labels.
+    X_ref : array-like of shape (n_references, n_dims), default=None
+        Reference points; ``None`` ranks each point of ``X`` against the others.
+    y_ref : array-like of shape (n_references,), default=None
+        Their labels.
+    index : fitted neighbours estimator, default=None
+        Rank by its ``kneighbors`` instead of exact search (see
+        :func:`precision_at_k`).
 
     Returns
     -------
@@ -343,9 +370,22 @@ def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None, *, index=None):
 
     ``P(i)`` is the precision among the ``i`` nearest references and ``rel(i)``
     whether the ``i``-th is relevant (Musgrave, Belongie & Lim, "A metric learning
-    reality check", 2020). Parameters as :func:`precision_at_k` (without ``k``;
-    ``index`` included: it is searched ``R`` deep, so an approximate index needs a
-    breadth of that order).
+    reality check", 2020). Through an ``index``, each query is searched ``R``
+    deep, so an approximate index needs a breadth of that order.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_queries, n_dims)
+        Query points (in the space to evaluate).
+    y : array-like of shape (n_queries,)
+        Their labels.
+    X_ref : array-like of shape (n_references, n_dims), default=None
+        Reference points; ``None`` ranks each point of ``X`` against the others.
+    y_ref : array-like of shape (n_references,), default=None
+        Their labels.
+    index : fitted neighbours estimator, default=None
+        Rank by its ``kneighbors`` instead of exact search (see
+        :func:`precision_at_k`).
 
     Returns
     -------
@@ -366,7 +406,19 @@ def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None, *, index=None):
 def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None, *, index=None):
     """Mean of ``1 / rank`` of each query's nearest same-label reference.
 
-    Parameters as :func:`precision_at_k` (without ``k``; ``index`` included).
+    Parameters
+    ----------
+    X : array-like of shape (n_queries, n_dims)
+        Query points (in the space to evaluate).
+    y : array-like of shape (n_queries,)
+        Their labels.
+    X_ref : array-like of shape (n_references, n_dims), default=None
+        Reference points; ``None`` ranks each point of ``X`` against the others.
+    y_ref : array-like of shape (n_references,), default=None
+        Their labels.
+    index : fitted neighbours estimator, default=None
+        Rank by its ``kneighbors`` instead of exact search (see
+        :func:`precision_at_k`).
 
     Returns
     -------
