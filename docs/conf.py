@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # MathJax served from the site itself (no CDN)
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "myst_parser",
