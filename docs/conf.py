@@ -55,7 +55,6 @@ numpydoc_validation_exclude = {
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn_metric {version}"
-html_static_path = ["_static"]
 html_theme_options = {"navigation_with_keys": False}
 
 myst_enable_extensions = ["dollarmath"]
