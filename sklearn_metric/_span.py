@@ -45,7 +45,7 @@ def wide_span(X):
     >>> from sklearn_metric._span import wide_span
     >>> wide_span(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])).ravel().tolist()
     [1.0, 0.0, 0.0]
-    >>> wide_span(np.eye(2)) is None
+    >>> wide_span(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])) is None  # spans both
     True
     """
     n_samples, n_features = X.shape
@@ -208,6 +208,7 @@ class ReducedComponents:
     def __init__(self, X, L0, U):
         self.U = U
         self.X = X @ U
+        self._L0_full = L0
         L0U = L0 @ U
         self.base = L0 - L0U @ U.T
         if L0U.shape[0] > L0U.shape[1]:
@@ -216,7 +217,10 @@ class ReducedComponents:
             self.Q, self.L0 = None, L0U
 
     def lift(self, R):
-        """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R``."""
+        """Full components ``L0 (I - U U^T) + Q R U^T`` of reduced ones ``R`` (the start
+        itself, without rounding, when ``R`` is the reduced start)."""
+        if np.array_equal(R, self.L0):
+            return self._L0_full.copy()
         left = R if self.Q is None else self.Q @ R
         return self.base + left @ self.U.T
 
