@@ -350,11 +350,9 @@ def main(argv=None):
     except ImportError:
         usearch_version = "not installed"
 
-    import subprocess
+    from common import git_commit
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    ).stdout.strip()
+    commit = git_commit()
     report = [
         "# Approximate neighbours (`benchmarks/bench_ann.py`)",
         "",

@@ -17,7 +17,7 @@ frozen embedding, ``metrics.precision_at_k(..., index=...)``).
 
 import argparse
 import resource
-import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -99,9 +99,10 @@ def main(argv=None):
     )
     print(rows[-1], flush=True)
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    ).stdout.strip()
+    sys.path.insert(0, str(HERE))
+    from common import git_commit
+
+    commit = git_commit()
     lines = [
         "# ContrastiveEmbedding at scale (`benchmarks/bench_contrastive_scale.py`)",
         "",

@@ -34,6 +34,7 @@ from common import (
     DEFAULT_PEERS_PYTHON,
     HERE,
     ResultCache,
+    git_commit,
     prepare,
     python_for,
     run_fit,
@@ -160,18 +161,12 @@ def _cell(result, regression):
     )
 
 
-def _commit():
-    done = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=HERE
-    )
-    return done.stdout.strip() or "unknown"
-
-
 def report(table, lfda, args):
     lines = [
         "# Beyond one global metric (`benchmarks/bench_local.py`)",
         "",
-        f"Generated {time.strftime('%Y-%m-%d')} at commit {_commit()} on this machine's 2 cores, "
+        f"Generated {time.strftime('%Y-%m-%d')} at commit {git_commit()} on this machine's "
+        "2 cores, "
         "time limit "
         f"{args.timeout:g} s and {args.max_memory:g} GiB per fit. See the script's docstring "
         "for the protocol. Time ratio: ours over metric-learn's namesake in the same run.",

@@ -31,6 +31,17 @@ DEFAULT_PEERS_PYTHON = Path(
 BUSY_SHARE = 0.25
 
 
+def git_commit():
+    """The checked-out commit of this repository (short hash), or "unknown"."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
+        )
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def _busy_cpu_seconds():
     """CPU seconds all cores spent busy since boot (Linux /proc/stat; None elsewhere)."""
     try:

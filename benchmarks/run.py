@@ -33,6 +33,7 @@ from common import (
     DEFAULT_PEERS_PYTHON,
     HERE,
     ResultCache,
+    git_commit,
     markdown_table,
     prepare,
     python_for,
@@ -445,19 +446,6 @@ def headline(table):
     return "\n".join(lines)
 
 
-def _commit():
-    """The checked-out commit of this repository, or "unknown"."""
-    import subprocess
-
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True
-        )
-    except OSError:
-        return "unknown"
-    return out.stdout.strip() or "unknown"
-
-
 def main(argv=None):
     args = parse(argv)
     out = Path(args.out)
@@ -490,7 +478,7 @@ def main(argv=None):
         + (" --quick" if args.quick else "")
         + ("".join(f" --datasets '{d}'" for d in args.datasets) if args.datasets else "")
         + "` "
-        f"({time.strftime('%Y-%m-%d')}, commit {_commit()}, "
+        f"({time.strftime('%Y-%m-%d')}, commit {git_commit()}, "
         f"package {version_key('sklearn_metric.LMNN', '')}, "
         f"this machine's 2 cores; {time.perf_counter() - started:.0f} s in the "
         "invocation that wrote this file, which reuses the cached results of earlier ones). "
