@@ -11,12 +11,14 @@ This module imports nothing from the rest of the package, so any layer may use i
 
 import numpy as np
 import scipy.linalg
+from scipy import sparse
 
 __all__ = [
     "components_from_factor",
     "components_from_psd",
     "inverse_sqrt_psd",
     "null_space",
+    "pair_outer_sum",
     "project_psd",
     "rank_tolerance",
     "row_span",
@@ -279,3 +281,53 @@ def null_space(X):
     """
     Vt, rank = _right_singular(X, full=True)
     return Vt[rank:].T
+
+
+def pair_outer_sum(Z, X, rows, cols, weights, L=None):
+    """``sum_p w_p (Z[a_p] - Z[b_p])^T (X[a_p] - X[b_p])`` over pairs ``(a_p, b_p)``.
+
+    The gradient of ``sum_p w_p ||L (x_a - x_b)||^2`` in ``L`` is twice this
+    with ``Z = X @ L.T``. It equals ``Z^T Lap X`` for the Laplacian ``Lap = D - W
+    - W^T`` of the weighted pair graph ``W``, and is computed as
+    ``(D Z - W Z)^T X - Z^T (W X)``: products by ``W`` in compressed rows
+    (``W^T`` is never formed) and dense products, O(n_pairs * (n_dims +
+    n_features) + n_samples * n_dims * n_features) work and no
+    n_pairs-by-n_features array. Given ``L`` with ``Z = X @ L.T``, ``W Z`` is
+    ``(W X) L^T``: one sparse product instead of two.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_dims)
+    X : ndarray of shape (n_samples, n_features)
+    rows, cols : ndarray of shape (n_pairs,)
+        The pairs; sorted by ``rows`` saves a sort.
+    weights : ndarray of shape (n_pairs,)
+    L : ndarray of shape (n_dims, n_features) or None, default=None
+        The map with ``Z = X @ L.T``, if there is one.
+
+    Returns
+    -------
+    S : ndarray of shape (n_dims, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import pair_outer_sum
+    >>> X = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]])
+    >>> S = pair_outer_sum(X, X, np.array([0, 2]), np.array([1, 0]), np.array([1.0, 0.5]))
+    >>> S.tolist()  # 1 * (1, 2)^T (1, 2) + 0.5 * (3, 1)^T (3, 1)
+    [[5.5, 3.5], [3.5, 4.5]]
+    """
+    n_samples = X.shape[0]
+    if rows.size > 1 and not np.all(rows[1:] >= rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        rows, cols, weights = rows[order], cols[order], weights[order]
+    indptr = np.searchsorted(rows, np.arange(n_samples + 1))
+    W = sparse.csr_array((weights, cols, indptr), shape=(n_samples, n_samples))
+    degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
+    WX = W @ X
+    pulled = degree[:, None] * Z
+    pulled -= W @ Z if L is None else WX @ L.T
+    S = pulled.T @ X
+    S -= Z.T @ WX
+    return S

@@ -25,7 +25,7 @@ _MAX_RESTARTS = 10
 
 
 def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
-    """L-BFGS from ``L``; returns the final ``L`` and the iterations run.
+    """L-BFGS from ``L``; returns the final ``L``, the iterations run and the loss there.
 
     Parameters
     ----------
@@ -45,13 +45,17 @@ def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
     -------
     L : ndarray of shape (n_components, n_features)
     n_iter : int
+    loss : float
+        The paper's loss (exact hinge, every impostor) at ``L``.
     """
     U = wide_span(X)
     if U is None:
         return _solve(X, y, targets, L, params, iteration_offset, lift=None)
     reduced = ReducedComponents(X, L, U)
-    R, n_iter = _solve(reduced.X, y, targets, reduced.L0, params, iteration_offset, reduced.lift)
-    return reduced.lift(R), n_iter
+    R, n_iter, loss = _solve(
+        reduced.X, y, targets, reduced.L0, params, iteration_offset, reduced.lift
+    )
+    return reduced.lift(R), n_iter, loss
 
 
 def _solve(X, y, targets, L, params, iteration_offset, lift):
@@ -103,4 +107,5 @@ def _solve(X, y, targets, L, params, iteration_offset, lift):
             f"searches, {result.message}",
             file=sys.stdout,
         )
-    return result.x, lbfgs.n_iter
+    L = result.x.reshape(shape)
+    return L, lbfgs.n_iter, objective.exact_loss(L)

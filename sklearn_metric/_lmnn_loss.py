@@ -1,9 +1,9 @@
 """The LMNN objective: the paper's loss, and the smoothed loss with its gradient in ``L``."""
 
 import numpy as np
-from scipy import sparse
 
 from ._constraints import find_impostors, pair_squared_distances, squared_distances_rows
+from ._linalg import pair_outer_sum
 from ._lmnn_impostors import ImpostorCandidates
 
 __all__ = ["LMNNObjective", "lmnn_loss", "margin_radii", "target_distance_grid", "target_pairs"]
@@ -43,15 +43,6 @@ def _smoothed_hinge(z, width):
     return value, slope
 
 
-def _laplacian_product(rows, cols, weights, X):
-    """``Lap @ X`` with ``X.T @ Lap @ X = sum_p w_p (x_a - x_b)(x_a - x_b)^T``."""
-    n_samples = X.shape[0]
-    # COO products run straight off the pair lists: no conversion to CSR, no W + W.T.
-    W = sparse.coo_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
-    degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
-    return degree[:, None] * X - (W @ X + W.T @ X)
-
-
 def lmnn_loss(L, X, y, targets, mu):
     """The LMNN objective of the paper (exact hinge, every impostor) at ``L``.
 
@@ -73,8 +64,16 @@ def lmnn_loss(L, X, y, targets, mu):
     Z = X @ L.T
     rows, cols, valid = target_pairs(targets)
     grid = target_distance_grid(Z, targets, valid, rows, cols)
-    imp_rows, imp_cols, _ = find_impostors(Z, y, margin_radii(grid))
-    d_imp = squared_distances_rows(Z, imp_rows, imp_cols)
+    # A float32 search (half the cost) in a radius widened past its rounding;
+    # the pairs are then measured exactly, and those outside add nothing.
+    radii_sq = margin_radii(grid) * (1 + 1e-4)
+    imp_rows, imp_cols, _ = find_impostors(Z, y, radii_sq, dtype=np.float32)
+    return _exact_loss(Z, grid, valid, imp_rows, imp_cols, mu)
+
+
+def _exact_loss(Z, grid, valid, imp_rows, imp_cols, mu):
+    """The paper's loss from target distances and pairs holding every impostor."""
+    d_imp = pair_squared_distances(Z, imp_rows, imp_cols)
     margins = 1 + grid[imp_rows] - d_imp[:, None]
     return float((1 - mu) * grid[valid].sum() + mu * np.maximum(margins, 0).sum())
 
@@ -123,6 +122,17 @@ class LMNNObjective:
         grid = target_distance_grid(Z, self.targets, self.valid, self.rows, self.cols)
         return grid, np.sqrt(margin_radii(grid))
 
+    def exact_loss(self, L):
+        """The paper's loss (:func:`lmnn_loss`) at ``L``: read off the candidates
+        when they were searched at this very ``L`` and hold every impostor (a
+        solver that converged ends so), else searched anew."""
+        candidates = self.candidates
+        if candidates.rows is None or candidates.capped or not np.array_equal(candidates.L_ref, L):
+            return lmnn_loss(L, self.X, self.y, self.targets, self.mu)
+        Z = self.X @ L.T
+        grid, _ = self._reach(Z)
+        return _exact_loss(Z, grid, self.valid, candidates.rows, candidates.cols, self.mu)
+
     def search_again(self, L):
         """Search the candidates anew at ``L``; whether the old ones held every impostor."""
         Z = self.X @ L.T
@@ -150,6 +160,6 @@ class LMNNObjective:
         rows = np.concatenate([self.rows, candidates.rows[used]])
         cols = np.concatenate([self.cols, candidates.cols[used]])
         weights = np.concatenate([w_targets, w_impostors[used]])
-        grad = 2 * Z.T @ _laplacian_product(rows, cols, weights, self.X)
+        grad = 2 * pair_outer_sum(Z, self.X, rows, cols, weights, L=L)
         self.last_active = int(np.count_nonzero(margins > 0))
         return loss * self.scale, grad.ravel() * self.scale

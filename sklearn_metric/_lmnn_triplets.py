@@ -4,8 +4,8 @@ triplets given instead of drawn from target neighbours and impostors."""
 
 import numpy as np
 
-from ._linalg import components_from_psd, project_psd
-from ._lmnn_loss import _HINGE_WIDTH, _laplacian_product, _smoothed_hinge
+from ._linalg import components_from_psd, pair_outer_sum, project_psd
+from ._lmnn_loss import _HINGE_WIDTH, _smoothed_hinge
 from ._optim import LBFGS, Exit
 from ._sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
 
@@ -47,7 +47,7 @@ def _loss_and_gradient(L, X, triplets, mu, scale):
     rows = np.concatenate([pi, i, i])
     cols = np.concatenate([pj, j, l_])
     weights = np.concatenate([np.full(pi.size, 1 - mu), mu * slope, -mu * slope])
-    grad = 2 * Z.T @ _laplacian_product(rows, cols, weights, X)
+    grad = 2 * pair_outer_sum(Z, X, rows, cols, weights, L=L)
     return loss * scale, grad.ravel() * scale
 
 

@@ -125,3 +125,20 @@ def test_small_class_search_equals_scikit_learns(monkeypatch, n_neighbors):
         large = find_target_neighbors(X, y, n_neighbors)
     np.testing.assert_array_equal(small, large)
     assert (small[y == 2] >= 0).sum(axis=1).max() == min(n_neighbors, 4)
+
+
+@pytest.mark.parametrize("with_map", [False, True])
+def test_pair_outer_sum_is_the_sum_over_pairs(with_map):
+    from sklearn_metric._linalg import pair_outer_sum
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 5)
+    L = rng.randn(3, 5)
+    Z = X @ L.T
+    rows, cols = rng.randint(0, 30, 80), rng.randint(0, 30, 80)  # unsorted, repeats
+    weights = rng.randn(80)
+    expected = sum(
+        w * np.outer(Z[a] - Z[b], X[a] - X[b]) for a, b, w in zip(rows, cols, weights, strict=True)
+    )
+    S = pair_outer_sum(Z, X, rows, cols, weights, L=L if with_map else None)
+    np.testing.assert_allclose(S, expected, atol=1e-10)

@@ -12,7 +12,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import LMNN, _lmnn_impostors, _lmnn_lbfgs
-from sklearn_metric._constraints import find_target_neighbors
+from sklearn_metric._constraints import find_target_neighbors, squared_distances_rows
 from sklearn_metric._linalg import components_from_psd, project_psd
 from sklearn_metric._lmnn_loss import LMNNObjective, lmnn_loss
 
@@ -122,6 +122,55 @@ def test_sampled_checks_end_with_every_impostor_and_the_optimum(monkeypatch):
     sdp = LMNN(3, solver="sdp").fit(X, y)
     assert len(completeness) >= 2 and completeness[-1] and not all(completeness)
     assert lbfgs.loss_ <= sdp.loss_ * 1.02
+
+
+def _sampled_candidates():
+    # 2000 points: the sample (100 points) is not every point, so the sampled rule runs.
+    rng = np.random.RandomState(0)
+    X = rng.randn(2000, 4)
+    y = rng.randint(0, 3, 2000)
+    targets = find_target_neighbors(X, y, 2)
+    objective = LMNNObjective(X, y, targets, 0.5, 4, 10**6)
+    L = np.eye(4)
+    objective(L.ravel())  # the first evaluation searches
+    candidates = objective.candidates
+    assert not candidates.whole_sample and candidates.n_searches == 1
+    return objective, candidates, X @ L.T, objective._reach(X)[1]
+
+
+@pytest.mark.parametrize(
+    ("dropped", "tolerance", "kept"),
+    [(0.0, 0.0, True), (0.002, 0.05, True), (0.002, 0.0, False), (0.5, 0.05, False)],
+)
+def test_sampled_check_tolerates_a_few_missing_impostors(monkeypatch, dropped, tolerance, kept):
+    # Candidates missing at most _MISSING_TOLERANCE of the sample's impostor
+    # pairs are kept; more missing, or any missing with no tolerance, are not.
+    monkeypatch.setattr(_lmnn_impostors, "_MISSING_TOLERANCE", tolerance)
+    objective, candidates, Z, reach = _sampled_candidates()
+    d = squared_distances_rows(Z, candidates.rows, candidates.cols)
+    inside = d < reach[candidates.rows] ** 2
+    keys = candidates.keys[inside]  # exactly the impostors
+    candidates.keys = np.delete(keys, np.arange(0, keys.size, int(1 / dropped)) if dropped else [])
+    n_dropped = keys.size - candidates.keys.size
+    assert (n_dropped > 0) == (dropped > 0)
+    # The same answer over several rotating samples.
+    assert all(candidates.sample_complete(Z, reach) == kept for _ in range(5))
+
+
+def test_final_search_restores_tolerated_misses_and_the_exact_loss():
+    # After a run the candidates were searched at the final L, and the loss
+    # read off them is the paper's loss searched from scratch.
+    objective, candidates, Z, reach = _sampled_candidates()
+    L = np.diag([1.3, 0.7, 1.0, 1.1])
+    objective(L.ravel())
+    objective.search_again(L)
+    assert np.array_equal(candidates.L_ref, L)
+    assert objective.exact_loss(L) == pytest.approx(
+        lmnn_loss(L, objective.X, objective.y, objective.targets, 0.5), rel=1e-12
+    )
+    assert objective.exact_loss(L * 1.01) == pytest.approx(
+        lmnn_loss(L * 1.01, objective.X, objective.y, objective.targets, 0.5), rel=1e-12
+    )
 
 
 def test_improves_knn_on_wine():
