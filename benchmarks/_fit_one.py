@@ -58,6 +58,9 @@ def make(method, n_neighbors, n_classes=None, n_samples=None):
             return sm.LMNN(n_neighbors, max_iter=50), version, "transformer"
         if name == "LMNN_energy":
             return sm.EnergyClassifier(sm.LMNN(n_neighbors)), version, "classifier"
+        if name.startswith("NCA_ref"):  # NCA_ref5000: sub-sampled neighbourhoods of 5000
+            model = sm.NCA(n_references=int(name.removeprefix("NCA_ref")), random_state=0)
+            return model, version, "transformer"
         if name == "MMC_diagonal":
             return sm.MMC(diagonal=True, random_state=0), version, "transformer"
         cls = getattr(sm, name)

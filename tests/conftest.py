@@ -107,6 +107,7 @@ LEARNERS = {
     "LMNN": lambda: LMNN(),
     "LMNN-sdp": lambda: LMNN(solver="sdp"),
     "NCA": lambda: NCA(random_state=0),
+    "NCA-references": lambda: NCA(n_references=20, random_state=0),
     "RCA": lambda: RCA(random_state=0),
     "MMC": lambda: MMC(random_state=0),
     "MMC-sdp": lambda: MMC(solver="sdp", random_state=0),

@@ -16,6 +16,7 @@ import sklearn_metric
 from sklearn_metric import (
     LMNN,
     MLKR,
+    NCA,
     ApproximateNeighborsTransformer,
     KNNClassifier,
     KNNRegressor,
@@ -49,6 +50,7 @@ def _instances():
         MahalanobisTransformer(covariance="min_cov_det", random_state=0),
         LMNN(solver="lbfgs"),
         LMNN(solver="sdp", n_neighbors=1),
+        NCA(n_references=10, random_state=0),
         KNNClassifier(metric_learner=LMNN(n_neighbors=2)),
         KNNClassifier(algorithm="hnsw"),
         KNNClassifier(algorithm="ivf", weights="distance", metric_learner=MahalanobisTransformer()),

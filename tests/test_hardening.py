@@ -38,6 +38,7 @@ LEARNER_GRIDS = {
     "LMNN": {"learner__mu": [0.3, 0.5]},
     "LMNN-sdp": {"learner__mu": [0.3, 0.5]},
     "NCA": {"learner__max_iter": [5, 10]},
+    "NCA-references": {"learner__n_references": [20, 60]},
     "RCA": {"learner__chunk_size": [None, 3]},
     "MMC": {"learner__diagonal": [False, True]},
     "MMC-sdp": {"learner__diagonal": [False, True]},

@@ -6,6 +6,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.optimize import check_grad
 from sklearn.datasets import load_iris
+from sklearn.decomposition import PCA
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NeighborhoodComponentsAnalysis
 
@@ -41,6 +42,63 @@ def test_objective_by_hand():
     # With L = 0 every neighbour is equally likely: p_i = 1/3.
     value, gradient = nca_objective(np.zeros((2, 2)), X, y)
     assert value == pytest.approx(4 / 3)
+
+
+def _brute_force_objective(L, X, y, references):
+    Z = X @ L.T
+    value = 0.0
+    for i in range(X.shape[0]):
+        others = references[references != i]
+        weights = np.exp(-((Z[others] - Z[i]) ** 2).sum(axis=1))
+        value += weights[y[others] == y[i]].sum() / weights.sum()
+    return value
+
+
+@pytest.mark.parametrize("block_entries", [2**22, 70])
+def test_sub_sampled_neighbourhood_objective_and_gradient(wine, block_entries):
+    # Each point's softmax over the references only (itself left out when it is one).
+    X, y = wine
+    references = np.sort(np.random.RandomState(0).choice(178, 40, replace=False))
+    L = np.random.RandomState(1).randn(3, 13) * 0.3
+    value, _ = nca_objective(L, X, y, block_entries, references=references)
+    assert value == pytest.approx(_brute_force_objective(L, X, y, references), rel=1e-10)
+
+    def f(w):
+        return nca_objective(w.reshape(3, 13), X, y, block_entries, references=references)[0]
+
+    def g(w):
+        return nca_objective(w.reshape(3, 13), X, y, block_entries, references=references)[1]
+
+    assert check_grad(f, lambda w: g(w).ravel(), L.ravel(), epsilon=1e-7) < 1e-5 * np.linalg.norm(
+        g(L.ravel())
+    )
+
+
+def test_every_point_as_reference_is_exact_nca(wine):
+    X, y = wine
+    L = np.random.RandomState(2).randn(2, 13)
+    v1, g1 = nca_objective(L, X, y, block_entries=500)
+    v2, g2 = nca_objective(L, X, y, block_entries=500, references=np.arange(178))
+    assert v1 == pytest.approx(v2, rel=1e-12)
+    assert_allclose(g1, g2, rtol=1e-10, atol=1e-12)
+    exact = NCA(2, random_state=0, max_iter=10).fit(X, y)
+    at_least_n = NCA(2, n_references=178, random_state=0, max_iter=10).fit(X, y)
+    assert_array_equal(exact.components_, at_least_n.components_)
+
+
+def test_n_references_fits_and_improves_the_sub_sampled_objective(wine):
+    X, y = wine
+    nca = NCA(2, n_references=60, init="pca", random_state=0, max_iter=20).fit(X, y)
+    references = nca._draw_references(178)
+    assert references.size == 60 and np.all(np.diff(references) > 0)
+    pca_L = PCA(2, random_state=0).fit(X).components_  # the init
+    assert (
+        nca_objective(nca.components_, X, y, references=references)[0]
+        > nca_objective(pca_L, X, y, references=references)[0]
+    )
+    assert nca.objective_ == pytest.approx(
+        nca_objective(nca.components_, X, y, references=references)[0]
+    )
 
 
 @pytest.mark.parametrize("init", ["identity", "pca", "lda"])
