@@ -146,6 +146,7 @@ def test_sampled_check_tolerates_a_few_missing_impostors(monkeypatch, dropped, t
     # Candidates missing at most _MISSING_TOLERANCE of the sample's impostor
     # pairs are kept; more missing, or any missing with no tolerance, are not.
     monkeypatch.setattr(_lmnn_impostors, "_MISSING_TOLERANCE", tolerance)
+    monkeypatch.setattr(_lmnn_impostors, "_TOLERATE_FROM", 0)
     objective, candidates, Z, reach = _sampled_candidates()
     d = squared_distances_rows(Z, candidates.rows, candidates.cols)
     inside = d < reach[candidates.rows] ** 2
@@ -155,6 +156,11 @@ def test_sampled_check_tolerates_a_few_missing_impostors(monkeypatch, dropped, t
     assert (n_dropped > 0) == (dropped > 0)
     # The same answer over several rotating samples.
     assert all(candidates.sample_complete(Z, reach) == kept for _ in range(5))
+
+
+def test_small_sets_tolerate_no_missing_impostor():
+    _, candidates, _, _ = _sampled_candidates()  # 2000 points
+    assert candidates.tolerance == 0.0
 
 
 def test_final_search_restores_tolerated_misses_and_the_exact_loss():
