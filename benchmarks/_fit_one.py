@@ -25,8 +25,10 @@ def _nystroem_then(learner, n_samples):
     )
 
 
-def make(method, n_neighbors, n_classes=None, n_samples=None):
+def make(method, n_neighbors, n_classes=None, n_samples=None, params=None):
     """Return (estimator, version, kind) for a method name.
+
+    ``params`` overrides PyLMNN's constructor arguments (its other methods ignore it).
 
     kind is 'transformer' or 'classifier'.
     """
@@ -91,11 +93,8 @@ def make(method, n_neighbors, n_classes=None, n_samples=None):
         from pylmnn import LargeMarginNearestNeighbor
 
         version = getattr(pylmnn, "__version__", "1.6.4")
-        return (
-            LargeMarginNearestNeighbor(n_neighbors=n_neighbors, random_state=0),
-            version,
-            "transformer",
-        )
+        kwargs = {"n_neighbors": n_neighbors, "random_state": 0, **(params or {})}
+        return LargeMarginNearestNeighbor(**kwargs), version, "transformer"
     if family == "euclidean":
         import sklearn
 
@@ -127,13 +126,14 @@ def mmc_objective(L, X, y):
 
 def main():
     method, data_path, n_neighbors = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    params = json.loads(sys.argv[4]) if len(sys.argv) > 4 else None
     with np.load(data_path) as d:
         X, y, X_test, y_test = d["X"], d["y"], d["X_test"], d["y_test"]
     from sklearn.neighbors import KNeighborsClassifier
 
     regression = y.dtype.kind == "f"
     n_classes = None if regression else int(np.unique(y).size)
-    estimator, version, kind = make(method, n_neighbors, n_classes, X.shape[0])
+    estimator, version, kind = make(method, n_neighbors, n_classes, X.shape[0], params)
     result_extra = {}
     start = time.perf_counter()
     if estimator is not None:

@@ -128,9 +128,17 @@ def _limit_memory(max_bytes):
     return apply
 
 
-def run_fit(python, method, data_path, *, timeout=600, max_memory_gib=16, n_neighbors=3):
-    """Fit one method in a subprocess; return a dict of results or of the failure."""
+def run_fit(
+    python, method, data_path, *, timeout=600, max_memory_gib=16, n_neighbors=3, params=None
+):
+    """Fit one method in a subprocess; return a dict of results or of the failure.
+
+    ``n_neighbors`` is the k of the k-NN test (and the learner's, unless ``params``, a
+    dict of constructor arguments that only PyLMNN takes, says otherwise).
+    """
     cmd = [str(python), str(HERE / "_fit_one.py"), method, str(data_path), str(n_neighbors)]
+    if params:
+        cmd.append(json.dumps(params))
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     # CPU used by other processes during the fit: a busy machine inflates fit times.
     busy_before = _busy_cpu_seconds()
