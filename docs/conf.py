@@ -38,8 +38,11 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 # What every documented docstring must have (numpydoc's validation codes): GL08 a
 # docstring, SS01 a summary, PR01/PR02 every parameter documented and no unknown one.
-# An Examples section on every public class and function is checked by
-# tests/test_docs.py (methods are shown in their class's example).
+# See Also, References and Examples on every public class and function, and
+# Attributes on every estimator, are checked by ``setup`` below (a warning, so an
+# error under -W) and by tests/test_docs.py: numpydoc has no code for References and
+# its SA01 would ask for See Also on every method too (methods are shown in their
+# class's example).
 numpydoc_validation_checks = {"GL08", "SS01", "PR01", "PR02"}
 numpydoc_validation_exclude = {
     r"\.__init__$",
@@ -70,3 +73,9 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "plot_gallery": "True",
 }
+
+
+def setup(app):
+    from sphinxext import check_public_sections
+
+    app.connect("autodoc-process-docstring", check_public_sections)

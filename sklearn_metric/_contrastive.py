@@ -117,6 +117,11 @@ class ContrastiveEmbedding(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.NCA : A linear embedding learned from labels by a softmax over neighbours.
+    sklearn_metric.LMNN : A linear metric from a large-margin triplet loss.
+
     References
     ----------
     F. Schroff, D. Kalenichenko, J. Philbin. FaceNet. CVPR 2015 (semi-hard

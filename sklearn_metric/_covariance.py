@@ -94,6 +94,11 @@ class MahalanobisTransformer(MetricLearnerMixin):
     ``UserWarning`` says how many were dropped. Shrinkage estimators
     (``"ledoit_wolf"``, ``"oas"``) avoid the problem altogether.
 
+    References
+    ----------
+    P. C. Mahalanobis. On the generalised distance in statistics. Proceedings
+    of the National Institute of Sciences of India 2(1):49-55, 1936.
+
     Examples
     --------
     >>> import numpy as np

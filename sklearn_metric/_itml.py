@@ -206,6 +206,17 @@ class ITML(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.SDML : A sparse inverse covariance from pairs.
+    sklearn_metric.MMC : A metric from pairs by a convex program.
+    sklearn_metric.PairsClassifier : Same/different prediction on pairs with a threshold.
+
+    References
+    ----------
+    J. V. Davis, B. Kulis, P. Jain, S. Sra and I. S. Dhillon.
+    Information-theoretic metric learning. ICML 2007.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

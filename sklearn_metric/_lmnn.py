@@ -142,6 +142,14 @@ class LMNN(MetricLearnerMixin):
     --------
     sklearn.neighbors.NeighborhoodComponentsAnalysis : Another supervised metric.
 
+    References
+    ----------
+    K. Q. Weinberger, J. Blitzer and L. K. Saul. Distance metric learning for
+    large margin nearest neighbor classification. NIPS 18, 2006.
+
+    K. Q. Weinberger and L. K. Saul. Distance metric learning for large margin
+    nearest neighbor classification. JMLR 10:207-244, 2009.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -119,6 +119,16 @@ class LSML(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.SCML : A metric from triplets over a basis.
+    sklearn_metric.QuadrupletClassifier : Scores the order of quadruplets.
+
+    References
+    ----------
+    E. Y. Liu, Z. Guo, X. Zhang, V. Jojic and W. Wang. Metric learning from
+    relative comparisons by minimizing squared residual. ICDM 2012.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

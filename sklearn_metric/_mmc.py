@@ -239,6 +239,16 @@ class MMC(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.ITML : A metric from pairs by Bregman projections.
+    sklearn_metric.PairsClassifier : Same/different prediction on pairs with a threshold.
+
+    References
+    ----------
+    E. P. Xing, A. Y. Ng, M. I. Jordan and S. Russell. Distance metric learning,
+    with application to clustering with side-information. NIPS 15, 2003.
+
     Examples
     --------
     >>> import numpy as np

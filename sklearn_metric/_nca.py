@@ -182,6 +182,11 @@ class NCA(MetricLearnerMixin):
     the fit then warns and returns the initial ``L`` (scikit-learn's NCA fits
     silently).
 
+    References
+    ----------
+    J. Goldberger, S. Roweis, G. Hinton and R. Salakhutdinov. Neighbourhood
+    components analysis. NIPS 17, 2005.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -85,12 +85,22 @@ class POLA(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.MMC : A batch metric learner from pairs.
+    sklearn_metric.PairsClassifier : Same/different prediction on pairs with a threshold.
+
     Notes
     -----
     A similar pair subtracts ``a v v^T`` from ``M``, which can create one
     negative eigenvalue and nothing else; it is removed with the smallest
     eigenpair only (Lanczos above 48 features). Dissimilar pairs add
     ``a v v^T`` and keep ``M`` PSD.
+
+    References
+    ----------
+    S. Shalev-Shwartz, Y. Singer and A. Y. Ng. Online and batch learning of
+    pseudo-metrics. ICML 2004.
 
     Examples
     --------

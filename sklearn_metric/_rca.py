@@ -98,6 +98,16 @@ class RCA(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.MahalanobisTransformer : Whitening by the total covariance.
+    sklearn_metric.LFDA : Local Fisher discriminant analysis.
+
+    References
+    ----------
+    A. Bar-Hillel, T. Hertz, N. Shental and D. Weinshall. Learning a
+    Mahalanobis metric from equivalence constraints. JMLR 6:937-965, 2005.
+
     Examples
     --------
     >>> import numpy as np

@@ -168,6 +168,16 @@ class SCML(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.LSML : A metric from quadruplets.
+    sklearn_metric.TripletClassifier : Order prediction on triplets.
+
+    References
+    ----------
+    Y. Shi, A. Bellet and F. Sha. Sparse compositional metric learning. AAAI
+    2014.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

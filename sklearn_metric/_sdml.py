@@ -103,6 +103,17 @@ class SDML(MetricLearnerMixin):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.ITML : A LogDet-regularised metric from pairs.
+    sklearn.covariance.graphical_lasso : The sparse inverse covariance solver used.
+
+    References
+    ----------
+    G.-J. Qi, J. Tang, Z.-J. Zha, T.-S. Chua and H.-J. Zhang. An efficient
+    sparse metric learning in high-dimensional space via l1-penalized
+    log-determinant regularization. ICML 2009.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -116,6 +116,16 @@ def transform(estimator, X):
     Xt : dask.array.Array of shape (n_samples, n_components)
         Lazy; the same row chunks as ``X``.
 
+    See Also
+    --------
+    sklearn_metric.dask.predict : Labels block by block.
+    sklearn_metric.dask.partial_fit : Online learning over a dask array's blocks.
+
+    References
+    ----------
+    M. Rocklin. Dask: parallel computation with blocked algorithms and task
+    scheduling. Proceedings of the 14th Python in Science Conference, 2015.
+
     Examples
     --------
     >>> import dask.array as da
@@ -146,6 +156,16 @@ def predict(estimator, X):
     y : dask.array.Array of shape (n_samples,)
         Lazy predicted labels.
 
+    See Also
+    --------
+    sklearn_metric.dask.predict_proba : Class probabilities block by block.
+    sklearn_metric.dask.transform : Transform a dask array block by block.
+
+    References
+    ----------
+    M. Rocklin. Dask: parallel computation with blocked algorithms and task
+    scheduling. Proceedings of the 14th Python in Science Conference, 2015.
+
     Examples
     --------
     >>> import dask.array as da
@@ -174,6 +194,16 @@ def predict_proba(estimator, X):
     -------
     proba : dask.array.Array of shape (n_samples, n_classes)
         Lazy class probabilities.
+
+    See Also
+    --------
+    sklearn_metric.dask.predict : Labels block by block.
+    sklearn_metric.dask.transform : Transform a dask array block by block.
+
+    References
+    ----------
+    M. Rocklin. Dask: parallel computation with blocked algorithms and task
+    scheduling. Proceedings of the 14th Python in Science Conference, 2015.
 
     Examples
     --------
@@ -211,6 +241,16 @@ def partial_fit(estimator, X, y, **kwargs):
     -------
     estimator : estimator
         The updated estimator.
+
+    See Also
+    --------
+    sklearn_metric.POLA.partial_fit : The online update it calls per block.
+    sklearn_metric.dask.transform : Transform a dask array block by block.
+
+    References
+    ----------
+    M. Rocklin. Dask: parallel computation with blocked algorithms and task
+    scheduling. Proceedings of the 14th Python in Science Conference, 2015.
 
     Examples
     --------

@@ -254,6 +254,16 @@ def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
     -------
     precision : float
 
+    See Also
+    --------
+    sklearn_metric.metrics.recall_at_k : The share of the relevant items found.
+    sklearn_metric.metrics.r_precision : Precision at R, each query's number of relevant items.
+
+    References
+    ----------
+    C. D. Manning, P. Raghavan and H. Schütze. Introduction to Information
+    Retrieval, chapter 8. Cambridge University Press, 2008.
+
     Examples
     --------
     >>> import numpy as np
@@ -299,6 +309,16 @@ def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
     -------
     recall : float
 
+    See Also
+    --------
+    sklearn_metric.metrics.precision_at_k : The share of the k retrieved that are relevant.
+    sklearn_metric.metrics.mean_reciprocal_rank : The rank of the first relevant item.
+
+    References
+    ----------
+    C. D. Manning, P. Raghavan and H. Schütze. Introduction to Information
+    Retrieval, chapter 8. Cambridge University Press, 2008.
+
     Examples
     --------
     >>> import numpy as np
@@ -339,6 +359,20 @@ def r_precision(X, y, X_ref=None, y_ref=None, *, index=None):
     Returns
     -------
     r_precision : float
+
+    See Also
+    --------
+    sklearn_metric.metrics.precision_at_k : Precision at a fixed k.
+    sklearn_metric.metrics.mean_average_precision_at_r : MAP@R, which also
+        weighs the ranks of the hits.
+
+    References
+    ----------
+    K. Musgrave, S. Belongie and S.-N. Lim. A metric learning reality check.
+    ECCV 2020.
+
+    C. D. Manning, P. Raghavan and H. Schütze. Introduction to Information
+    Retrieval, chapter 8. Cambridge University Press, 2008.
 
     Examples
     --------
@@ -391,6 +425,16 @@ def mean_average_precision_at_r(X, y, X_ref=None, y_ref=None, *, index=None):
     -------
     map_at_r : float
 
+    See Also
+    --------
+    sklearn_metric.metrics.r_precision : Precision at R, without the ranking of the hits.
+    sklearn_metric.metrics.precision_at_k : Precision at a fixed k.
+
+    References
+    ----------
+    K. Musgrave, S. Belongie and S.-N. Lim. A metric learning reality check.
+    ECCV 2020.
+
     Examples
     --------
     >>> import numpy as np
@@ -423,6 +467,15 @@ def mean_reciprocal_rank(X, y, X_ref=None, y_ref=None, *, index=None):
     Returns
     -------
     mrr : float
+
+    See Also
+    --------
+    sklearn_metric.metrics.precision_at_k : Precision at a fixed k.
+    sklearn_metric.metrics.mean_average_precision_at_r : MAP@R.
+
+    References
+    ----------
+    E. M. Voorhees. The TREC-8 question answering track report. TREC 1999.
 
     Examples
     --------
@@ -511,6 +564,17 @@ def make_retrieval_scorer(metric="map_at_r", **kwargs):
     -------
     scorer : callable
         ``scorer(estimator, X, y) -> float`` (higher is better).
+
+    See Also
+    --------
+    sklearn_metric.metrics.precision_at_k : One of the metrics it scores.
+    sklearn_metric.metrics.mean_average_precision_at_r : Another (MAP@R).
+    sklearn.metrics.make_scorer : The classification counterpart.
+
+    References
+    ----------
+    K. Musgrave, S. Belongie and S.-N. Lim. A metric learning reality check.
+    ECCV 2020.
 
     Examples
     --------

@@ -2,6 +2,7 @@
 
 import inspect
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,39 @@ def _resolve(dotted):
 def test_every_public_name_has_an_example(name):
     obj = _resolve(name)
     assert "Examples\n" in inspect.getdoc(obj), f"{name} has no Examples section"
+
+
+@pytest.mark.parametrize("name", _public_names())
+def test_every_public_name_has_see_also_references_and_attributes(name):
+    """The check the docs build runs on every autodoc'ed class and function."""
+    sys.path.insert(0, str(DOCS))
+    try:
+        from sphinxext import missing_sections
+    finally:
+        sys.path.remove(str(DOCS))
+    assert missing_sections(_resolve(name)) == [], name
+
+
+def test_the_section_check_catches_a_bare_estimator():
+    sys.path.insert(0, str(DOCS))
+    try:
+        from sphinxext import missing_sections
+    finally:
+        sys.path.remove(str(DOCS))
+
+    class Bare:
+        """A bare estimator.
+
+        Parameters
+        ----------
+        a : int
+            A parameter.
+        """
+
+        def fit(self, X, y=None):
+            return self
+
+    assert missing_sections(Bare) == ["See Also", "References", "Examples", "Attributes"]
 
 
 def test_every_guide_page_is_in_the_guide_toctree():

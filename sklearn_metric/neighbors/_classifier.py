@@ -132,6 +132,14 @@ class KNNClassifier(LearnedNeighborsMixin, KNeighborsClassifier):
     --------
     sklearn.neighbors.KNeighborsClassifier : The same classifier in the input space.
 
+    References
+    ----------
+    T. M. Cover and P. E. Hart. Nearest neighbor pattern classification. IEEE
+    Transactions on Information Theory 13(1):21-27, 1967.
+
+    K. Q. Weinberger and L. K. Saul. Distance metric learning for large margin
+    nearest neighbor classification. JMLR 10:207-244, 2009.
+
     Examples
     --------
     >>> from sklearn.datasets import load_wine

@@ -111,6 +111,16 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are strings.
 
+    See Also
+    --------
+    sklearn_metric.KNNClassifier : The k-NN vote in the learned metric.
+    sklearn_metric.LMNN : The learner whose loss the energy rule evaluates.
+
+    References
+    ----------
+    K. Q. Weinberger and L. K. Saul. Distance metric learning for large margin
+    nearest neighbor classification. JMLR 10:207-244, 2009.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris

@@ -84,6 +84,15 @@ class ApproximateNeighborsTransformer(
     --------
     sklearn.neighbors.KNeighborsTransformer : The exact graph.
 
+    References
+    ----------
+    Y. A. Malkov and D. A. Yashunin. Efficient and robust approximate nearest
+    neighbor search using hierarchical navigable small world graphs. IEEE TPAMI
+    42(4):824-836, 2020.
+
+    J. Johnson, M. Douze and H. Jégou. Billion-scale similarity search with
+    GPUs. IEEE Transactions on Big Data 7(3):535-547, 2021.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

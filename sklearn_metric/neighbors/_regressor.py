@@ -99,6 +99,11 @@ class KNNRegressor(LearnedNeighborsMixin, KNeighborsRegressor):
     sklearn.neighbors.KNeighborsRegressor : The same regressor in the input space.
     MLKR : A metric learned for regression.
 
+    References
+    ----------
+    K. Q. Weinberger and G. Tesauro. Metric learning for kernel regression.
+    AISTATS 2007.
+
     Examples
     --------
     >>> from sklearn.datasets import make_friedman1

@@ -81,6 +81,11 @@ class KNNTransformer(KNeighborsTransformer):
     --------
     sklearn.neighbors.KNeighborsTransformer : The same graph in the input space.
 
+    References
+    ----------
+    T. M. Cover and P. E. Hart. Nearest neighbor pattern classification. IEEE
+    Transactions on Information Theory 13(1):21-27, 1967.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits

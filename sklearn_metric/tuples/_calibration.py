@@ -66,6 +66,16 @@ def calibrate_threshold(distances, y, strategy="accuracy", *, min_rate=None, bet
     threshold : float
         Pairs at most this far apart are called similar.
 
+    See Also
+    --------
+    sklearn_metric.PairsClassifier : Uses it to set its threshold.
+    sklearn.metrics.roc_curve : The operating points searched.
+
+    References
+    ----------
+    T. Fawcett. An introduction to ROC analysis. Pattern Recognition Letters
+    27(8):861-874, 2006.
+
     Examples
     --------
     >>> import numpy as np

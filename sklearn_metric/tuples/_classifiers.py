@@ -123,6 +123,21 @@ class PairsClassifier(_TupleEstimator):
     n_features_in_ : int
         Number of features of the points.
 
+    See Also
+    --------
+    sklearn_metric.tuples.calibrate_threshold : The threshold strategies.
+    sklearn_metric.TripletClassifier : Order prediction on triplets.
+    sklearn_metric.QuadrupletClassifier : Order prediction on quadruplets.
+
+    References
+    ----------
+    T. Fawcett. An introduction to ROC analysis. Pattern Recognition Letters
+    27(8):861-874, 2006.
+
+    J. Platt. Probabilistic outputs for support vector machines and comparisons
+    to regularized likelihood methods. Advances in Large Margin Classifiers,
+    MIT Press, 1999.
+
     Examples
     --------
     >>> import numpy as np
@@ -432,6 +447,16 @@ class TripletClassifier(_OrderClassifier):
     n_features_in_ : int
         Number of features of the points.
 
+    See Also
+    --------
+    sklearn_metric.SCML : A learner fitted on triplets.
+    sklearn_metric.QuadrupletClassifier : The same prediction on quadruplets.
+
+    References
+    ----------
+    M. Schultz and T. Joachims. Learning a distance metric from relative
+    comparisons. NIPS 16, 2004.
+
     Examples
     --------
     >>> import numpy as np
@@ -480,6 +505,16 @@ class QuadrupletClassifier(_OrderClassifier):
 
     n_features_in_ : int
         Number of features of the points.
+
+    See Also
+    --------
+    sklearn_metric.LSML : A learner fitted on quadruplets.
+    sklearn_metric.TripletClassifier : The same prediction on triplets.
+
+    References
+    ----------
+    M. T. Law, N. Thome and M. Cord. Quadruplet-wise image similarity learning.
+    ICCV 2013.
 
     Examples
     --------
