@@ -43,6 +43,13 @@ numpydoc_class_members_toctree = False
 # error under -W) and by tests/test_docs.py: numpydoc has no code for References and
 # its SA01 would ask for See Also on every method too (methods are shown in their
 # class's example).
+# Every cross-reference to this package must resolve (-n, so -W fails on a broken one);
+# other packages' targets cannot (no intersphinx inventories offline) and are rendered
+# as plain names.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(sklearn|numpy|scipy|dask|faiss|cvxpy|matplotlib|np)\..*"),
+]
 numpydoc_validation_checks = {"GL08", "SS01", "PR01", "PR02"}
 numpydoc_validation_exclude = {
     r"\.__init__$",

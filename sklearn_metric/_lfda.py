@@ -131,7 +131,7 @@ class LFDA(MetricLearnerMixin):
     (multimodal) is kept apart from the others without being pulled into one
     blob. ``L`` holds the leading solutions of the generalised symmetric
     eigenproblem ``S_b v = lambda S_w v`` of the local between-class and
-    within-class scatter matrices (see :func:`local_scatter_matrices`). It is
+    within-class scatter matrices (see ``local_scatter_matrices``). It is
     closed form; the affinities are computed within classes and in row
     blocks, so memory is O(block * n_c), never O(n^2).
 

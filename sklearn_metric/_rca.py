@@ -60,7 +60,7 @@ class RCA(MetricLearnerMixin):
     ``fit(X, y)`` makes chunklets from class labels (any labels, ``-1``
     included, are classes): with ``chunk_size=None`` each class is one
     chunklet; otherwise ``n_chunks`` chunklets of ``chunk_size`` points are
-    drawn within classes (see :func:`sample_chunklets`). ``fit_chunklets(X,
+    drawn within classes (see ``sample_chunklets``). ``fit_chunklets(X,
     chunks)`` takes chunklet ids directly, ``-1`` marking points in no chunklet.
 
     Parameters
