@@ -3,14 +3,16 @@ import re
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
-from sklearn.datasets import load_wine
+from sklearn.datasets import load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import ITML
 from sklearn_metric._itml import default_bounds, itml_projections
+from sklearn_metric._sampling import sample_pairs
 
 # One similar pair along x (squared length 4) and one dissimilar pair along y
 # (squared length 1), bounds u = 1, l = 4: the LogDet-closest M to the identity
@@ -148,3 +150,26 @@ def test_without_numba_the_blas_sweep_runs(monkeypatch):
     monkeypatch.setattr(itml_module, "compiled_sweep", lambda: None)
     itml = ITML(gamma=1e9, bounds=(1.0, 4.0), max_iter=200, tol=1e-12).fit_pairs(PAIRS, Y)
     assert_allclose(itml.get_mahalanobis_matrix(), np.diag([0.25, 4.0]), atol=1e-6)
+
+
+def test_pairs_grouped_by_kind_are_visited_in_a_random_order():
+    # Projections visited as given (all similar pairs, then all dissimilar ones) undo
+    # each other: after 5 sweeps the training ROC AUC is about 0.94 that way and 0.98
+    # in a random order. The learner shuffles, so the input order no longer matters.
+    X, y = load_digits(return_X_y=True)
+    X = StandardScaler().fit_transform(X)
+    pairs, labels = sample_pairs(y, 1000, np.random.RandomState(0))
+    grouped = np.argsort(-labels, kind="stable")
+    interleaved = np.random.RandomState(1).permutation(labels.shape[0])
+
+    def training_auc(order):
+        itml = ITML(max_iter=5, random_state=0)
+        with pytest.warns(ConvergenceWarning):
+            itml.fit_pairs(pairs[order], labels[order], preprocessor=X)
+        Z = itml.transform(X)
+        d = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
+        return roc_auc_score(labels, -d)
+
+    auc_grouped, auc_interleaved = training_auc(grouped), training_auc(interleaved)
+    assert auc_grouped > 0.97
+    assert abs(auc_grouped - auc_interleaved) < 0.01
