@@ -92,6 +92,10 @@ class _LabelIndex:
 
     def other_class(self, first, random_state):
         """For each of ``first``, a point of another class (uniformly)."""
+        if self.counts.size < 2:
+            raise ValueError(
+                "Only one class: dissimilar pairs (points of different classes) cannot be drawn."
+            )
         c = self.class_of[first]
         # Uniform over the points outside the class: skip the class's block in sorted order.
         offset = random_state.randint(self.y.shape[0] - self.counts[c])

@@ -173,3 +173,9 @@ def test_pairs_grouped_by_kind_are_visited_in_a_random_order():
     auc_grouped, auc_interleaved = training_auc(grouped), training_auc(interleaved)
     assert auc_grouped > 0.97
     assert abs(auc_grouped - auc_interleaved) < 0.01
+
+
+def test_pairs_from_one_class_fail_clearly():
+    y = np.zeros(5, dtype=int)
+    with pytest.raises(ValueError, match="Only one class: dissimilar pairs"):
+        sample_pairs(y, 3, np.random.RandomState(0))
