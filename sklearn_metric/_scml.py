@@ -18,8 +18,9 @@ from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["SCML", "scml_loss"]
 
-# "triplet_diffs" clusters at most this many triplet differences into the basis.
-_MAX_DIFFS = 10000
+# "triplet_diffs" keeps the directions whose eigenvalue is above this fraction of the
+# largest: weaker ones separate nothing (and the cut is the same in any coordinates).
+_MIN_EIGENVALUE = 1e-8
 # n_basis=None builds 20 directions per feature, at most this many.
 _MAX_DEFAULT_BASIS = 2000
 # The loss over every triplet is checked every this many minibatch steps, and the
@@ -34,15 +35,46 @@ def _normalised_rows(A):
     return A[keep] / norms[keep]
 
 
-def triplet_diffs_basis(anchor_minus_pos, anchor_minus_neg, n_basis, random_state):
-    """Unit basis vectors from the directions triplets differ along (k-means centres)."""
-    diffs = _normalised_rows(np.vstack([anchor_minus_pos, anchor_minus_neg]))
+def triplet_diffs_basis(anchor_minus_pos, anchor_minus_neg, n_basis, group_size, random_state):
+    """Unit directions along which triplets' negatives lie farther than their positives.
+
+    The triplets are split at random into groups of ``group_size``; each group
+    contributes the eigenvectors of positive eigenvalue of
+    ``sum (a - n)(a - n)^T - sum (a - p)(a - p)^T`` over its triplets: the
+    directions that separate its negative pairs more than its positive pairs.
+    Groups are taken until ``n_basis`` directions are found (fewer when the
+    triplets run out).
+    """
     rng = check_random_state(random_state)
-    if diffs.shape[0] > _MAX_DIFFS:
-        diffs = diffs[rng.choice(diffs.shape[0], _MAX_DIFFS, replace=False)]
-    n_basis = min(n_basis, np.unique(diffs, axis=0).shape[0])
-    km = KMeans(n_clusters=n_basis, n_init=1, random_state=rng.randint(2**31 - 1)).fit(diffs)
-    return _normalised_rows(km.cluster_centers_)
+    n_triplets = anchor_minus_pos.shape[0]
+    order = rng.permutation(n_triplets)
+    directions, found = [], 0
+    for start in range(0, n_triplets, group_size):
+        group = order[start : start + group_size]
+        near, far = anchor_minus_pos[group], anchor_minus_neg[group]
+        values, vectors = np.linalg.eigh(far.T @ far - near.T @ near)
+        keep = values > _MIN_EIGENVALUE * np.abs(values).max()
+        # Largest first: when n_basis cuts a group, its most discriminative directions stay.
+        directions.append(vectors[:, keep][:, ::-1].T)
+        found += np.count_nonzero(keep)
+        if found >= n_basis:
+            break
+    basis = np.vstack(directions)[:n_basis]
+    if basis.shape[0] == 0:
+        raise ValueError(
+            "basis='triplet_diffs' found no direction along which the negatives lie "
+            "farther from the anchors than the positives; check the triplets' order "
+            "(anchor, positive, negative) or give a basis array."
+        )
+    return _signed(basis)
+
+
+def _signed(basis):
+    """Each row with its entry of largest magnitude positive (a sign convention:
+    ``b b^T`` does not depend on it)."""
+    rows = np.arange(basis.shape[0])
+    signs = np.sign(basis[rows, np.abs(basis).argmax(axis=1)])
+    return basis * np.where(signs == 0, 1.0, signs)[:, None]
 
 
 def lda_basis(X, y, n_basis, random_state):
@@ -118,9 +150,13 @@ class SCML(MetricLearnerMixin):
 
     basis : {"triplet_diffs", "lda"} or ndarray of shape (n_basis, n_features), \
             default="triplet_diffs"
-        The directions ``b_i``: k-means centres of the triplets' normalised
-        differences, discriminant directions of local neighbourhoods (k-means
-        clusters of ``X``; ``fit(X, y)`` only), or given rows.
+        The directions ``b_i``: for "triplet_diffs", the triplets are split at
+        random into groups of ``n_features`` and each group gives the
+        eigenvectors of positive eigenvalue of
+        ``sum (a - n)(a - n)^T - sum (a - p)(a - p)^T`` (directions that put its
+        negatives farther than its positives); "lda" takes discriminant
+        directions of local neighbourhoods (k-means clusters of ``X``;
+        ``fit(X, y)`` only); an array gives the rows.
 
     n_basis : int or None, default=None
         Directions to build; ``None`` means ``20 * n_features``, at most 2000
@@ -284,11 +320,11 @@ class SCML(MetricLearnerMixin):
     def _n_basis(self, n_features):
         return self.n_basis or min(20 * n_features, _MAX_DEFAULT_BASIS)
 
-    def _basis(self, near, far, rng, basis, n_features):
+    def _basis(self, near, far, rng, basis, n_features, group_size):
         if basis is not None:
             return basis
         if isinstance(self.basis, str):
-            return triplet_diffs_basis(near, far, self._n_basis(n_features), rng)
+            return triplet_diffs_basis(near, far, self._n_basis(n_features), group_size, rng)
         basis = np.asarray(self.basis, dtype=np.float64)
         if basis.ndim != 2 or basis.shape[1] != n_features or not np.all(np.isfinite(basis)):
             raise ValueError(
@@ -300,9 +336,12 @@ class SCML(MetricLearnerMixin):
     def _fit(self, triplets, rng, basis):
         n_features = triplets.n_features
         n_components = self._check_n_components(n_features)
-        # Wide data with the triplet-differences basis: k-means on the differences'
-        # directions, the basis and the loss are Euclidean in the differences, which
-        # lie on the span of the centred points: solved in its coordinates.
+        # Groups of n_features triplets build the basis (at most n_points - 1: the rank
+        # the points' differences can have, so the groups are the same on the span).
+        group_size = max(1, min(n_features, triplets.points.shape[0] - 1))
+        # Wide data with the triplet-differences basis: its eigenvectors and the loss
+        # are Euclidean in the differences, which lie on the span of the centred
+        # points: solved in its coordinates.
         U = None
         if basis is None and isinstance(self.basis, str):
             U = wide_span(triplets.points)
@@ -313,7 +352,7 @@ class SCML(MetricLearnerMixin):
         # One thread (BLAS and OpenMP): the minibatch products are tiny, and k-means'
         # and the products' sums are then the same however many fits run at once.
         with threadpool_limits(limits=1):
-            B = self._basis(near, far, rng, basis, n_features)
+            B = self._basis(near, far, rng, basis, n_features, group_size)
             z = (near @ B.T) ** 2 - (far @ B.T) ** 2
             # The weights are learned on z in units of its mean magnitude (the margin
             # 1 and the steps then mean the same whatever the data's units), and
@@ -332,7 +371,7 @@ class SCML(MetricLearnerMixin):
         self.weights_ = w
         self.n_iter_ = n_iter
         if U is not None:  # lifted from the span's coordinates
-            self.basis_ = B @ U.T
+            self.basis_ = _signed(B @ U.T)
             F = np.sqrt(w[active])[:, None] * B[active]
             self.components_ = components_from_factor(F, n_components) @ U.T
         elif np.count_nonzero(active) < n_features:

@@ -14,7 +14,7 @@ from sklearn.preprocessing import StandardScaler
 import sklearn_metric._sdml as sdml_module
 from sklearn_metric import LSML, SCML, SDML
 from sklearn_metric._lsml import lsml_objective
-from sklearn_metric._scml import scml_loss
+from sklearn_metric._scml import scml_loss, triplet_diffs_basis
 from sklearn_metric._sdml import largest_safe_balance, pair_loss_matrix
 
 PAIRS = np.array([[[0.0, 0.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
@@ -124,6 +124,27 @@ def test_scml_loss_is_linear_in_the_weights():
     # Away from the kinks the subgradient is the gradient.
     err = check_grad(lambda v: scml_loss(v, z, 0.1)[0], lambda v: scml_loss(v, z, 0.1)[1], w)
     assert err < 1e-6
+
+
+def test_triplet_diffs_basis_keeps_the_directions_that_separate_negatives():
+    # Positives differ along y by 1, negatives along x by 2: in a group of two,
+    # sum (a-n)(a-n)^T - sum (a-p)(a-p)^T = diag(8, -2), one positive direction.
+    near = np.tile([0.0, 1.0], (6, 1))
+    far = np.tile([-2.0, 0.0], (6, 1))
+    basis = triplet_diffs_basis(near, far, n_basis=5, group_size=2, random_state=0)
+    # Each of the three groups gives the one direction x, sign-normalised.
+    assert_allclose(basis, np.tile([1.0, 0.0], (3, 1)))
+    assert_allclose(triplet_diffs_basis(near, far, 2, 2, 0), np.tile([1.0, 0.0], (2, 1)))
+
+
+def test_triplet_diffs_basis_without_a_separating_direction():
+    # Every negative is nearer to its anchor than its positive: the order is reversed.
+    triplets = np.array(
+        [[[0.0, 0.0], [3.0, 0.0], [1.0, 0.0]], [[0.0, 0.0], [0.0, 3.0], [0.0, 1.0]]]
+    )
+    msg = "basis='triplet_diffs' found no direction along which the negatives lie farther"
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        SCML().fit_triplets(triplets)
 
 
 def test_scml_triplets_by_index_and_weights(wine):

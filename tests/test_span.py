@@ -324,7 +324,7 @@ def test_scml_on_the_span_equals_the_full_problem(monkeypatch):
         reduced = SCML(**params).fit(X, y)
         monkeypatch.setattr(_scml, "wide_span", lambda X: None)
         full = SCML(**params).fit(X, y)
-    # k-means, the weights and the metric agree (the same problem in other coordinates).
+    # The basis, the weights and the metric agree (the same problem in other coordinates).
     assert_allclose(reduced.basis_, full.basis_, atol=1e-8)
     assert_allclose(reduced.weights_, full.weights_, rtol=1e-6, atol=1e-12)
     M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
