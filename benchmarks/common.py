@@ -312,6 +312,9 @@ def _cells(result):
     if result.get("other_cpu_share", 0) > BUSY_SHARE:
         share = 100 * result["other_cpu_share"]
         extra.append(f"busy machine (other work used {share:.0f}% of the cores): time inflated")
+    if result.get("carried_over_from"):
+        # A result of an earlier package whose code path for this method is unchanged.
+        extra.append(f"measured at {result['carried_over_from']}")
     return (
         f"{result['fit_seconds']:.2f} | {result['peak_mib']:.0f} | "
         f"{100 * (1 - result['accuracy']):.2f} | {result.get('n_iter', '')} | {', '.join(extra)}"
