@@ -349,7 +349,7 @@ class SCML(MetricLearnerMixin):
             points = triplets.points
             triplets = triplets.mapped((points - points.mean(axis=0)) @ U)
         near, far = triplets.differences(0, 1), triplets.differences(0, 2)
-        # One thread (BLAS and OpenMP): the minibatch products are tiny, and k-means'
+        # One thread (BLAS and OpenMP): the minibatch products are tiny, and the basis's
         # and the products' sums are then the same however many fits run at once.
         with threadpool_limits(limits=1):
             B = self._basis(near, far, rng, basis, n_features, group_size)
