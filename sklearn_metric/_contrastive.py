@@ -11,6 +11,7 @@ from sklearn.utils.validation import validate_data
 from ._compat import Interval, StrOptions, fit_context
 from ._contrastive_loss import LOSSES, MINERS_OF, batch_loss, tuple_loss
 from ._init import n_components_of, starting_components
+from ._span import span_coordinates
 from ._tuples import check_pair_labels, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
 
@@ -65,6 +66,16 @@ class ContrastiveEmbedding(MetricLearnerMixin):
     of ``batch_size // 4`` classes, so positives exist; memory is O(batch^2)
     whatever the number of samples. A minibatch without a positive pair (or
     negative) contributes no step.
+
+    Wide data (fewer samples than features: faces, text): every gradient's
+    rows lie in the span of the training points, so ``fit``, ``fit_pairs``
+    and ``fit_triplets`` run Adam in the coordinates of that span and its
+    complement (an orthonormal basis of the training points' span), where
+    the complement's columns of ``L`` never move; that costs ``rank /
+    n_features`` of the raw coordinates' run. Adam is not rotation-invariant,
+    so this is the same method in another orthonormal basis of the input, not
+    the same iterates. Points outside the span keep the initial ``L``'s action
+    there.
 
     Parameters
     ----------
@@ -203,7 +214,9 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         X = X.astype(np.float64, copy=False)
         n_components = n_components_of(self, X.shape[1])
         self._start(X, y_enc, n_components)
-        self._train(X, y_enc, self.max_iter)
+        X_fit = self._enter_span(X)
+        self._train(X_fit, y_enc, self.max_iter)
+        self._leave_span()
         return self
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -254,6 +267,7 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         points = tuples.points.astype(np.float64, copy=False)
         n_components = n_components_of(self, tuples.n_features)
         self._start(points, np.zeros(points.shape[0], dtype=np.intp), n_components)
+        points = self._enter_span(points)
         sphere = self.loss == "cosine"
         margin = self._margin()
         for _ in range(self.max_iter):
@@ -266,11 +280,16 @@ class ContrastiveEmbedding(MetricLearnerMixin):
                 Xb @ self.components_.T, local, margin, signs=batch_signs, sphere=sphere
             )
             self._update(dZ.T @ Xb, value)
+        self._leave_span()
         self._check_finite()
         return self
 
     def partial_fit(self, X, y):
         """One minibatch step on ``X, y`` (the whole of it as the batch).
+
+        Steps are in the raw coordinates of the input; after a ``fit`` on wide
+        data (run on the span's coordinates), Adam's moment estimates start
+        afresh.
 
         Parameters
         ----------
@@ -311,9 +330,29 @@ class ContrastiveEmbedding(MetricLearnerMixin):
     def _start(self, X, y_enc, n_components):
         self._rng = check_random_state(self.random_state)
         self.components_ = starting_components(self, X, y_enc, n_components)
-        self._adam = [np.zeros_like(self.components_), np.zeros_like(self.components_), 0]
+        self._reset_adam()
+        self._lift = None
         self.n_iter_ = 0
         self.loss_curve_ = []
+
+    def _reset_adam(self):
+        self._adam = [np.zeros_like(self.components_), np.zeros_like(self.components_), 0]
+
+    def _enter_span(self, X):
+        """On wide data, train ``L U`` on ``X U`` from here on (see the class notes):
+        returns the data to train on."""
+        X_fit, L_start, self._lift = span_coordinates(X, self.components_)
+        if self._lift is not None:
+            self.components_ = L_start
+            self._reset_adam()
+        return X_fit
+
+    def _leave_span(self):
+        """Lift the components trained on the span back to the input's coordinates."""
+        if self._lift is not None:
+            self.components_ = self._lift(self.components_)
+            self._lift = None
+            self._reset_adam()
 
     def _step(self, X, y, batch):
         Xb = X[batch]
@@ -322,21 +361,28 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         self._update(dZ.T @ Xb, value)
 
     def _update(self, gradient, value):
-        """One Adam step on ``L`` with ``gradient``; records ``value`` and calls back."""
-        L = self.components_
+        """One Adam step on ``L`` with ``gradient`` (overwritten: scratch); records
+        ``value`` and calls back."""
         first, second, t = self._adam
         t += 1
+        # In place, one scratch array: the moments are as large as L.
         first *= _BETA1
         first += (1 - _BETA1) * gradient
+        gradient *= gradient
         second *= _BETA2
-        second += (1 - _BETA2) * gradient**2
-        step = first / (1 - _BETA1**t) / (np.sqrt(second / (1 - _BETA2**t)) + _ADAM_EPS)
-        self.components_ = L - self.learning_rate * step
+        second += (1 - _BETA2) * gradient
+        step = np.sqrt(second, out=gradient)
+        step *= 1 / np.sqrt(1 - _BETA2**t)
+        step += _ADAM_EPS
+        np.divide(first, step, out=step)
+        step *= self.learning_rate / (1 - _BETA1**t)
+        self.components_ = self.components_ - step
         self._adam[2] = t
         self.n_iter_ += 1
         self.loss_curve_.append(float(value))
         if self.callback is not None:
-            self.callback(self.components_, self.n_iter_)
+            full = self.components_ if self._lift is None else self._lift(self.components_)
+            self.callback(full, self.n_iter_)
 
     def _train(self, X, y, n_steps):
         started = time.perf_counter()

@@ -25,8 +25,12 @@ MINERS_OF = {
 
 
 def _distances(Z):
-    diff = Z[:, None, :] - Z[None, :, :]
-    return np.sqrt(np.maximum((diff**2).sum(axis=2), 0)), diff
+    """Euclidean distances between the rows of ``Z`` through the Gram matrix (BLAS, no
+    ``(B, B, n_components)`` tensor), zero on the diagonal."""
+    sq = np.einsum("ij,ij->i", Z, Z)
+    D2 = sq[:, None] + sq[None, :] - 2 * (Z @ Z.T)
+    np.fill_diagonal(D2, 0)
+    return np.sqrt(np.maximum(D2, 0))
 
 
 def _masks(y):
@@ -35,11 +39,12 @@ def _masks(y):
     return positive, ~same
 
 
-def _pair_gradient(diff, D, weights):
-    """``d sum_ij W_ij D_ij / dZ`` for a weight matrix over pairs (i, j)."""
+def _pair_gradient(Z, D, weights):
+    """``d sum_ij W_ij D_ij / dZ`` for a weight matrix over pairs (i, j):
+    ``sum_j C_ij (z_i - z_j)`` with ``C = W / D`` symmetrised, as two BLAS products."""
     coef = weights / np.maximum(D, _EPS)
     coef = coef + coef.T
-    return (coef[:, :, None] * diff).sum(axis=1)
+    return coef.sum(axis=1)[:, None] * Z - coef @ Z
 
 
 def _contrastive(Z, y, margin, miner, rng):
@@ -47,7 +52,7 @@ def _contrastive(Z, y, margin, miner, rng):
 
     ``"all"``: every pair; ``"hard"``: only the pairs with a non-zero loss.
     """
-    D, diff = _distances(Z)
+    D = _distances(Z)
     positive, negative = _masks(y)
     neg_loss = np.maximum(margin - D, 0) * negative
     pos_loss = D * positive
@@ -59,7 +64,7 @@ def _contrastive(Z, y, margin, miner, rng):
         return 0.0, np.zeros_like(Z)
     loss = (pos_loss.sum() + neg_loss.sum()) / count
     weights = (positive * 1.0 - (neg_loss > 0)) / count
-    return loss, _pair_gradient(diff, D, weights)
+    return loss, _pair_gradient(Z, D, weights)
 
 
 def _mine_triplets(D, positive, negative, margin, miner, rng, dim):
@@ -97,7 +102,7 @@ def _mine_triplets(D, positive, negative, margin, miner, rng, dim):
 
 def _triplet(Z, y, margin, miner, rng, normalized_dim=None):
     """``max(d(a, p) - d(a, n) + margin, 0)`` averaged over the mined triplets."""
-    D, diff = _distances(Z)
+    D = _distances(Z)
     positive, negative = _masks(y)
     if not positive.any() or not negative.any():
         return 0.0, np.zeros_like(Z)
@@ -111,7 +116,7 @@ def _triplet(Z, y, margin, miner, rng, normalized_dim=None):
     weights = np.zeros_like(D)
     np.add.at(weights, (a[active], p[active]), 1.0 / a.size)
     np.add.at(weights, (a[active], n[active]), -1.0 / a.size)
-    return loss, _pair_gradient(diff, D, weights)
+    return loss, _pair_gradient(Z, D, weights)
 
 
 def _cosine(Z, y, margin, miner, rng):

@@ -22,7 +22,13 @@ import scipy.linalg
 
 from ._linalg import rank_tolerance, row_span, symmetrize
 
-__all__ = ["ReducedComponents", "SpanSplit", "components_problem", "wide_span"]
+__all__ = [
+    "ReducedComponents",
+    "SpanSplit",
+    "components_problem",
+    "span_coordinates",
+    "wide_span",
+]
 
 
 def wide_span(X):
@@ -244,3 +250,59 @@ def components_problem(X, L0):
         return X, L0, lambda L: L
     reduced = ReducedComponents(X, L0, U)
     return reduced.X, reduced.L0, reduced.lift
+
+
+def span_coordinates(X, L0):
+    """The data, start and lift of a problem in components ``L`` on the span's coordinates.
+
+    For a first-order method that is not rotation-invariant (Adam scales each
+    entry of ``L`` on its own). The rows of every gradient ``G = dZ^T X_batch``
+    lie in the span ``U`` (rank ``r``) of the training points themselves (not
+    centred: a loss of normalised embeddings, whose ``dZ`` does not sum to
+    zero over a tuple, needs the mean too), so in the coordinates
+    ``[U, U_perp]`` of the input the complement's columns never move.
+    The embedded training points ``L x_i = L U U^T x_i`` stay in the column
+    space ``Q`` of ``L0 U``, and so do the gradients' columns: when ``L0`` has
+    more rows than ``r``, the rows are taken in the coordinates
+    ``[Q, Q_perp]`` too. Training ``R`` (``L0 U``, or ``Q^T L0 U``) on
+    ``X U`` and lifting by ``L = L0 + (Q R - L0 U) U^T`` is the method run in
+    those orthonormal bases at ``r / n_features`` of the cost; losses of
+    distances and norms do not see the rotation of the rows. Unlike
+    :class:`ReducedComponents`, this is not the same run as in the raw
+    coordinates, only the same method in other orthonormal bases.
+
+    Returns
+    -------
+    X_fit : ndarray of shape (n_samples, n_dims)
+    L_start : ndarray of shape (n_rows, n_dims)
+    lift : callable or None
+        Maps components shaped as ``L_start`` to full ones; ``None`` when the
+        data are not wide (``X`` and ``L0`` are then returned as they are).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._span import span_coordinates
+    >>> X = np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 1.0]])
+    >>> X_fit, L_start, lift = span_coordinates(X, np.eye(3))
+    >>> X_fit.shape, L_start.shape
+    ((2, 2), (2, 2))
+    >>> np.allclose(lift(L_start), np.eye(3))
+    True
+    """
+    n_samples, n_features = X.shape
+    U = row_span(X) if n_samples < n_features else None
+    if U is None or U.shape[1] == n_features:
+        return X, L0, None
+    L0U = L0 @ U
+    if L0U.shape[0] > L0U.shape[1]:
+        # More rows than the span's rank: the embedded training points (L x_i = L U U^T x_i)
+        # and so every gradient's columns stay in the column space Q of L0 U.
+        Q, L_start = np.linalg.qr(L0U)
+    else:
+        Q, L_start = None, L0U
+
+    def lift(R):
+        return L0 + ((R if Q is None else Q @ R) - L0U) @ U.T
+
+    return X @ U, L_start, lift

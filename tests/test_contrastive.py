@@ -178,3 +178,51 @@ def test_fit_on_index_tuples_learns_the_labels_metric(wine, method):
     Z = model.transform(X)
     assert knn.fit(Z[train], y[train]).score(Z[test], y[test]) > plain + 0.1
     assert model.n_features_in_ == 33 and model.n_iter_ == 300
+
+
+def _span_start(X, n_components):
+    """The span of ``X``'s rows and the reduced start of ``init="identity"`` on it."""
+    from sklearn_metric._linalg import row_span
+
+    U = row_span(X)
+    L0U = np.eye(X.shape[1])[:n_components] @ U
+    if n_components > U.shape[1]:
+        return U, np.linalg.qr(L0U)[1]
+    return U, L0U
+
+
+@pytest.mark.parametrize("loss", ["triplet", "cosine", "contrastive"])
+@pytest.mark.parametrize("n_components", [10, 40])
+def test_wide_fit_is_the_fit_on_the_span_coordinates(loss, n_components):
+    # 30 points in 50 dimensions, off-centre (the cosine loss needs the mean in the span).
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(30, 50) + 3, np.repeat(np.arange(5), 6)
+    params = dict(loss=loss, miner="hard", max_iter=30, random_state=0)
+    wide = ContrastiveEmbedding(n_components=n_components, init="identity", **params).fit(X, y)
+    U, R0 = _span_start(X, n_components)
+    on_span = ContrastiveEmbedding(init=R0, **params).fit(X @ U, y)
+    assert wide.components_.shape == (n_components, 50)
+    assert not np.allclose(on_span.components_, R0)  # it trained
+    # The same embedding of the training points up to a rotation of its axes ...
+    Zw, Zs = wide.transform(X), on_span.transform(X @ U)
+    assert_allclose(Zw @ Zw.T, Zs @ Zs.T, atol=1e-9)
+    # ... and the start's action off the span.
+    P = np.eye(50) - U @ U.T
+    assert_allclose(wide.components_ @ P, np.eye(50)[:n_components] @ P, atol=1e-12)
+
+
+def test_wide_fit_pairs_and_callback_see_full_components():
+    rng = np.random.RandomState(1)
+    points = rng.randn(12, 30)
+    pairs = np.array([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [10, 11]])
+    y = np.array([1, -1, 1, -1, 1, -1])
+    shapes = []
+    emb = ContrastiveEmbedding(
+        n_components=5, max_iter=5, random_state=0, callback=lambda L, i: shapes.append(L.shape)
+    )
+    emb.fit_pairs(pairs, y, preprocessor=points)
+    assert shapes == [(5, 30)] * 5
+    assert emb.components_.shape == (5, 30)
+    # Adam's moments restart in the raw coordinates: partial_fit steps after a wide fit.
+    emb.partial_fit(points, np.repeat([0, 1], 6))
+    assert emb.n_iter_ == 6 and np.all(np.isfinite(emb.components_))
