@@ -14,6 +14,7 @@ from ._constraints import find_target_neighbors
 from ._lmnn import LMNN
 from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
 from ._optim import LBFGS, run_for_components
+from ._span import ReducedComponents, SpanDistances, wide_span
 from .base import MetricLearnerMixin, validate_labelled_data
 from .neighbors._ann import check_n_neighbors
 from .neighbors._energy import block_energy
@@ -76,6 +77,15 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
     by every metric (the impostor search itself is blocked): on isolet (6238
     points, 172 dimensions) 104 metrics of full rank peak at 2.4 GB; lower
     ``n_components`` or ``n_metrics`` on large sets.
+
+    Wide data (fewer samples than features: faces): every ``L_c`` moves only
+    on the span of the centred training points, as LMNN's, so the joint phase
+    solves for ``rank x rank`` blocks with the same iterates as the full
+    problem, and the fitted model measures distances to the training points
+    in ``2 rank + 1`` dimensions; ``components_per_metric_`` is then built
+    when read (``n_metrics * n_components * n_features`` floats). On 280
+    olivetti faces (4096 pixels, 40 metrics) the fit takes seconds instead of
+    running out of 16 GiB.
 
     It is also the classifier in the learned local metrics (``predict``,
     ``predict_proba``, ``score``, ``kneighbors``): a query is compared with
@@ -246,11 +256,18 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
             random_state=self.random_state,
         ).fit(X, y_enc)
         L = lmnn.components_
-        Z = X @ L.T
+        # Wide data: every L_c moves only on the span of the points (ReducedComponents),
+        # so the joint phase runs there, with the same iterates.
+        U = wide_span(X)
+        reduced = None if U is None else ReducedComponents(X, L, U)
+        X_fit, L_fit = (X, L) if reduced is None else (reduced.X, reduced.L0)
+        Z = X_fit @ L_fit.T  # the training points' distances of X @ L.T
         assign = self._assign(Z, y_enc)
         n_metrics = assign.max() + 1
         targets = find_target_neighbors(Z, y_enc, self.n_neighbors)
-        objective = MultiMetricObjective(X, y_enc, targets, assign, n_metrics, L.shape[0], self.mu)
+        objective = MultiMetricObjective(
+            X_fit, y_enc, targets, assign, n_metrics, L_fit.shape[0], self.mu
+        )
         lbfgs = LBFGS(
             objective,
             objective.shape,
@@ -265,20 +282,49 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
                 ("Searches", 9, lambda: objective.candidates.n_searches),
             ],
         )
-        L0 = np.broadcast_to(L, objective.shape)
+        L0 = np.broadcast_to(L_fit, objective.shape)
         result = run_for_components(
             lbfgs, L0, "MultiMetricLMNN (lbfgs)", is_complete=objective.search_again
         )
         self.global_lmnn_ = lmnn
         self.components_ = L
-        self.components_per_metric_ = result.x
         self.metric_of_point_ = assign
         self.cluster_centers_ = _cluster_means(X, assign, n_metrics)
         self.classes_ = classes
         self.n_iter_ = lbfgs.n_iter
         self.loss_ = result.fun
-        self._index(X, y_enc, targets)
+        span = None if reduced is None else SpanDistances(reduced, X.mean(axis=0))
+        if span is not None and span.n_dims < X.shape[1]:
+            # Distances to the training points in rank + k + 1 dimensions, not n_features.
+            self._span = span
+            self._reduced_components = result.x
+            self._local_components = span.components(result.x)
+            features = span.features(X, on_span=True)
+        else:
+            self._span = None
+            self._local_components = result.x if span is None else span.lift(result.x)
+            features = X
+        self._index(features, y_enc, targets)
         return self
+
+    @property
+    def components_per_metric_(self):
+        """ndarray of shape (n_metrics, n_components, n_features): the map of each metric.
+
+        On wide data it is built when read, from the span form the fit keeps
+        (``n_metrics * n_components * n_features`` floats).
+        """
+        if not hasattr(self, "_local_components"):
+            raise AttributeError(
+                "'MultiMetricLMNN' object has no attribute 'components_per_metric_'"
+            )
+        if self._span is None:
+            return self._local_components
+        return self._span.lift(self._reduced_components)
+
+    def _features(self, X):
+        """The points as the local components see them (themselves, off wide data)."""
+        return X if self._span is None else self._span.features(X)
 
     def _assign(self, Z, y_enc):
         """The metric of each training point: its class, or its k-means cluster."""
@@ -300,10 +346,11 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         return assign
 
     def _index(self, X, y_enc, targets):
-        """Each metric's training points, embedded by it and indexed for search, and
-        the margins ``1 + D(x_i, x_j)`` of the target pairs for the energy rule."""
+        """Each metric's training points (``X``: their features), embedded by it and
+        indexed for search, and the margins ``1 + D(x_i, x_j)`` of the target pairs for
+        the energy rule."""
         self._X_train, self._y_train = X, y_enc
-        Zs = [X @ L.T for L in self.components_per_metric_]
+        Zs = [X @ L.T for L in self._local_components]
         rows = np.repeat(np.arange(X.shape[0]), targets.shape[1])
         valid = targets.ravel() >= 0
         margins = np.full(targets.size, -np.inf)
@@ -312,12 +359,21 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         )
         self._margins = margins.reshape(targets.shape)
         self._members, self._searches = [], []
-        for c, L in enumerate(self.components_per_metric_):
+        for c, L in enumerate(self._local_components):
             members = np.flatnonzero(self.metric_of_point_ == c)
             self._members.append(members)
             self._searches.append(NearestNeighbors().fit(X[members] @ L.T))
 
-    _private_fitted_attributes = ("_X_train", "_y_train", "_members", "_searches", "_margins")
+    _private_fitted_attributes = (
+        "_X_train",
+        "_y_train",
+        "_members",
+        "_searches",
+        "_margins",
+        "_span",
+        "_local_components",
+        "_reduced_components",
+    )
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
         """The nearest training points of each query, each in its own metric.
@@ -346,11 +402,11 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
             Q = self._X_train
         else:
             Q = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-            Q = Q.astype(np.float64, copy=False)
+            Q = self._features(Q.astype(np.float64, copy=False))
         check_n_neighbors(k, n_train, Q.shape[0], is_train)  # scikit-learn's checks and words
         dists, inds = [], []
         for L, members, search in zip(
-            self.components_per_metric_, self._members, self._searches, strict=True
+            self._local_components, self._members, self._searches, strict=True
         ):
             # One extra neighbour for the training points: a point may find itself.
             k_c = min(k + is_train, members.size)
@@ -381,8 +437,10 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         check_is_fitted(self)
         Q = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         Q = Q.astype(np.float64, copy=False)
+        query_metric = None if self.n_metrics == "classes" else self._query_metric(Q)
+        Q = self._features(Q)
         X_train, y, assign = self._X_train, self._y_train, self.metric_of_point_
-        Ls = self.components_per_metric_
+        Ls = self._local_components
         n_classes = self.classes_.shape[0]
         out = np.empty((Q.shape[0], n_classes))
         step = max(1, 2**21 // max(1, X_train.shape[0] * max(1, len(Ls))))
@@ -396,7 +454,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
                 impostor = [np.ascontiguousarray(per_metric[:, :, c]) for c in range(n_classes)]
                 impostor_distances = impostor.__getitem__
             else:
-                own = per_metric[np.arange(q.shape[0]), :, self._query_metric(q)]
+                own = per_metric[np.arange(q.shape[0]), :, query_metric[start : start + step]]
                 impostor_distances = lambda c, own=own: own  # noqa: E731
             out[start : start + step] = block_energy(
                 D, impostor_distances, y, self._margins, self.mu, self.n_neighbors, n_classes

@@ -24,6 +24,7 @@ from ._linalg import rank_tolerance, row_span, symmetrize
 
 __all__ = [
     "ReducedComponents",
+    "SpanDistances",
     "SpanSplit",
     "components_problem",
     "span_coordinates",
@@ -306,3 +307,90 @@ def span_coordinates(X, L0):
         return L0 + ((R if Q is None else Q @ R) - L0U) @ U.T
 
     return X @ U, L_start, lift
+
+
+class SpanDistances:
+    """Distances to the training points in every lift of a :class:`ReducedComponents`,
+    without the lifted ``(n_components, n_features)`` matrices.
+
+    For ``L = L0 (I - U U^T) + Q R U^T`` and a training point ``x_i`` (on the
+    span: ``(I - U U^T)(x_i - m) = 0`` with ``m`` the training mean),
+    ``L (x - x_i) = a(x) + Q R U^T (x - x_i)`` with ``a(x) = L0 (I - U U^T)(x - m)``,
+    so ``||L (x - x_i)||^2 = ||Q^T a(x) + R U^T (x - x_i)||^2 + ||a(x) - Q Q^T a(x)||^2``.
+    :meth:`features` maps points to ``[U^T x, Q^T a(x), ||a(x) - Q Q^T a(x)||]``
+    and :meth:`components` maps ``R`` to ``[[R, I, 0], [0, 0, 1]]``; their
+    product gives those distances in ``rank + k + 1`` dimensions (``k`` the
+    rows of ``R``), whatever ``n_features``. Only distances from a point to
+    a training point are preserved.
+
+    Parameters
+    ----------
+    reduced : ReducedComponents
+    mean : ndarray of shape (n_features,)
+        Mean of the training points.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._span import ReducedComponents, SpanDistances, wide_span
+    >>> rng = np.random.RandomState(0)
+    >>> X, L0 = rng.randn(3, 5), rng.randn(4, 5)
+    >>> reduced = ReducedComponents(X, L0, wide_span(X))
+    >>> span = SpanDistances(reduced, X.mean(axis=0))
+    >>> R = reduced.L0 + 0.1
+    >>> q = rng.randn(1, 5)
+    >>> direct = np.linalg.norm((q - X) @ reduced.lift(R).T, axis=1)
+    >>> Lr = span.components(R)
+    >>> F, F_train = span.features(q), span.features(X, on_span=True)
+    >>> via_span = np.linalg.norm((F - F_train) @ Lr.T, axis=1)
+    >>> bool(np.allclose(direct, via_span))
+    True
+    """
+
+    def __init__(self, reduced, mean):
+        self.U = reduced.U
+        self.Q = reduced.Q
+        self.L0 = reduced._L0_full
+        self.L0U = self.L0 @ self.U
+        self.mean = mean
+
+    @property
+    def n_rows(self):
+        return self.L0.shape[0] if self.Q is None else self.Q.shape[1]
+
+    @property
+    def n_dims(self):
+        """Dimension of :meth:`features`."""
+        return self.U.shape[1] + self.n_rows + 1
+
+    def features(self, X, on_span=False):
+        """``[U^T x, Q^T a(x), ||a(x) - Q Q^T a(x)||]`` of each row; the training points
+        (``on_span``) have exactly zero ``a``."""
+        S = X @ self.U
+        k = self.n_rows
+        if on_span:
+            return np.hstack([S, np.zeros((X.shape[0], k + 1))])
+        centred = X - self.mean
+        A = centred @ self.L0.T - (centred @ self.U) @ self.L0U.T
+        if self.Q is None:
+            return np.hstack([S, A, np.zeros((X.shape[0], 1))])
+        QA = A @ self.Q
+        rest = np.linalg.norm(A - QA @ self.Q.T, axis=1)
+        return np.hstack([S, QA, rest[:, None]])
+
+    def components(self, R):
+        """``[[R, I, 0], [0, 0, 1]]`` of reduced components ``R`` (k, rank), or of a stack
+        of them (n, k, rank)."""
+        R = np.asarray(R)
+        k, r = R.shape[-2:]
+        out = np.zeros(R.shape[:-2] + (k + 1, r + k + 1))
+        out[..., :k, :r] = R
+        out[..., :k, r : r + k] = np.eye(k)
+        out[..., k, r + k] = 1.0
+        return out
+
+    def lift(self, R):
+        """The full components ``L0 (I - U U^T) + Q R U^T`` of ``R`` (k, rank), or of a
+        stack of them (n, k, rank)."""
+        left = R if self.Q is None else self.Q @ R
+        return self.L0 + (left - self.L0U) @ self.U.T

@@ -187,3 +187,30 @@ def test_kneighbors_checks_n_neighbors_as_scikit_learn_does():
     with pytest.raises(TypeError, match="n_neighbors does not take"):
         model.kneighbors(X, n_neighbors=2.5)
     assert model.kneighbors(X, n_neighbors=20)[1].shape == (20, 20)
+
+
+@pytest.mark.parametrize("n_components", [None, 3])
+@pytest.mark.parametrize("n_metrics", ["classes", 4])
+def test_wide_data_runs_on_the_span_with_the_full_problems_answer(
+    monkeypatch, n_components, n_metrics
+):
+    # 24 points in 80 dimensions: every L_c moves on the 23-dimensional span only.
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(3), 8)
+    X = rng.randn(24, 80) + 2 * y[:, None] * (np.arange(80) < 3)
+    Q = rng.randn(7, 80)  # queries off the span
+    params = dict(n_metrics=n_metrics, n_components=n_components, max_iter=2, random_state=0)
+    wide = MultiMetricLMNN(**params).fit(X, y)
+    assert wide._local_components.shape[-1] < 80  # solved and indexed on the span
+    monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)
+    full = MultiMetricLMNN(**params).fit(X, y)
+    assert wide.n_iter_ == full.n_iter_
+    assert_allclose(wide.components_per_metric_, full.components_per_metric_, atol=1e-8)
+    assert_allclose(wide.loss_, full.loss_, rtol=1e-8)
+    for queries in (Q, X, None):
+        dist_w, ind_w = wide.kneighbors(queries, 5)
+        dist_f, ind_f = full.kneighbors(queries, 5)
+        assert_allclose(dist_w, dist_f, atol=1e-6)  # sqrt of rounding at distance 0
+        assert_array_equal(ind_w, ind_f)
+    assert_allclose(wide.energy(Q), full.energy(Q), rtol=1e-7, atol=1e-7)
+    assert_array_equal(wide.predict(Q), full.predict(Q))
