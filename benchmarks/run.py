@@ -308,7 +308,8 @@ def plot_error_vs_time(table, path):
     cols = min(4, len(datasets))
     rows = int(np.ceil(len(datasets) / cols))
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
-    for ax, dataset in zip(axes.ravel(), datasets, strict=True):
+    # The grid may have more panels than datasets (turned off below).
+    for ax, dataset in zip(axes.ravel(), datasets, strict=False):
         for method, result in table[dataset].items():
             if not _ok(result) or method == "euclidean":
                 continue
