@@ -214,3 +214,22 @@ def test_wide_data_runs_on_the_span_with_the_full_problems_answer(
         assert_array_equal(ind_w, ind_f)
     assert_allclose(wide.energy(Q), full.energy(Q), rtol=1e-7, atol=1e-7)
     assert_array_equal(wide.predict(Q), full.predict(Q))
+
+
+def test_wide_data_with_few_features_keeps_the_lifted_maps(monkeypatch):
+    # 24 points in 40 dimensions: solved on the 23-dimensional span, but 2 * 23 + 1 = 47
+    # span dimensions would be more than the 40 features, so the lifted maps are kept.
+    rng = np.random.RandomState(0)
+    y = np.repeat(np.arange(3), 8)
+    X = rng.randn(24, 40) + 0.5 * y[:, None] * (np.arange(40) < 3)
+    Q = rng.randn(5, 40)
+    params = dict(max_iter=2, random_state=0)
+    wide = MultiMetricLMNN(**params).fit(X, y)
+    assert wide._span is None and wide._local_components.shape == (3, 40, 40)
+    monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)
+    full = MultiMetricLMNN(**params).fit(X, y)
+    assert_allclose(wide.components_per_metric_, full.components_per_metric_, atol=1e-8)
+    dist_w, ind_w = wide.kneighbors(Q, 5)
+    dist_f, ind_f = full.kneighbors(Q, 5)
+    assert_allclose(dist_w, dist_f, atol=1e-7)
+    assert_array_equal(ind_w, ind_f)
