@@ -16,6 +16,7 @@ __all__ = [
     "find_target_neighbors",
     "impostors_of_rows",
     "local_metric_impostors",
+    "neighbourhood_triplets",
     "pair_squared_distances",
     "squared_distances_rows",
 ]
@@ -155,6 +156,66 @@ def pair_squared_distances(Z, rows, cols):
     result = np.empty_like(out)
     result[order] = out
     return result
+
+
+def neighbourhood_triplets(Z, y, anchors, n_genuine, n_impostors):
+    """``(anchor, positive, negative)`` triplets from each anchor's neighbourhood.
+
+    Every anchor is paired with each of its ``n_genuine`` nearest points of
+    its class and each of its ``n_impostors`` nearest points of other classes
+    (Euclidean distances between the rows of ``Z``; scikit-learn's neighbour
+    search, class by class, so memory stays bounded): the triplets a k-NN rule
+    depends on, as LMNN's target neighbours and impostors. An anchor whose
+    class or whose complement is smaller gets what there is (none when it is
+    alone in its class).
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    anchors : ndarray of shape (n_anchors,)
+        Indices of the anchors.
+    n_genuine, n_impostors : int
+
+    Returns
+    -------
+    triplets : ndarray of shape (n_triplets, 3)
+        At most ``n_anchors * n_genuine * n_impostors`` rows, class by class.
+    """
+    found = [np.empty((0, 3), dtype=np.intp)]
+    for label in np.unique(y[anchors]):
+        rows = anchors[y[anchors] == label]
+        members, others = np.flatnonzero(y == label), np.flatnonzero(y != label)
+        kg, ki = min(n_genuine, members.size - 1), min(n_impostors, others.size)
+        if kg < 1 or ki < 1:
+            continue
+        near = NearestNeighbors(n_neighbors=kg + 1).fit(Z[members])
+        genuine = _drop_self(members[near.kneighbors(Z[rows], return_distance=False)], rows)
+        far = NearestNeighbors(n_neighbors=ki).fit(Z[others])
+        impostors = others[far.kneighbors(Z[rows], return_distance=False)]
+        found.append(
+            np.column_stack(
+                [
+                    np.repeat(rows, kg * ki),
+                    np.repeat(genuine, ki, axis=1).ravel(),
+                    np.tile(impostors, (1, kg)).ravel(),
+                ]
+            )
+        )
+    return np.vstack(found)
+
+
+def _drop_self(neighbours, rows):
+    """Each row's ``k + 1`` neighbours without the row itself (the last one when
+    the row is not among them, as with duplicate points)."""
+    is_self = neighbours == rows[:, None]
+    missing = ~is_self.any(axis=1)
+    is_self[missing, -1] = True
+    first = is_self.argmax(axis=1)  # one column per row to drop
+    keep = np.ones(neighbours.shape, dtype=bool)
+    keep[np.arange(neighbours.shape[0]), first] = False
+    return neighbours[keep].reshape(neighbours.shape[0], -1)
 
 
 def _distance_factors(Z):

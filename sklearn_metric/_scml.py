@@ -9,9 +9,9 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
+from ._constraints import neighbourhood_triplets
 from ._linalg import components_from_factor, components_from_psd
 from ._optim import warn_not_converged
-from ._sampling import sample_triplets
 from ._span import wide_span
 from ._tuples import Tuples, validate_tuples
 from .base import MetricLearnerMixin, validate_labelled_data
@@ -140,8 +140,15 @@ class SCML(MetricLearnerMixin):
     magnitude 1 (so the margin, ``beta`` and ``gamma`` do not depend on the
     units of ``X``), and ``w`` mapped back.
 
-    ``fit(X, y)`` draws ``n_triplets`` triplets from the labels;
-    ``fit_triplets`` takes ``(anchor, positive, negative)`` triplets.
+    ``fit(X, y)`` builds triplets from neighbourhoods, as a k-NN rule sees
+    them: each of up to ``n_triplets`` random anchors with each of its
+    ``k_genuine`` nearest points of its class (positives) and its
+    ``k_impostor`` nearest points of other classes (negatives), Euclidean in
+    the input space, of which ``n_triplets`` are kept at random (the
+    constraints of metric-learn's ``SCML_Supervised``; random triplets of
+    random points, most of them already in order, gave a 3-NN error of 4.7%
+    on letter against 4.1%). ``fit_triplets`` takes
+    ``(anchor, positive, negative)`` triplets.
 
     Parameters
     ----------
@@ -163,7 +170,15 @@ class SCML(MetricLearnerMixin):
         (``"lda"`` builds at most ``n_classes - 1`` per neighbourhood).
 
     n_triplets : int or None, default=None
-        Triplets drawn by ``fit(X, y)``; ``None`` means ``20 * n_classes**2``.
+        Triplets ``fit(X, y)`` keeps; ``None`` means ``20 * n_classes**2``.
+
+    k_genuine : int, default=3
+        Positives per anchor in ``fit(X, y)``: its nearest points of its class
+        (fewer in a smaller class; a point alone in its class is no anchor).
+
+    k_impostor : int, default=10
+        Negatives per anchor in ``fit(X, y)``: its nearest points of other
+        classes.
 
     gamma : float, default=5e-3
         AdaGrad learning rate.
@@ -229,6 +244,8 @@ class SCML(MetricLearnerMixin):
         "basis": [StrOptions({"triplet_diffs", "lda"}), np.ndarray],
         "n_basis": [Interval(Integral, 1, None, closed="left"), None],
         "n_triplets": [Interval(Integral, 1, None, closed="left"), None],
+        "k_genuine": [Interval(Integral, 1, None, closed="left")],
+        "k_impostor": [Interval(Integral, 1, None, closed="left")],
         "gamma": [Interval(Real, 0, None, closed="neither")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -244,6 +261,8 @@ class SCML(MetricLearnerMixin):
         basis="triplet_diffs",
         n_basis=None,
         n_triplets=None,
+        k_genuine=3,
+        k_impostor=10,
         gamma=5e-3,
         max_iter=10000,
         batch_size=10,
@@ -255,6 +274,8 @@ class SCML(MetricLearnerMixin):
         self.basis = basis
         self.n_basis = n_basis
         self.n_triplets = n_triplets
+        self.k_genuine = k_genuine
+        self.k_impostor = k_impostor
         self.gamma = gamma
         self.max_iter = max_iter
         self.batch_size = batch_size
@@ -282,8 +303,7 @@ class SCML(MetricLearnerMixin):
         self._check_n_components(X.shape[1])
         X = X.astype(np.float64, copy=False)
         rng = check_random_state(self.random_state)
-        n = self.n_triplets or 20 * classes.size**2
-        t = sample_triplets(y_enc, n, rng)
+        t = self._neighbourhood_triplets(X, y_enc, self.n_triplets or 20 * classes.size**2, rng)
         basis = None
         if isinstance(self.basis, str) and self.basis == "lda":
             with threadpool_limits(limits=1):
@@ -316,6 +336,20 @@ class SCML(MetricLearnerMixin):
         rng = check_random_state(self.random_state)
         tuples = tuples.compact()
         return self._fit(tuples.mapped(tuples.points.astype(np.float64, copy=False)), rng, None)
+
+    def _neighbourhood_triplets(self, X, y, n_triplets, rng):
+        """``n_triplets`` triplets (fewer when there are not that many), drawn at random
+        from the neighbourhood triplets of up to ``n_triplets`` random anchors."""
+        anchors = rng.choice(X.shape[0], min(X.shape[0], n_triplets), replace=False)
+        triplets = neighbourhood_triplets(X, y, np.sort(anchors), self.k_genuine, self.k_impostor)
+        if triplets.shape[0] == 0:
+            raise ValueError(
+                "SCML needs a class with two points or more to build triplets from labels; "
+                "every class has one point."
+            )
+        if triplets.shape[0] > n_triplets:
+            triplets = triplets[rng.choice(triplets.shape[0], n_triplets, replace=False)]
+        return triplets
 
     def _n_basis(self, n_features):
         return self.n_basis or min(20 * n_features, _MAX_DEFAULT_BASIS)

@@ -8,6 +8,7 @@ from sklearn_metric._constraints import (
     find_impostors,
     find_target_neighbors,
     impostors_of_rows,
+    neighbourhood_triplets,
     pair_squared_distances,
     squared_distances_rows,
 )
@@ -142,3 +143,41 @@ def test_pair_outer_sum_is_the_sum_over_pairs(with_map):
     )
     S = pair_outer_sum(Z, X, rows, cols, weights, L=L if with_map else None)
     np.testing.assert_allclose(S, expected, atol=1e-10)
+
+
+def test_neighbourhood_triplets_by_hand():
+    # On a line: class 0 at 0, 1, 3 and class 1 at 10, 11, 20.
+    Z = np.array([[0.0], [1.0], [3.0], [10.0], [11.0], [20.0]])
+    y = np.array([0, 0, 0, 1, 1, 1])
+    found = neighbourhood_triplets(Z, y, np.array([0, 4]), n_genuine=1, n_impostors=2)
+    # Point 0: nearest of its class 1; nearest others 10, 11. Point 4: 10; then 3, 1.
+    expected = {(0, 1, 3), (0, 1, 4), (4, 3, 2), (4, 3, 1)}
+    assert set(map(tuple, found.tolist())) == expected
+
+
+def test_neighbourhood_triplets_match_brute_force(data):
+    X, y = data
+    anchors = np.array([0, 5, 17, 64, 119])
+    found = neighbourhood_triplets(X, y, anchors, n_genuine=3, n_impostors=4)
+    d = ((X[:, None] - X[None]) ** 2).sum(-1)
+    expected = set()
+    for a in anchors:
+        same = np.flatnonzero((y == y[a]) & (np.arange(len(y)) != a))
+        other = np.flatnonzero(y != y[a])
+        genuine = same[np.argsort(d[a, same])[:3]]
+        impostors = other[np.argsort(d[a, other])[:4]]
+        expected |= {(a, j, m) for j in genuine for m in impostors}
+    assert set(map(tuple, found.tolist())) == expected
+    assert found.shape == (len(anchors) * 12, 3)
+
+
+def test_neighbourhood_triplets_small_classes_and_duplicates():
+    # A point alone in its class anchors nothing; a duplicate is a neighbour, not self.
+    Z = np.array([[0.0], [0.0], [5.0], [9.0]])
+    y = np.array([0, 0, 0, 1])
+    found = neighbourhood_triplets(Z, y, np.arange(4), n_genuine=5, n_impostors=5)
+    assert not np.any(found[:, 0] == 3)
+    assert not np.any(found[:, 0] == found[:, 1])
+    assert {(0, 1, 3), (0, 2, 3), (1, 0, 3), (1, 2, 3), (2, 0, 3), (2, 1, 3)} == set(
+        map(tuple, found.tolist())
+    )

@@ -79,7 +79,7 @@ def unreachable_solvers(monkeypatch):
         (itml_module, "itml_projections"),
         (base_module, "pairs_from_labels"),  # ITML, SDML
         (lsml_module, "sample_quadruplets"),
-        (scml_module, "sample_triplets"),
+        (scml_module, "neighbourhood_triplets"),
         (lsml_module, "lsml_objective"),
         (scml_module, "scml_loss"),
         (sdml_module, "graphical_lasso"),

@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_metric._sdml as sdml_module
 from sklearn_metric import LSML, SCML, SDML
+from sklearn_metric._constraints import neighbourhood_triplets
 from sklearn_metric._lsml import lsml_objective
 from sklearn_metric._scml import scml_loss, triplet_diffs_basis
 from sklearn_metric._sdml import largest_safe_balance, pair_loss_matrix
@@ -145,6 +146,31 @@ def test_triplet_diffs_basis_without_a_separating_direction():
     msg = "basis='triplet_diffs' found no direction along which the negatives lie farther"
     with pytest.raises(ValueError, match=re.escape(msg)):
         SCML().fit_triplets(triplets)
+
+
+def test_scml_fit_from_labels_uses_neighbourhood_triplets(monkeypatch, wine):
+    import sklearn_metric._scml as scml_module
+
+    X, y = wine
+    seen = []
+
+    def spy(Z, labels, anchors, n_genuine, n_impostors):
+        seen.append((anchors, n_genuine, n_impostors))
+        return neighbourhood_triplets(Z, labels, anchors, n_genuine, n_impostors)
+
+    monkeypatch.setattr(scml_module, "neighbourhood_triplets", spy)
+    est = SCML(n_triplets=50, k_genuine=2, k_impostor=4, random_state=0).fit(X, y)
+    anchors, n_genuine, n_impostors = seen[0]
+    assert (n_genuine, n_impostors) == (2, 4)
+    assert anchors.size == 50 and np.unique(anchors).size == 50
+    assert est.weights_.shape[0] == est.basis_.shape[0]
+
+
+def test_scml_from_labels_needs_a_class_with_two_points():
+    X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
+    msg = "SCML needs a class with two points or more to build triplets from labels"
+    with pytest.raises(ValueError, match=msg):
+        SCML().fit(X, [0, 1, 2])
 
 
 def test_scml_triplets_by_index_and_weights(wine):
