@@ -342,14 +342,16 @@ class SCML(MetricLearnerMixin):
 
     def _neighbourhood_triplets(self, X, y, n_triplets, rng):
         """``n_triplets`` triplets (fewer when there are not that many), drawn at random
-        from the neighbourhood triplets of up to ``n_triplets`` random anchors."""
-        anchors = rng.choice(X.shape[0], min(X.shape[0], n_triplets), replace=False)
-        triplets = neighbourhood_triplets(X, y, np.sort(anchors), self.k_genuine, self.k_impostor)
-        if triplets.shape[0] == 0:
+        from the neighbourhood triplets of up to ``n_triplets`` random anchors (points
+        whose class has another point)."""
+        eligible = np.flatnonzero(np.bincount(y)[y] > 1)
+        if eligible.size == 0:
             raise ValueError(
                 "SCML needs a class with two points or more to build triplets from labels; "
                 "every class has one point."
             )
+        anchors = rng.choice(eligible, min(eligible.size, n_triplets), replace=False)
+        triplets = neighbourhood_triplets(X, y, np.sort(anchors), self.k_genuine, self.k_impostor)
         if triplets.shape[0] > n_triplets:
             triplets = triplets[rng.choice(triplets.shape[0], n_triplets, replace=False)]
         return triplets

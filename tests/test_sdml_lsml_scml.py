@@ -166,6 +166,15 @@ def test_scml_fit_from_labels_uses_neighbourhood_triplets(monkeypatch, wine):
     assert est.weights_.shape[0] == est.basis_.shape[0]
 
 
+def test_scml_anchors_skip_points_alone_in_their_class(wine):
+    # One triplet, with most classes single points: the anchor must come from the class of two.
+    X, _ = wine
+    y = np.arange(20)
+    y[[5, 11]] = 0  # class 0 holds points 0, 5 and 11; every other class one point
+    est = SCML(n_triplets=1, max_iter=200, random_state=0).fit(X[:20], y)
+    assert est.weights_.shape == (est.basis_.shape[0],)
+
+
 def test_scml_from_labels_needs_a_class_with_two_points():
     X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]])
     msg = "SCML needs a class with two points or more to build triplets from labels"
