@@ -11,6 +11,8 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
+from ._kernels import compiled, run_split, split_bounds
+
 __all__ = [
     "find_impostors",
     "find_target_neighbors",
@@ -105,6 +107,11 @@ def _nearest_others(Z, k):
 # (164 dimensions) within the run-to-run noise, and slowed LMNN on digits by 40%:
 # glibc then serves the fit's other arrays from fresh (page-faulting) mappings.
 _PAIR_CHUNK_ENTRIES = 2**21
+# From this many pairs on, squared_distances_rows runs the compiled kernel (when
+# numba is installed), split over threads: no gathered copies. 500,000 pairs of
+# MNIST (164 dimensions): 280 ms gathered, 75 ms compiled, 40 ms on two threads.
+# Fewer pairs stay on numpy, so small fits never wait for a compilation.
+_COMPILED_MIN_PAIRS = 2**16
 
 
 def squared_distances_rows(Z, rows, cols):
@@ -116,6 +123,16 @@ def squared_distances_rows(Z, rows, cols):
     rows, cols = np.asarray(rows), np.asarray(cols)
     flat_rows, flat_cols = rows.ravel(), cols.ravel()
     out = np.empty(flat_rows.size, dtype=np.result_type(Z.dtype, np.float32))
+    kernel = compiled("pair_distances") if flat_rows.size >= _COMPILED_MIN_PAIRS else None
+    if kernel is not None and Z.dtype in (np.float32, np.float64):
+        args = (
+            np.ascontiguousarray(Z),
+            np.ascontiguousarray(flat_rows),
+            np.ascontiguousarray(flat_cols),
+            out,
+        )
+        run_split(kernel, args, split_bounds(flat_rows.size))
+        return out.reshape(rows.shape)
     chunk = max(256, _PAIR_CHUNK_ENTRIES // max(1, Z.shape[1]))
     for start in range(0, flat_rows.size, chunk):
         stop = start + chunk

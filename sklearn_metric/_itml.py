@@ -9,7 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import on_span, prior_matrix, prior_split
-from ._itml_kernel import compiled_sweep
+from ._kernels import compiled
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
 from ._span import SpanSplit
@@ -34,6 +34,11 @@ def default_bounds(points, M0, random_state):
     squared = norms[:, None] + norms[None, :] - 2 * Z @ Z.T
     upper = squared[np.triu_indices(points.shape[0], 1)]
     return np.percentile(np.maximum(upper, 0), [5, 95])
+
+
+def compiled_sweep():
+    """ITML's sweep compiled with numba, or ``None`` without numba."""
+    return compiled("itml_sweep")
 
 
 def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):

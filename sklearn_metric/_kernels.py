@@ -1,0 +1,134 @@
+"""Inner loops compiled with numba when it is installed (the ``fast`` extra).
+
+Everything runs without numba: each caller keeps a numpy/scipy path and asks
+:func:`compiled` for the compiled kernel, which is ``None`` without numba.
+The kernels are plain Python functions here, compiled on first use with
+``nogil=True``: long calls are split over threads (:func:`run_split`) on the
+caller's own threads, never by numba's threading layer, whose default
+(``workqueue``) aborts the process when two threads launch parallel kernels
+at once (``GridSearchCV`` or dask threads fitting side by side).
+
+Kernels:
+
+- ``itml_sweep``: one cyclic sweep of ITML's projections;
+- ``pair_distances``: ``||Z[rows] - Z[cols]||^2`` without gathered copies;
+- ``row_weighted_sums``: ``W @ X`` for a pair graph ``W`` in compressed rows.
+
+This module imports nothing from the rest of the package.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+__all__ = ["compiled", "n_threads", "run_split", "split_bounds"]
+
+# Reassociation only (vectorised sums); no assumption that values are finite.
+_FASTMATH = {"reassoc", "nsz", "contract", "arcp"}
+_COMPILED = {}
+
+
+def _itml_sweep(A, diffs, deltas, xi, lam, shrink, gamma, Av):
+    """One cyclic sweep of ITML's projections; ``A`` (symmetric, C order), ``xi`` and
+    ``lam`` change in place. ``Av`` is scratch of length ``n_features``."""
+    n, d = diffs.shape
+    for c in range(n):
+        v = diffs[c]
+        p = 0.0
+        for i in range(d):
+            s = 0.0
+            for j in range(d):
+                s += A[i, j] * v[j]
+            Av[i] = s
+            p += v[i] * s
+        delta = deltas[c]
+        alpha = min(lam[c], shrink * delta * (1.0 / p - 1.0 / xi[c]))
+        if alpha == 0.0:
+            continue
+        beta = delta * alpha / (1.0 - delta * alpha * p)
+        xi[c] = gamma * xi[c] / (gamma + delta * alpha * xi[c])
+        lam[c] -= alpha
+        for i in range(d):
+            bi = beta * Av[i]
+            for j in range(d):
+                A[i, j] += bi * Av[j]
+
+
+def _pair_distances(Z, rows, cols, out, start, stop):
+    """``out[p] = ||Z[rows[p]] - Z[cols[p]]||^2`` for ``p`` in ``[start, stop)``."""
+    n_dims = Z.shape[1]
+    for p in range(start, stop):
+        a, b = rows[p], cols[p]
+        total = 0.0
+        for j in range(n_dims):
+            diff = Z[a, j] - Z[b, j]
+            total += diff * diff
+        out[p] = total
+
+
+def _row_weighted_sums(indptr, cols, weights, X, out, start, stop):
+    """``out[i] = sum_p weights[p] * X[cols[p]]`` over ``p`` in
+    ``[indptr[i], indptr[i + 1])``, for rows ``i`` in ``[start, stop)``."""
+    n_features = X.shape[1]
+    for i in range(start, stop):
+        for j in range(n_features):
+            out[i, j] = 0.0
+        for p in range(indptr[i], indptr[i + 1]):
+            col, weight = cols[p], weights[p]
+            for j in range(n_features):
+                out[i, j] += weight * X[col, j]
+
+
+_KERNELS = {
+    "itml_sweep": (_itml_sweep, True),
+    "pair_distances": (_pair_distances, _FASTMATH),
+    "row_weighted_sums": (_row_weighted_sums, _FASTMATH),
+}
+
+
+def compiled(name):
+    """The kernel ``name`` compiled with numba, or ``None`` when numba is not installed."""
+    if name not in _COMPILED:
+        try:
+            import numba
+        except ImportError:
+            return None
+        function, fastmath = _KERNELS[name]
+        _COMPILED[name] = numba.njit(cache=True, nogil=True, fastmath=fastmath)(function)
+    return _COMPILED[name]
+
+
+def n_threads():
+    """Threads a split kernel may use: the CPUs this process may run on, at most
+    ``OMP_NUM_THREADS`` when that is set (as joblib's workers set it)."""
+    try:
+        n_cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        n_cpus = os.cpu_count() or 1
+    try:
+        limit = int(os.environ.get("OMP_NUM_THREADS", ""))
+    except ValueError:
+        limit = n_cpus
+    return max(1, min(n_cpus, limit))
+
+
+def split_bounds(n_items, min_items_per_thread=50_000):
+    """Bounds of contiguous ranges splitting ``[0, n_items)`` over up to
+    :func:`n_threads` threads, each of at least ``min_items_per_thread`` items."""
+    n_parts = int(max(1, min(n_threads(), n_items // min_items_per_thread)))
+    return np.linspace(0, n_items, n_parts + 1).astype(np.int64)
+
+
+def run_split(kernel, args, bounds):
+    """Run ``kernel(*args, start, stop)`` for each range ``[bounds[i], bounds[i + 1])``,
+    the ranges on threads of their own (the kernel releases the GIL)."""
+    ranges = [(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+    if len(ranges) == 1:
+        kernel(*args, *ranges[0])
+        return
+    with ThreadPoolExecutor(len(ranges) - 1) as pool:
+        futures = [pool.submit(kernel, *args, lo, hi) for lo, hi in ranges[1:]]
+        kernel(*args, *ranges[0])
+        for future in futures:
+            future.result()
