@@ -1,13 +1,16 @@
 """Least Squared-residual Metric Learning (Liu, Ye, Bao, Li, Wang & Li, 2012)."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.linalg
 from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
+from ._constraints import squared_distances_rows
 from ._init import on_span, prior_matrix, prior_split
-from ._linalg import components_from_psd
+from ._linalg import components_from_psd, pair_outer_sum
 from ._optim import LBFGS, Exit
 from ._sampling import sample_quadruplets
 from ._span import SpanSplit
@@ -20,7 +23,7 @@ __all__ = ["LSML", "lsml_objective"]
 _TINY = 1e-12
 
 
-def lsml_objective(L, near, far, M0_inv, regularization):
+def lsml_objective(L, near, far, M0_inv, regularization, points=None):
     """LSML's loss in ``L`` (``M = L^T L``) and its gradient.
 
     ``sum_q H(d(a, b) - d(c, d)) + regularization * (tr(M M0^-1) - log det M)``
@@ -33,33 +36,64 @@ def lsml_objective(L, near, far, M0_inv, regularization):
     ----------
     L : ndarray of shape (n_features, n_features)
         Square and invertible.
-    near, far : ndarray of shape (n_quadruplets, n_features)
-        ``x_a - x_b`` and ``x_c - x_d``.
+    near, far : ndarray of shape (n_quadruplets, n_features) or (n_quadruplets, 2)
+        ``x_a - x_b`` and ``x_c - x_d``; with ``points``, the index pairs
+        ``(a, b)`` and ``(c, d)`` into its rows.
     M0_inv : ndarray of shape (n_features, n_features)
     regularization : float
+    points : ndarray of shape (n_points, n_features) or None, default=None
+        The points, when ``near`` and ``far`` index them: many quadruplets
+        over few points then cost O(n_points * n_features^2) per evaluation
+        instead of O(n_quadruplets * n_features^2).
 
     Returns
     -------
     loss : float
     gradient : ndarray of shape (n_features, n_features)
     """
-    Zn, Zf = near @ L.T, far @ L.T
-    d_near = np.sqrt(np.einsum("ij,ij->i", Zn, Zn))
-    d_far = np.sqrt(np.einsum("ij,ij->i", Zf, Zf))
-    residual = np.maximum(d_near - d_far, 0)
-    sign, logdet = np.linalg.slogdet(L)
-    if sign == 0 or not np.isfinite(logdet):
+    # One LU factorisation gives log|det L| and L^-T.
+    with warnings.catch_warnings():  # a singular L is an infinite loss, not a warning
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        lu, pivots = scipy.linalg.lu_factor(L, check_finite=False)
+    diagonal = np.abs(np.diag(lu))
+    if not np.all(diagonal > 0) or not np.all(np.isfinite(diagonal)):
         return np.inf, np.zeros_like(L)
-    loss = residual @ residual + regularization * (np.sum((L @ M0_inv) * L) - 2 * logdet)
-    # d d / d L = L v v^T / d, over the violated comparisons only.
+    logdet = np.sum(np.log(diagonal))
+    if points is None:
+        Zn, Zf = near @ L.T, far @ L.T
+        d_near = np.sqrt(np.einsum("ij,ij->i", Zn, Zn))
+        d_far = np.sqrt(np.einsum("ij,ij->i", Zf, Zf))
+    else:
+        Z = points @ L.T
+        d_near = np.sqrt(squared_distances_rows(Z, near[:, 0], near[:, 1]))
+        d_far = np.sqrt(squared_distances_rows(Z, far[:, 0], far[:, 1]))
+    residual = np.maximum(d_near - d_far, 0)
+    L_M0_inv = L @ M0_inv
+    loss = residual @ residual + regularization * (np.sum(L_M0_inv * L) - 2 * logdet)
+    # d d / d L = L v v^T / d, over the violated comparisons only; a pair of equal
+    # points adds nothing (and must not: through the points it would add and take
+    # away the same large terms).
     violated = residual > 0
-    w_near = (residual / np.maximum(d_near, _TINY))[violated, None]
-    w_far = (residual / np.maximum(d_far, _TINY))[violated, None]
-    grad = 2 * (
-        (Zn[violated] * w_near).T @ near[violated] - (Zf[violated] * w_far).T @ far[violated]
-    )
-    grad += regularization * (2 * L @ M0_inv - 2 * np.linalg.inv(L).T)
+    w_near = np.where(d_near > 0, residual / np.maximum(d_near, _TINY), 0.0)[violated]
+    w_far = np.where(d_far > 0, residual / np.maximum(d_far, _TINY), 0.0)[violated]
+    if points is None:
+        grad = 2 * (
+            (Zn[violated] * w_near[:, None]).T @ near[violated]
+            - (Zf[violated] * w_far[:, None]).T @ far[violated]
+        )
+    else:
+        pairs = np.concatenate([near[violated], far[violated]])
+        weights = np.concatenate([w_near, -w_far])
+        grad = 2 * pair_outer_sum(Z, points, pairs[:, 0], pairs[:, 1], weights, L=L)
+    inverse_T = scipy.linalg.lu_solve((lu, pivots), np.eye(L.shape[0]), trans=1, check_finite=False)
+    grad += (2 * regularization) * (L_M0_inv - inverse_T)
     return float(loss), grad
+
+
+def _by_points(quadruplets):
+    """Whether LSML's evaluations are cheaper through the points than through the
+    quadruplets' differences (3 products of n_points rows against 2 to 4 of n_quadruplets)."""
+    return 3 * quadruplets.points.shape[0] + quadruplets.n_features < 2 * quadruplets.n_tuples
 
 
 class LSML(MetricLearnerMixin):
@@ -223,7 +257,10 @@ class LSML(MetricLearnerMixin):
         # the complement keeps the prior, where LogDet's gradient vanishes.
         split = prior_split(self.prior, points)
         solved = on_span(quadruplets, split)
-        near, far = solved.differences(0, 1), solved.differences(2, 3)
+        if _by_points(solved):
+            near, far, on = solved.indices[:, :2], solved.indices[:, 2:], solved.points
+        else:
+            near, far, on = solved.differences(0, 1), solved.differences(2, 3), None
         if split is None:
             M0 = prior_matrix(self.prior, points, n_features, self.random_state)
         else:
@@ -233,7 +270,7 @@ class LSML(MetricLearnerMixin):
         L0 = components_from_psd(M0)
         lbfgs = LBFGS(
             lambda flat: _flat(
-                lsml_objective(flat.reshape(L0.shape), near, far, M0_inv, self.regularization)
+                lsml_objective(flat.reshape(L0.shape), near, far, M0_inv, self.regularization, on)
             ),
             L0.shape,
             name=type(self).__name__,

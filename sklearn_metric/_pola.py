@@ -8,7 +8,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._compat import Interval, fit_context
-from ._linalg import components_from_psd, row_span, smallest_eigenpair
+from ._linalg import row_span, smallest_eigenpair
 from ._sampling import sample_pairs
 from ._span import SpanSplit
 from .base import MetricLearnerMixin, check_pairs, validate_pairs
@@ -16,16 +16,60 @@ from .base import MetricLearnerMixin, check_pairs, validate_pairs
 __all__ = ["POLA"]
 
 
-def _remove_negative_direction(M):
-    """Project ``M`` (PSD but for one rank-one subtraction) onto the PSD cone.
+# A pair's part off the metric's range counts as a new direction from this fraction of
+# its length on (below it, the part is rounding from the basis).
+_NEW_DIRECTION_RTOL = 1e-10
+
+
+def _remove_negative_direction(S, basis):
+    """Project ``M = basis S basis^T`` (PSD but for one rank-one subtraction) onto
+    the PSD cone, and drop the direction that empties from ``basis``.
 
     Subtracting ``a v v^T`` from a PSD matrix leaves at most one negative
-    eigenvalue, so only the smallest eigenpair is needed.
+    eigenvalue, so only the smallest eigenpair ``(value, u)`` of ``S`` is
+    needed. Removing it leaves ``S`` zero along ``u``: a Householder reflection
+    turns ``u`` into the last coordinate, which is dropped, so the basis keeps
+    spanning the range of ``M`` only.
+
+    Parameters
+    ----------
+    S : ndarray of shape (r, r)
+        Symmetric, PSD but for one negative eigenvalue at most.
+    basis : ndarray of shape (n_features, r)
+        Orthonormal columns.
+
+    Returns
+    -------
+    S : ndarray of shape (r, r) or (r - 1, r - 1)
+    basis : ndarray of shape (n_features, r) or (n_features, r - 1)
     """
-    value, vector = smallest_eigenpair(M)
-    if value < 0:
-        M -= value * np.outer(vector, vector)
-    return M
+    value, u = smallest_eigenpair(S)
+    if value >= 0:
+        return S, basis
+    S = S - value * np.outer(u, u)
+    h = u.copy()
+    h[-1] += 1.0 if u[-1] >= 0 else -1.0
+    h /= np.linalg.norm(h)  # (I - 2 h h^T) u = -+ e_last
+    S = S - 2 * np.outer(h, h @ S)
+    S -= 2 * np.outer(S @ h, h)
+    basis = basis - 2 * np.outer(basis @ h, h)
+    S = S[:-1, :-1]
+    return (S + S.T) / 2, basis[:, :-1]
+
+
+def _with_direction(basis, S, coords, v):
+    """Extend ``basis`` (and ``S`` by a zero row and column) with ``v``'s part off
+    its span, if any; ``coords`` are ``v``'s coordinates on the basis, returned
+    on the extended one."""
+    rest = v - basis @ coords
+    extra = basis.T @ rest  # a second Gram-Schmidt pass, for rounding
+    rest -= basis @ extra
+    length = np.linalg.norm(rest)
+    if basis.shape[1] == basis.shape[0] or length <= _NEW_DIRECTION_RTOL * np.linalg.norm(v):
+        return basis, S, coords
+    basis = np.column_stack([basis, rest / length])
+    S = np.pad(S, ((0, 1), (0, 1)))
+    return basis, S, np.append(coords + extra, length)
 
 
 class POLA(MetricLearnerMixin):
@@ -94,8 +138,11 @@ class POLA(MetricLearnerMixin):
     -----
     A similar pair subtracts ``a v v^T`` from ``M``, which can create one
     negative eigenvalue and nothing else; it is removed with the smallest
-    eigenpair only (Lanczos above 48 features). Dissimilar pairs add
-    ``a v v^T`` and keep ``M`` PSD.
+    eigenpair only. Dissimilar pairs add ``a v v^T`` and keep ``M`` PSD.
+    ``M`` is kept as ``B S B^T`` with ``B`` an orthonormal basis of its range,
+    which only dissimilar pairs widen, so each pair costs O(n_features * r +
+    r^3) for ``M`` of rank ``r`` instead of O(n_features^3) (on wide data and
+    whenever fewer dissimilar pairs than features have been processed).
 
     References
     ----------
@@ -133,8 +180,8 @@ class POLA(MetricLearnerMixin):
 
     def _reset(self, n_features):
         self._check_n_components(n_features)
-        # M = basis M_basis basis^T: the metric lives on the span of the pairs seen,
-        # which grows with them (wide data: rank x rank instead of d x d).
+        # M = basis S basis^T with orthonormal columns spanning M's range: rank x rank
+        # work per pair instead of d x d (the rank grows by dissimilar pairs only).
         self._basis = np.zeros((n_features, 0))
         self._M = np.zeros((0, 0))
         self.threshold_ = 1.0
@@ -149,60 +196,42 @@ class POLA(MetricLearnerMixin):
             [np.arange(n_similar), n_similar + np.arange(max(0, self.n_pairs - n_similar))]
         )
         index_pairs, labels = index_pairs[keep], labels[keep]
-        return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels
+        return X[index_pairs[:, 0]] - X[index_pairs[:, 1]], labels, X
 
-    def _extend_basis(self, diffs):
-        """Add to ``_basis`` the directions of ``diffs`` it lacks (``M`` is zero there,
-        as it started, so it grows by zero rows and columns); the whole space once the
-        span would be more than half of it."""
-        basis, n_features = self._basis, diffs.shape[1]
-        if basis.shape[1] == n_features:
-            return
-        outside = diffs - (diffs @ basis) @ basis.T
-        new = row_span(outside)
-        if basis.shape[1] + new.shape[1] > n_features // 2:
-            M = (basis @ self._M) @ basis.T
-            self._basis, self._M = np.eye(n_features), (M + M.T) / 2
-            return
-        # Re-orthogonalise against the basis (one Gram-Schmidt pass for rounding).
-        new = new - basis @ (basis.T @ new)
-        new = np.linalg.qr(new)[0] if new.shape[1] else new
-        r, k = basis.shape[1], new.shape[1]
-        self._basis = np.hstack([basis, new])
-        M = np.zeros((r + k, r + k))
-        M[:r, :r] = self._M
-        self._M = M
-
-    def _learn(self, diffs, labels):
+    def _learn(self, diffs, labels, points):
+        """Process the pairs ``diffs`` (differences of rows of ``points``) in turn."""
         order = (
             self._rng.permutation(labels.shape[0]) if self.shuffle else np.arange(labels.shape[0])
         )
-        self._extend_basis(diffs)
-        basis = self._basis
-        if basis.shape[1] < basis.shape[0]:
-            diffs = diffs @ basis
-        M, b = self._M, self.threshold_
+        basis, S, b = self._basis, self._M, self.threshold_
+        # Wide data: M's range and the pairs lie in the span of the points' differences
+        # (and of the range so far); each pair then costs O(rank) instead of O(d).
+        span = None
+        if points.shape[0] - 1 + basis.shape[1] <= basis.shape[0] // 2:
+            span = row_span(np.vstack([points[1:] - points[0], basis.T]))
+            basis, diffs = span.T @ basis, diffs @ span
         mistakes = 0
         for v, label in zip(diffs[order], labels[order], strict=True):
-            distance = v @ M @ v
+            coords = basis.T @ v
+            distance = coords @ S @ coords
             mistakes += (distance > b) if label == 1 else (distance < b)
             loss = label * (distance - b) + 1
             if loss <= 0:
                 continue
             alpha = loss / ((v @ v) ** 2 + 1)
-            M -= (label * alpha) * np.outer(v, v)
+            basis, S, coords = _with_direction(basis, S, coords, v)
+            S -= (label * alpha) * np.outer(coords, coords)
             b += label * alpha
             if label == 1:
-                M = _remove_negative_direction(M)
+                S, basis = _remove_negative_direction(S, basis)
             b = max(b, 1.0)
-        self._M, self.threshold_ = M, float(b)
+        if span is not None:
+            basis = span @ basis
+        self._basis, self._M, self.threshold_ = basis, S, float(b)
         self.n_pairs_seen_ += labels.shape[0]
         self.n_mistakes_ += int(mistakes)
         n_components = self._check_n_components(basis.shape[0])
-        if basis.shape[1] == basis.shape[0]:
-            self.components_ = components_from_psd(M)[:n_components]  # basis = identity
-        else:
-            self.components_ = SpanSplit(basis, M, 0.0).components(n_components)
+        self.components_ = SpanSplit(basis, S, 0.0).components(n_components)
         return self
 
     def _check_labels(self, y, classes, first_call):
@@ -303,7 +332,9 @@ class POLA(MetricLearnerMixin):
         """
         pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
         self._reset(pairs.n_features)
-        return self._learn(pairs.differences(0, 1).astype(np.float64), y)
+        pairs = pairs.compact()
+        pairs = pairs.mapped(pairs.points.astype(np.float64))
+        return self._learn(pairs.differences(0, 1), y, pairs.points)
 
     def partial_fit_pairs(self, pairs, y, *, preprocessor=None):
         """Go on learning from explicit pairs.
@@ -328,7 +359,9 @@ class POLA(MetricLearnerMixin):
         pairs, y = validate_pairs(self, pairs, y, reset=first_call, preprocessor=preprocessor)
         if first_call:
             self._reset(pairs.n_features)
-        return self._learn(pairs.differences(0, 1).astype(np.float64), y)
+        pairs = pairs.compact()
+        pairs = pairs.mapped(pairs.points.astype(np.float64))
+        return self._learn(pairs.differences(0, 1), y, pairs.points)
 
     # -- using the metric ------------------------------------------------------------
 

@@ -24,7 +24,7 @@ def with_numba():
 @pytest.fixture
 def small_thresholds(monkeypatch):
     """Compiled kernels and two threads from a few pairs on."""
-    monkeypatch.setattr(constraints_module, "_COMPILED_MIN_PAIRS", 1)
+    monkeypatch.setattr(constraints_module, "_COMPILED_MIN_ENTRIES", 1)
     monkeypatch.setattr(linalg_module, "_COMPILED_MIN_PAIRS", 1)
     monkeypatch.setattr(kernels_module, "n_threads", lambda: 2)
     original = kernels_module.split_bounds
@@ -121,7 +121,7 @@ def test_pair_outer_sum_compiled_and_scipy_agree(with_numba, monkeypatch, n_dims
 def test_without_numba_the_numpy_paths_run(monkeypatch):
     monkeypatch.setattr(constraints_module, "compiled", lambda name: None)
     monkeypatch.setattr(linalg_module, "compiled", lambda name: None)
-    monkeypatch.setattr(constraints_module, "_COMPILED_MIN_PAIRS", 1)
+    monkeypatch.setattr(constraints_module, "_COMPILED_MIN_ENTRIES", 1)
     monkeypatch.setattr(linalg_module, "_COMPILED_MIN_PAIRS", 1)
     rng = np.random.RandomState(3)
     X = rng.randn(20, 4)

@@ -64,17 +64,66 @@ def test_first_update_by_hand():
     assert pola.decision_function_pairs([[[0.0, 0.0], [2.0, 0.0]]]) == pytest.approx([-3.0])
 
 
+def _dense_pola(diffs, labels, M=None, b=1.0):
+    """POLA as the paper states it, on the full ``M`` with a full eigendecomposition."""
+    M = np.zeros((diffs.shape[1],) * 2) if M is None else M.copy()
+    mistakes = 0
+    for v, label in zip(diffs, labels, strict=True):
+        distance = v @ M @ v
+        mistakes += (distance > b) if label == 1 else (distance < b)
+        loss = label * (distance - b) + 1
+        if loss <= 0:
+            continue
+        alpha = loss / ((v @ v) ** 2 + 1)
+        M -= label * alpha * np.outer(v, v)
+        values, vectors = np.linalg.eigh(M)
+        M = (vectors * np.maximum(values, 0)) @ vectors.T
+        b = max(b + label * alpha, 1.0)
+    return M, b, mistakes
+
+
 def test_negative_direction_removed_exactly():
     rng = np.random.RandomState(0)
-    for n in (5, 80):  # dense solver, then Lanczos
+    for n in (1, 5, 80):
         A = rng.randn(n, n)
         M = A @ A.T
         v = rng.randn(n)
         M_bad = M - 10 * (v @ np.linalg.solve(M, v)) ** -1 * np.outer(v, v) * 2
-        fixed = _remove_negative_direction(M_bad.copy())
+        basis = np.linalg.qr(rng.randn(n + 3, n))[0]  # M_bad on a subspace of R^(n + 3)
+        S, new_basis = _remove_negative_direction(M_bad.copy(), basis)
+        assert S.shape == (n - 1, n - 1) and new_basis.shape == (n + 3, n - 1)
+        assert_allclose(new_basis.T @ new_basis, np.eye(n - 1), atol=1e-12)
         eigvals, eigvecs = np.linalg.eigh(M_bad)
         expected = (eigvecs * np.maximum(eigvals, 0)) @ eigvecs.T
-        assert_allclose(fixed, expected, atol=1e-6 * np.abs(M).max())
+        assert_allclose(
+            new_basis @ S @ new_basis.T, basis @ expected @ basis.T, atol=1e-9 * np.abs(M).max()
+        )
+    # Nothing negative: unchanged.
+    S, same = _remove_negative_direction(np.diag([2.0, 0.0]), np.eye(2))
+    assert_allclose(S, np.diag([2.0, 0.0]))
+    assert same.shape == (2, 2)
+
+
+@pytest.mark.parametrize("n_features", [4, 150, 400])
+def test_matches_the_dense_algorithm(n_features):
+    # M is kept on a basis of its range (150 and 400 features: wide, the range stays
+    # small; 400: every call works on the span of the 60 points), and over two
+    # partial_fit_pairs calls, POLA equals the paper's dense algorithm.
+    rng = np.random.RandomState(3)
+    centres = rng.randn(5, n_features) * 2
+    labels_of_points = rng.randint(5, size=60)
+    X = centres[labels_of_points] + rng.randn(60, n_features)
+    index = rng.randint(60, size=(120, 2))
+    labels = np.where(labels_of_points[index[:, 0]] == labels_of_points[index[:, 1]], 1, -1)
+    diffs = X[index[:, 0]] - X[index[:, 1]]
+    pola = POLA(shuffle=False).partial_fit_pairs(index[:70], labels[:70], preprocessor=X)
+    pola.partial_fit_pairs(index[70:], labels[70:], preprocessor=X)
+    M, b, mistakes = _dense_pola(diffs, labels)
+    assert (labels == 1).sum() > 10 and pola.n_mistakes_ == mistakes
+    assert pola.threshold_ == pytest.approx(b, rel=1e-10)
+    assert_allclose(pola.get_mahalanobis_matrix(), M, atol=1e-9 * np.abs(M).max())
+    if n_features > 4:
+        assert pola._basis.shape[1] < 70  # the rank: below the dissimilar pairs' count
 
 
 def test_fit_and_partial_fit_from_labels():

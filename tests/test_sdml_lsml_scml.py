@@ -96,6 +96,49 @@ def test_lsml_gradient_matches_finite_differences():
     assert err < 1e-5 * np.linalg.norm(gradient(L.ravel()))
 
 
+def test_lsml_objective_through_the_points_matches_the_differences():
+    # The same quadruplets as differences and as indices into 6 points: equal loss
+    # and gradient, and the indexed gradient matches finite differences.
+    rng = np.random.RandomState(1)
+    points = rng.randn(6, 3)
+    index = rng.randint(6, size=(40, 4))
+    near = points[index[:, 0]] - points[index[:, 1]]
+    far = points[index[:, 2]] - points[index[:, 3]]
+    M0_inv = np.linalg.inv(np.eye(3) + 0.1)
+    L = np.eye(3) + 0.3 * rng.randn(3, 3)
+    loss, grad = lsml_objective(L, near, far, M0_inv, 0.7)
+    loss_p, grad_p = lsml_objective(L, index[:, :2], index[:, 2:], M0_inv, 0.7, points)
+    assert loss > 0.7 * np.sum(L * L) - 1  # some comparisons are violated
+    assert loss_p == pytest.approx(loss, rel=1e-12)
+    assert_allclose(grad_p, grad, rtol=1e-10, atol=1e-12)
+
+    def value(flat):
+        return lsml_objective(flat.reshape(3, 3), index[:, :2], index[:, 2:], M0_inv, 0.7, points)
+
+    err = check_grad(
+        lambda flat: value(flat)[0], lambda flat: value(flat)[1].ravel(), L.ravel(), epsilon=1e-7
+    )
+    assert err < 1e-5 * np.linalg.norm(grad)
+
+
+def test_lsml_fit_is_the_same_through_the_points(wine, monkeypatch):
+    # 20 * 3**2 quadruplets over wine's points: fitted through the points; forcing the
+    # differences gives the same metric.
+    X, y = wine
+    X = StandardScaler().fit_transform(X)
+    import sklearn_metric._lsml as lsml_module
+
+    calls = []
+    real = lsml_module._by_points
+    monkeypatch.setattr(lsml_module, "_by_points", lambda q: calls.append(real(q)) or calls[-1])
+    lsml = LSML(n_constraints=2000, random_state=0).fit(X, y)
+    assert calls == [True]
+    monkeypatch.setattr(lsml_module, "_by_points", lambda q: False)
+    direct = LSML(n_constraints=2000, random_state=0).fit(X, y)
+    assert lsml.n_iter_ == direct.n_iter_
+    assert_allclose(lsml.get_mahalanobis_matrix(), direct.get_mahalanobis_matrix(), rtol=1e-6)
+
+
 def test_lsml_keeps_the_prior_when_every_comparison_holds():
     # d(a, b) = 1 < d(c, d) = 3 at the identity: no residual, and the LogDet
     # divergence is smallest at M0 = I.

@@ -164,37 +164,6 @@ def test_points_outside_the_span_keep_the_prior_metric():
     assert np.linalg.norm(itml.components_ @ outside) == pytest.approx(np.linalg.norm(outside))
 
 
-# -- POLA: the metric lives on the span of the pairs seen, which grows with them ----------
-
-
-def test_pola_on_the_span_equals_the_full_problem(monkeypatch):
-    from sklearn_metric import POLA
-
-    X, y = _faces_like(n_samples=40, n_features=200)
-    halves = [(X[:20], y[:20]), (X[20:], y[20:])]
-
-    def run():
-        pola = POLA(n_pairs=60, random_state=0)
-        for part, labels in halves:
-            pola.partial_fit(part, labels, classes=np.unique(y))
-        return pola
-
-    reduced = run()
-    assert reduced._basis.shape[1] < 200  # solved on the span
-    from sklearn_metric import _pola
-
-    def full_basis(self, diffs):
-        if self._basis.shape[1] < diffs.shape[1]:
-            self._basis, self._M = np.eye(diffs.shape[1]), np.zeros((diffs.shape[1],) * 2)
-
-    monkeypatch.setattr(_pola.POLA, "_extend_basis", full_basis)
-    full = run()
-    assert reduced.threshold_ == pytest.approx(full.threshold_)
-    assert reduced.n_mistakes_ == full.n_mistakes_
-    M, M_full = (p.components_.T @ p.components_ for p in (reduced, full))
-    assert_allclose(M, M_full, atol=1e-9 * np.abs(M_full).max())
-
-
 def test_mmc_on_wide_data_solves_on_the_similar_pairs_span():
     from sklearn_metric import MMC
     from sklearn_metric._linalg import row_span
