@@ -1,4 +1,4 @@
-"""Least Squared-residual Metric Learning (Liu, Ye, Bao, Li, Wang & Li, 2012)."""
+"""Least Squared-residual Metric Learning (Liu, Guo, Zhang, Jojic & Wang, ICDM 2012)."""
 
 import warnings
 from numbers import Integral, Real
