@@ -53,16 +53,44 @@ def _squared(M, diffs):
     return np.einsum("ij,ij->i", diffs @ M, diffs)
 
 
+class _Gram:
+    """The points' Gram matrices ``P M P^T`` under the last two ``M`` seen, shared by
+    the pair sets over the same points (an objective, its normalisation and the
+    next gradient then cost one product of the points, not five)."""
+
+    def __init__(self, points):
+        self.points = points
+        self._recent = []  # [(M, G)]: M kept referenced, so identity is meaningful
+
+    def of(self, M):
+        for seen, G in self._recent:
+            if seen is M:
+                return G
+        return self._remember(M, (self.points @ M) @ self.points.T)
+
+    def scaled(self, M, scaled_M, factor):
+        """Record ``scaled_M = factor * M`` (if ``M``'s Gram matrix is at hand)."""
+        for seen, G in self._recent:
+            if seen is M:
+                self._remember(scaled_M, factor * G)
+                return
+
+    def _remember(self, M, G):
+        self._recent = [(M, G), *self._recent[:1]]
+        return G
+
+
 class _PairSet:
     """Pairs as ``(points, index)``: their squared distances under ``M`` and their
     weighted scatter ``sum_k w_k d_k d_k^T``, by whichever is cheaper of the
     differences (O(n_pairs k^2)) and the points' Gram matrix (O(n_points k (n_points +
-    k)), when many pairs share few points)."""
+    k)), when many pairs share few points; ``gram`` shares it between sets)."""
 
-    def __init__(self, points, index):
+    def __init__(self, points, index, gram=None):
         self.points, self.index = points, index
         n_points, k = points.shape
         self.by_points = n_points * (n_points + k) < index.shape[0] * k
+        self.gram = _Gram(points) if gram is None else gram
         self._diffs = None
 
     def diffs(self):
@@ -73,7 +101,7 @@ class _PairSet:
     def squared(self, M):
         if M.ndim == 1 or not self.by_points:
             return _squared(M, self.diffs())
-        G = (self.points @ M) @ self.points.T
+        G = self.gram.of(M)
         a, b = self.index[:, 0], self.index[:, 1]
         return G[a, a] + G[b, b] - 2 * G[a, b]
 
@@ -158,7 +186,10 @@ def _normalise(M, similar):
             "The MMC problem is unbounded: the similar pairs have no extent along some "
             "direction where dissimilar pairs do. Add similar pairs or use diagonal=True."
         )
-    return M / g
+    normalised = M / g
+    if isinstance(similar, _PairSet) and similar.by_points:
+        similar.gram.scaled(M, normalised, 1 / g)
+    return normalised
 
 
 class MMC(MetricLearnerMixin):
@@ -417,7 +448,9 @@ class MMC(MetricLearnerMixin):
                     sub_points = sub_points / scale
                 index = pairs.indices
                 sub_similar = _PairSet(sub_points, index[(y == 1) & informative])
-                sub_dissimilar = _PairSet(sub_points, index[(y == -1) & informative])
+                sub_dissimilar = _PairSet(
+                    sub_points, index[(y == -1) & informative], sub_similar.gram
+                )
             M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
         n_components = self._check_n_components(n_features)
         n_rows = min(n_components, diffs.shape[1])

@@ -209,3 +209,35 @@ def test_pair_set_distances_and_scatter_equal_the_differences(n_pairs):
     np.testing.assert_allclose(
         pairs.scatter(weights), diffs.T @ (diffs * weights[:, None]), rtol=1e-10, atol=1e-12
     )
+
+
+def test_pair_sets_share_the_gram_matrix_of_each_metric():
+    # Similar and dissimilar sets over the same points compute P M P^T once per M; a
+    # normalised M reuses it scaled; a new M computes it afresh, and the results are
+    # the differences' distances throughout.
+    from sklearn_metric._mmc import _normalise, _PairSet
+
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(10, 3))
+    similar = _PairSet(points, rng.integers(10, size=(300, 2)))
+    dissimilar = _PairSet(points, rng.integers(10, size=(300, 2)), similar.gram)
+    assert similar.by_points and dissimilar.gram is similar.gram
+
+    def direct(pairs, M):
+        d = points[pairs.index[:, 0]] - points[pairs.index[:, 1]]
+        return np.einsum("ij,jk,ik->i", d, M, d)
+
+    A = rng.normal(size=(3, 3))
+    M = A @ A.T
+    for pairs in (similar, dissimilar):
+        np.testing.assert_allclose(pairs.squared(M), direct(pairs, M), rtol=1e-10)
+    assert len(similar.gram._recent) == 1  # one Gram matrix for both sets
+    normalised = _normalise(M, similar)
+    assert similar.gram._recent[0][0] is normalised
+    scaled = similar.gram._recent[0][1]
+    for pairs in (similar, dissimilar):
+        np.testing.assert_allclose(pairs.squared(normalised), direct(pairs, normalised), rtol=1e-10)
+    assert similar.gram._recent[0][1] is scaled  # came scaled, not recomputed
+    other = M + np.eye(3)
+    np.testing.assert_allclose(dissimilar.squared(other), direct(dissimilar, other), rtol=1e-10)
+    assert [seen is other for seen, _ in similar.gram._recent] == [True, False]
