@@ -106,6 +106,20 @@ def lda_basis(X, y, n_basis, random_state):
     return _normalised_rows(np.vstack(directions))[:n_basis]
 
 
+def _basis_margins(triplets, near, far, B):
+    """``(near @ B.T)**2 - (far @ B.T)**2``: each triplet's squared distances along
+    each basis direction, through the points' projections when the triplets
+    outnumber their points (one product of the points instead of two of the
+    triplets)."""
+    if triplets.points.shape[0] >= triplets.n_tuples:
+        return (near @ B.T) ** 2 - (far @ B.T) ** 2
+    projected = triplets.points @ B.T
+    anchors = projected[triplets.indices[:, 0]]
+    z = np.square(anchors - projected[triplets.indices[:, 1]])
+    z -= np.square(anchors - projected[triplets.indices[:, 2]])
+    return z
+
+
 def scml_loss(w, z, beta):
     """SCML's objective on triplet features ``z`` and its subgradient.
 
@@ -392,7 +406,7 @@ class SCML(MetricLearnerMixin):
         # and the products' sums are then the same however many fits run at once.
         with threadpool_limits(limits=1):
             B = self._basis(near, far, rng, basis, n_features, group_size)
-            z = (near @ B.T) ** 2 - (far @ B.T) ** 2
+            z = _basis_margins(triplets, near, far, B)
             # The weights are learned on z in units of its mean magnitude (the margin
             # 1 and the steps then mean the same whatever the data's units), and
             # mapped back: w = w_unit / scale.

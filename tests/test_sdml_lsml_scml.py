@@ -158,6 +158,23 @@ def test_lsml_index_quadruplets_and_learning(wine):
 # -- SCML ---------------------------------------------------------------------------
 
 
+def test_scml_basis_margins_through_the_points_equal_the_differences():
+    from sklearn_metric._scml import _basis_margins
+    from sklearn_metric._tuples import Tuples
+
+    rng = np.random.RandomState(2)
+    points, B = rng.randn(7, 4), rng.randn(5, 4)
+    for n_triplets in (3, 50):  # fewer triplets than points: the differences
+        triplets = Tuples(rng.randint(7, size=(n_triplets, 3)), points)
+        near, far = triplets.differences(0, 1), triplets.differences(0, 2)
+        assert_allclose(
+            _basis_margins(triplets, near, far, B),
+            (near @ B.T) ** 2 - (far @ B.T) ** 2,
+            rtol=1e-10,
+            atol=1e-12,
+        )
+
+
 def test_scml_loss_is_linear_in_the_weights():
     rng = np.random.RandomState(0)
     z = rng.randn(30, 5)
