@@ -314,17 +314,27 @@ def _graph_product(indptr, cols, weights, X):
     return out
 
 
-def pair_outer_sum(Z, X, rows, cols, weights, L=None):
+def _compressed_rows(rows, cols, weights, n_samples):
+    """The pair graph ``W`` (``W[a_p, b_p] = w_p``) in compressed rows: ``indptr``
+    and the pairs' columns and weights sorted by row."""
+    if rows.size > 1 and not np.all(rows[1:] >= rows[:-1]):
+        order = np.argsort(rows, kind="stable")
+        rows, cols, weights = rows[order], cols[order], weights[order]
+    return np.searchsorted(rows, np.arange(n_samples + 1)), cols, weights
+
+
+def pair_outer_sum(Z, X, rows, cols, weights):
     """``sum_p w_p (Z[a_p] - Z[b_p])^T (X[a_p] - X[b_p])`` over pairs ``(a_p, b_p)``.
 
     The gradient of ``sum_p w_p ||L (x_a - x_b)||^2`` in ``L`` is twice this
     with ``Z = X @ L.T``. It equals ``Z^T Lap X`` for the Laplacian ``Lap = D - W
-    - W^T`` of the weighted pair graph ``W``, and is computed as
-    ``(D Z - W Z)^T X - Z^T (W X)``: products by ``W`` in compressed rows
-    (``W^T`` is never formed) and dense products, O(n_pairs * (n_dims +
-    n_features) + n_samples * n_dims * n_features) work and no
-    n_pairs-by-n_features array. Given ``L`` with ``Z = X @ L.T``, ``W Z`` is
-    ``(W X) L^T``: one sparse product instead of two.
+    - W^T`` of the weighted pair graph ``W``. With few pairs per point it is
+    computed as ``Z^T (D X - W X - W^T X)``: two sparse products of
+    n_pairs * n_features and one dense product of n_samples * n_dims *
+    n_features (the least dense work: a single product). With many pairs per
+    point and few dims, as ``(D Z - W Z)^T X - Z^T (W X)``: sparse work
+    n_pairs * (n_dims + n_features), dense twice as much. Never an
+    n_pairs-by-n_features array.
 
     Parameters
     ----------
@@ -333,8 +343,6 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None):
     rows, cols : ndarray of shape (n_pairs,)
         The pairs; sorted by ``rows`` saves a sort.
     weights : ndarray of shape (n_pairs,)
-    L : ndarray of shape (n_dims, n_features) or None, default=None
-        The map with ``Z = X @ L.T``, if there is one.
 
     Returns
     -------
@@ -349,24 +357,18 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None):
     >>> S.tolist()  # 1 * (1, 2)^T (1, 2) + 0.5 * (3, 1)^T (3, 1)
     [[5.5, 3.5], [3.5, 4.5]]
     """
-    n_samples = X.shape[0]
-    if rows.size > 1 and not np.all(rows[1:] >= rows[:-1]):
-        order = np.argsort(rows, kind="stable")
-        rows, cols, weights = rows[order], cols[order], weights[order]
-    indptr = np.searchsorted(rows, np.arange(n_samples + 1))
+    n_samples, n_features = X.shape
+    n_dims = Z.shape[1]
     degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
-    WX = _graph_product(indptr, cols, weights, X)
-    n_dims, n_features = Z.shape[1], X.shape[1]
-    if L is not None and 2 * n_features <= 3 * n_dims:
-        # S = L X^T Lap X = L (X^T D X - C - C^T) with C = X^T W X: two products
-        # of n_samples * n_features^2 instead of three of n_samples * n_dims * n_features.
-        C = X.T @ WX
-        inner = (degree[:, None] * X).T @ X
-        inner -= C
-        inner -= C.T
-        return L @ inner
+    by_rows = _compressed_rows(rows, cols, weights, n_samples)
+    WX = _graph_product(*by_rows, X)
+    if rows.size * (n_features - n_dims) <= n_samples * n_dims * n_features:
+        lap_X = degree[:, None] * X
+        lap_X -= WX
+        lap_X -= _graph_product(*_compressed_rows(cols, rows, weights, n_samples), X)
+        return Z.T @ lap_X
     pulled = degree[:, None] * Z
-    pulled -= _graph_product(indptr, cols, weights, Z) if L is None else WX @ L.T
+    pulled -= _graph_product(*by_rows, Z)
     S = pulled.T @ X
     S -= Z.T @ WX
     return S
