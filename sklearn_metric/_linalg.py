@@ -359,6 +359,10 @@ def pair_outer_sum(Z, X, rows, cols, weights):
     """
     n_samples, n_features = X.shape
     n_dims = Z.shape[1]
+    # The Laplacian takes constants to zero: centring changes nothing but the rounding
+    # (data far from the origin would lose its differences to cancellation).
+    X = X - X.mean(axis=0)
+    Z = Z - Z.mean(axis=0)
     degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
     by_rows = _compressed_rows(rows, cols, weights, n_samples)
     WX = _graph_product(*by_rows, X)

@@ -356,6 +356,10 @@ def run_for_components(lbfgs, x0, what, is_complete=None):
     return result
 
 
+# Consecutive runs without an iteration after which run_until_complete gives up.
+_MAX_IDLE_RUNS = 3
+
+
 def run_until_complete(lbfgs, x0, is_complete):
     """Run L-BFGS until the loss over a changing term set is stationary and complete.
 
@@ -379,9 +383,13 @@ def run_until_complete(lbfgs, x0, is_complete):
         Whether it ended stationary with complete candidates.
     """
     x = x0
+    idle_runs = 0
     while True:
         before = lbfgs.n_iter
         result = lbfgs.run(x)
+        # Runs that make no iteration while the candidates keep changing would loop
+        # for ever: after _MAX_IDLE_RUNS of them the run ends, not converged.
+        idle_runs = idle_runs + 1 if lbfgs.n_iter == before else 0
         x = result.x
         # A line search that fails without moving x ends at a kink: nothing to gain.
         converged = result.exit.converged or result.stalled
@@ -391,5 +399,5 @@ def run_until_complete(lbfgs, x0, is_complete):
             converged = False
         elif converged:
             converged = is_complete(x)
-        if converged or lbfgs.n_iter >= lbfgs.max_iter:
+        if converged or lbfgs.n_iter >= lbfgs.max_iter or idle_runs >= _MAX_IDLE_RUNS:
             return result, converged

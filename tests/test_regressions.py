@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 from sklearn.datasets import load_wine
 
 from sklearn_metric import LMNN, MMC, NCA
@@ -325,3 +326,38 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris_scaled):
     with pytest.raises(NotFittedError):
         check_is_fitted(lmnn)
     assert not hasattr(lmnn, "n_features_in_")
+
+
+def test_run_until_complete_ends_when_runs_stop_iterating():
+    # Bug: LMNN on data far from the origin looped for ever: each L-BFGS run ended
+    # at once (a gradient lost to rounding) and each impostor check found new ones.
+    from sklearn_metric._optim import Exit, LBFGSResult, run_until_complete
+
+    class NeverIterates:
+        n_iter, max_iter, last_rose = 0, 100, False
+
+        def __init__(self):
+            self.runs = 0
+
+        def run(self, x):
+            self.runs += 1
+            return LBFGSResult(x, 0.0, Exit.CONVERGED, False, "")
+
+    lbfgs = NeverIterates()
+    result, converged = run_until_complete(lbfgs, np.zeros(2), lambda x: False)
+    assert not converged
+    assert lbfgs.runs == 3
+
+
+def test_pair_outer_sum_keeps_its_precision_far_from_the_origin():
+    # Bug: Z^T (Lap X) on data offset by 1e6 lost the pair differences to
+    # cancellation; the Laplacian ignores constants, so both are centred first.
+    from sklearn_metric._linalg import pair_outer_sum
+
+    rng = np.random.RandomState(0)
+    X = rng.randn(40, 4) + 1e6
+    Z = X @ rng.randn(4, 4).T
+    rows, cols = rng.randint(0, 40, 100), rng.randint(0, 40, 100)
+    weights = rng.rand(100)
+    expected = ((Z[rows] - Z[cols]) * weights[:, None]).T @ (X[rows] - X[cols])
+    assert_allclose(pair_outer_sum(Z, X, rows, cols, weights), expected, rtol=1e-8)
