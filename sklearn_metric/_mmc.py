@@ -5,10 +5,20 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import Interval, StrOptions, fit_context
-from ._linalg import components_from_psd, project_psd, rank_tolerance, row_span, symmetrize
+from ._constraints import squared_distances_rows
+from ._linalg import (
+    components_from_psd,
+    pair_outer_sum,
+    project_psd,
+    rank_tolerance,
+    row_span,
+    symmetrize,
+)
 from ._optim import warn_not_converged
 from ._sampling import pairs_from_labels
 from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
@@ -110,17 +120,32 @@ class _PairSet:
         a, b = self.index[:, 0], self.index[:, 1]
         return G[a, a] + G[b, b] - 2 * G[a, b]
 
+    def spanning_differences(self):
+        """Differences of points that span the same space as the pairs' differences,
+        one per point beyond the first of each connected part of the pair graph
+        (``x_i - x_root``): at most ``n_points`` rows, however many pairs."""
+        n = self.points.shape[0]
+        a, b = self.index[:, 0], self.index[:, 1]
+        graph = sparse.coo_array((np.ones(a.size), (a, b)), shape=(n, n))
+        _, part = connected_components(graph, directed=False)
+        used = np.flatnonzero(np.bincount(a, minlength=n) + np.bincount(b, minlength=n))
+        root = np.empty(part.max() + 1, dtype=np.intp)
+        root[part[used[::-1]]] = used[::-1]  # the first used point of each part
+        members = used[used != root[part[used]]]
+        return self.points[members] - self.points[root[part[members]]]
+
+    def squared_norm(self, basis=None):
+        """``sum_k ||d_k||^2``, or of the parts of the ``d_k`` off ``basis``'s span."""
+        points = self.points
+        if basis is not None:
+            points = points - (points @ basis) @ basis.T
+        return float(squared_distances_rows(points, self.index[:, 0], self.index[:, 1]).sum())
+
     def scatter(self, weights):
         if not self.by_points:
             d = self.diffs()
             return d.T @ (d * weights[:, None])
-        # sum_k w_k (z_a - z_b)(z_a - z_b)^T = Z^T Lap Z, Lap the weighted pair Laplacian.
-        n = self.points.shape[0]
-        a, b = self.index[:, 0], self.index[:, 1]
-        lap = np.bincount(a * n + b, weights, minlength=n * n).reshape(n, n)
-        lap = -(lap + lap.T)
-        lap[np.diag_indices(n)] += np.bincount(a, weights, n) + np.bincount(b, weights, n)
-        return self.points.T @ lap @ self.points
+        return pair_outer_sum(self.points, self.points, self.index[:, 0], self.index[:, 1], weights)
 
 
 def _gradient(M, similar, dissimilar, grad_g=None):
@@ -172,6 +197,8 @@ def _bounded_subspace(similar, dissimilar, diagonal):
     The objective grows without bound along any direction in which no similar
     pair has extent but some dissimilar pair has (for ``diagonal``: any such
     feature). Such directions are left out of ``M`` (weight zero) with a warning.
+    ``similar`` and ``dissimilar`` are difference arrays for ``diagonal``, else
+    :class:`_PairSet`.
     Returns an orthonormal basis of shape (n_features, k), or for ``diagonal`` a
     boolean mask of the features kept.
     """
@@ -182,11 +209,11 @@ def _bounded_subspace(similar, dissimilar, diagonal):
             return None
         kept, dropped = ~free, int(free.sum())
     else:
-        # The span of the similar pairs (thin SVD: no n_features^2 null-space basis).
-        kept = row_span(similar)
-        outside = dissimilar - (dissimilar @ kept) @ kept.T
-        dropped = similar.shape[1] - kept.shape[1]
-        if not dropped or np.linalg.norm(outside) <= 1e-8 * np.linalg.norm(dissimilar):
+        # The span of the similar pairs (thin SVD of one difference per point: no
+        # n_features^2 null-space basis, no n_pairs rows).
+        kept = row_span(similar.spanning_differences())
+        dropped = similar.points.shape[1] - kept.shape[1]
+        if not dropped or dissimilar.squared_norm(kept) <= 1e-16 * dissimilar.squared_norm():
             return None
     warnings.warn(
         f"The MMC problem is unbounded along {dropped} direction(s) where no similar pair "
@@ -196,6 +223,20 @@ def _bounded_subspace(similar, dissimilar, diagonal):
         stacklevel=2,
     )
     return kept
+
+
+# Pair differences compared at once by _distinct (entries: pairs x features).
+_DISTINCT_BLOCK_ENTRIES = 2**22
+
+
+def _distinct(points, index):
+    """Whether the two points of each pair differ, in blocks of pairs."""
+    block = max(1, _DISTINCT_BLOCK_ENTRIES // max(1, points.shape[1]))
+    out = np.empty(index.shape[0], dtype=bool)
+    for start in range(0, index.shape[0], block):
+        rows = index[start : start + block]
+        out[start : start + block] = np.any(points[rows[:, 0]] != points[rows[:, 1]], axis=1)
+    return out
 
 
 def _normalise(M, similar):
@@ -405,15 +446,16 @@ class MMC(MetricLearnerMixin):
 
     def _fit(self, pairs, y):
         n_features = pairs.n_features
-        points = pairs.points.astype(np.float64, copy=False)
+        points = pairs.points.astype(np.float64)
+        # Only differences of points matter: centred, they keep more digits.
+        points -= points.mean(axis=0)
         # Wide data: the pairs are differences of points, which lie on the span of the
         # centred points; the (rotation-invariant) full-matrix problem is solved in its
         # coordinates and lifted. The diagonal problem depends on the axes: in full.
         U = None if self.diagonal else wide_span(points)
         if U is not None:
-            points = (points - points.mean(axis=0)) @ U
-        diffs = pairs.mapped(points).differences(0, 1)
-        informative = np.any(diffs != 0, axis=1)
+            points = points @ U
+        informative = _distinct(points, pairs.indices)
         for label, kind in ((1, "similar"), (-1, "dissimilar")):
             mine = y == label
             if np.any(mine) and not np.any(mine & informative):
@@ -423,33 +465,50 @@ class MMC(MetricLearnerMixin):
                     UserWarning,
                     stacklevel=2,
                 )
-        similar = diffs[(y == 1) & informative]
-        dissimilar = diffs[(y == -1) & informative]
-        if similar.shape[0] == 0 or dissimilar.shape[0] == 0:
+        similar_index = pairs.indices[(y == 1) & informative]
+        dissimilar_index = pairs.indices[(y == -1) & informative]
+        if similar_index.shape[0] == 0 or dissimilar_index.shape[0] == 0:
             raise ValueError(
                 "MMC needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
-                f"got {similar.shape[0]} similar and {dissimilar.shape[0]} dissimilar."
+                f"got {similar_index.shape[0]} similar and {dissimilar_index.shape[0]} "
+                "dissimilar."
             )
-        subspace = _bounded_subspace(similar, dissimilar, self.diagonal)
-        if subspace is None:
-            sub_similar, sub_dissimilar = similar, dissimilar
-        elif self.diagonal:
-            sub_similar, sub_dissimilar = similar[:, subspace], dissimilar[:, subspace]
+        if self.diagonal:
+            similar = _PairSet(points, similar_index).diffs()
+            dissimilar = _PairSet(points, dissimilar_index).diffs()
+            subspace = _bounded_subspace(similar, dissimilar, True)
+            if subspace is not None:
+                similar, dissimilar = similar[:, subspace], dissimilar[:, subspace]
+            sub_points = None
         else:
-            sub_similar, sub_dissimilar = similar @ subspace, dissimilar @ subspace
+            similar = _PairSet(points, similar_index)
+            dissimilar = _PairSet(points, dissimilar_index, similar.gram)
+            subspace = _bounded_subspace(similar, dissimilar, False)
+            sub_points = points if subspace is None else points @ subspace
+            similar = _PairSet(sub_points, similar_index)
+            dissimilar = _PairSet(sub_points, dissimilar_index, similar.gram)
         solver = self.solver
         if solver == "auto":
-            small = n_features <= _AUTO_SDP_MAX_FEATURES and diffs.shape[0] <= _AUTO_SDP_MAX_PAIRS
+            small = n_features <= _AUTO_SDP_MAX_FEATURES and pairs.n_tuples <= _AUTO_SDP_MAX_PAIRS
             solver = "sdp" if small else "projected_gradient"
         # The problem is the same for pairs in any unit (M scales by 1 / s^2, and
         # _normalise below restores the constraint): solve it for similar pairs
         # of unit mean squared length, so that the solvers see well-scaled data.
-        scale = np.sqrt(np.mean(np.sum(sub_similar**2, axis=1)))
-        if np.isfinite(scale) and scale > 0:
-            sub_similar, sub_dissimilar = sub_similar / scale, sub_dissimilar / scale
+        if self.diagonal:
+            scale = np.sqrt(np.mean(np.sum(similar**2, axis=1)))
+        else:
+            scale = np.sqrt(similar.squared_norm() / similar_index.shape[0])
+        if not (np.isfinite(scale) and scale > 0):
+            scale = 1.0
+        if self.diagonal:
+            scaled = similar / scale, dissimilar / scale
+        else:
+            scaled_points = sub_points / scale
+            scaled = _PairSet(scaled_points, similar_index)
+            scaled = scaled, _PairSet(scaled_points, dissimilar_index, scaled.gram)
         if solver == "sdp":
             try:
-                M, n_iter = self._solve_sdp(sub_similar, sub_dissimilar), 1
+                M, n_iter = self._solve_sdp(*map(_as_diffs, scaled)), 1
             except SolverFailedError as exc:
                 if self.solver != "auto":
                     raise
@@ -460,34 +519,22 @@ class MMC(MetricLearnerMixin):
                 )
                 solver = "projected_gradient"
         if solver == "projected_gradient":
-            if not self.diagonal:
-                # Many pairs over few points: distances and scatters through the points.
-                sub_points = points if subspace is None else points @ subspace
-                if np.isfinite(scale) and scale > 0:
-                    sub_points = sub_points / scale
-                index = pairs.indices
-                sub_similar = _PairSet(sub_points, index[(y == 1) & informative])
-                sub_dissimilar = _PairSet(
-                    sub_points, index[(y == -1) & informative], sub_similar.gram
-                )
-            M, n_iter = self._solve_projected_gradient(sub_similar, sub_dissimilar)
+            M, n_iter = self._solve_projected_gradient(*scaled)
         n_components = self._check_n_components(n_features)
-        n_rows = min(n_components, diffs.shape[1])
+        n_rows = min(n_components, points.shape[1])
+        if self.diagonal and subspace is not None:
+            full = np.zeros(points.shape[1])
+            full[subspace] = M
+            M = full
+            similar = _PairSet(points, similar_index).diffs()
+            dissimilar = _PairSet(points, dissimilar_index).diffs()
+        # On the similar pairs' span S (if not every direction): M = S M_S S^T, zero
+        # off it, normalised, scored and decomposed there (no n_features^2 step).
+        M = _normalise(M, similar)
+        self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
         if subspace is not None and not self.diagonal:
-            # M = S M_S S^T, zero off the similar pairs' span S: normalised, scored and
-            # decomposed there (no n_features^2 eigendecomposition).
-            M = _normalise(M, similar @ subspace)
-            self.objective_ = float(
-                np.sqrt(np.maximum(_squared(M, dissimilar @ subspace), 0)).sum()
-            )
             components = SpanSplit(subspace, M, 0.0).components(n_rows)
         else:
-            if subspace is not None:
-                full = np.zeros(diffs.shape[1])
-                full[subspace] = M
-                M = full
-            M = _normalise(M, similar)
-            self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
             components = components_from_psd(np.diag(M) if M.ndim == 1 else M)[:n_rows]
         if U is not None:  # from the span's coordinates; rows past its rank are zero
             components = np.vstack([components, np.zeros((n_components - n_rows, U.shape[1]))])

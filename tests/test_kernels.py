@@ -25,7 +25,7 @@ def with_numba():
 def small_thresholds(monkeypatch):
     """Compiled kernels and two threads from a few pairs on."""
     monkeypatch.setattr(constraints_module, "_COMPILED_MIN_ENTRIES", 1)
-    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_PAIRS", 1)
+    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_ENTRIES", 1)
     monkeypatch.setattr(kernels_module, "n_threads", lambda: 2)
     original = kernels_module.split_bounds
 
@@ -109,7 +109,7 @@ def test_pair_outer_sum_compiled_and_scipy_agree(with_numba, monkeypatch, n_dims
     Z = X @ L.T
     rows, cols, weights = _pairs(60, 400)
     plain = pair_outer_sum(Z, X, rows, cols, weights)
-    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_PAIRS", 1)
+    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_ENTRIES", 1)
     fast = pair_outer_sum(Z, X, rows, cols, weights)
     assert_allclose(fast, plain, rtol=1e-10, atol=1e-10)
     expected = sum(
@@ -122,7 +122,7 @@ def test_without_numba_the_numpy_paths_run(monkeypatch):
     monkeypatch.setattr(constraints_module, "compiled", lambda name: None)
     monkeypatch.setattr(linalg_module, "compiled", lambda name: None)
     monkeypatch.setattr(constraints_module, "_COMPILED_MIN_ENTRIES", 1)
-    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_PAIRS", 1)
+    monkeypatch.setattr(linalg_module, "_COMPILED_MIN_ENTRIES", 1)
     rng = np.random.RandomState(3)
     X = rng.randn(20, 4)
     rows, cols, weights = _pairs(20, 50)

@@ -241,3 +241,24 @@ def test_pair_sets_share_the_gram_matrix_of_each_metric():
     other = M + np.eye(3)
     np.testing.assert_allclose(dissimilar.squared(other), direct(dissimilar, other), rtol=1e-10)
     assert [seen is other for seen, _ in similar.gram._recent] == [True, False]
+
+
+def test_pair_set_spanning_differences_span_the_pair_differences():
+    # Two parts of the pair graph ({0, 1, 2} and {4, 5}) and unused points 3 and 6:
+    # one difference per point beyond each part's first, spanning what the pairs span.
+    from sklearn_metric._linalg import row_span
+    from sklearn_metric._mmc import _PairSet
+
+    rng = np.random.default_rng(1)
+    points = rng.normal(size=(7, 6))
+    index = np.array([[1, 0], [2, 1], [0, 2], [5, 4], [4, 5]])
+    pairs = _PairSet(points, index)
+    spanning = pairs.spanning_differences()
+    assert spanning.shape == (3, 6)
+    diffs = points[index[:, 0]] - points[index[:, 1]]
+    full, few = row_span(diffs), row_span(spanning)
+    np.testing.assert_allclose(full @ full.T, few @ few.T, atol=1e-12)
+    # The part of the differences off a basis: here off the first axis.
+    basis = np.eye(6)[:, :1]
+    assert pairs.squared_norm(basis) == pytest.approx(np.sum(diffs[:, 1:] ** 2), rel=1e-12)
+    assert pairs.squared_norm() == pytest.approx(np.sum(diffs**2), rel=1e-12)
