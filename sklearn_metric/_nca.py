@@ -75,7 +75,11 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     for start in range(0, n_samples, step):
         rows = np.arange(start, min(start + step, n_samples))
         # -||z_i - z_j||^2 up to a constant per row, which the softmax ignores.
-        E = Z[rows] @ Z2_refs.T
+        if rows.size == n_samples == n_refs:
+            E = Z @ Z.T  # symmetric: half the work (BLAS syrk)
+            E *= 2
+        else:
+            E = Z[rows] @ Z2_refs.T
         E -= sq_norms
         own = self_column[rows] >= 0
         E[np.flatnonzero(own), self_column[rows][own]] = -np.inf
