@@ -39,7 +39,8 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None):
     near, far : ndarray of shape (n_quadruplets, n_features) or (n_quadruplets, 2)
         ``x_a - x_b`` and ``x_c - x_d``; with ``points``, the index pairs
         ``(a, b)`` and ``(c, d)`` into its rows.
-    M0_inv : ndarray of shape (n_features, n_features)
+    M0_inv : ndarray of shape (n_features, n_features) or None
+        ``None`` stands for the identity (one product fewer).
     regularization : float
     points : ndarray of shape (n_points, n_features) or None, default=None
         The points, when ``near`` and ``far`` index them: many quadruplets
@@ -68,7 +69,7 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None):
         d_near = np.sqrt(squared_distances_rows(Z, near[:, 0], near[:, 1]))
         d_far = np.sqrt(squared_distances_rows(Z, far[:, 0], far[:, 1]))
     residual = np.maximum(d_near - d_far, 0)
-    L_M0_inv = L @ M0_inv
+    L_M0_inv = L if M0_inv is None else L @ M0_inv
     loss = residual @ residual + regularization * (np.sum(L_M0_inv * L) - 2 * logdet)
     # d d / d L = L v v^T / d, over the violated comparisons only; a pair of equal
     # points adds nothing (and must not: through the points it would add and take
@@ -267,6 +268,8 @@ class LSML(MetricLearnerMixin):
             M0 = split.B
         M0_inv = np.linalg.inv(M0)
         M0_inv = (M0_inv + M0_inv.T) / 2
+        if np.array_equal(M0_inv, np.eye(M0_inv.shape[0])):
+            M0_inv = None
         L0 = components_from_psd(M0)
         lbfgs = LBFGS(
             lambda flat: _flat(

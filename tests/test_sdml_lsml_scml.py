@@ -96,6 +96,16 @@ def test_lsml_gradient_matches_finite_differences():
     assert err < 1e-5 * np.linalg.norm(gradient(L.ravel()))
 
 
+def test_lsml_objective_takes_none_for_the_identity_prior():
+    rng = np.random.RandomState(1)
+    near, far = rng.randn(20, 3), rng.randn(20, 3)
+    L = np.eye(3) + 0.2 * rng.randn(3, 3)
+    loss, grad = lsml_objective(L, near, far, np.eye(3), 0.7)
+    loss_none, grad_none = lsml_objective(L, near, far, None, 0.7)
+    assert loss_none == loss
+    np.testing.assert_array_equal(grad_none, grad)
+
+
 def test_lsml_objective_through_the_points_matches_the_differences():
     # The same quadruplets as differences and as indices into 6 points: equal loss
     # and gradient, and the indexed gradient matches finite differences.
