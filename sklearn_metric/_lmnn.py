@@ -70,7 +70,7 @@ class LMNN(MetricLearnerMixin):
         smoothed on a width of 0.05 and impostors searched in blocks, again
         only when a sample of points finds more than 5% of its impostors
         missing (and once at the end); it scales to tens of thousands of
-        points (all of MNIST in about 4 minutes on 2 cores). With fewer samples than
+        points (all 60,000 MNIST points in about 2.5 minutes on 2 cores). With fewer samples than
         features it runs on the span of the training points (the same
         iterates with ``rank x rank`` unknowns instead of ``n_components x
         n_features``). ``"auto"`` picks ``"sdp"`` for
