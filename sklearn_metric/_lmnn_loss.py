@@ -160,6 +160,6 @@ class LMNNObjective:
         rows = np.concatenate([self.rows, candidates.rows[used]])
         cols = np.concatenate([self.cols, candidates.cols[used]])
         weights = np.concatenate([w_targets, w_impostors[used]])
-        grad = 2 * pair_outer_sum(Z, self.X, rows, cols, weights)
+        grad = 2 * pair_outer_sum(Z, self.X, rows, cols, weights, L=L)
         self.last_active = int(np.count_nonzero(margins > 0))
         return loss * self.scale, grad.ravel() * self.scale

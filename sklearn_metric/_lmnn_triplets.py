@@ -47,7 +47,7 @@ def _loss_and_gradient(L, X, triplets, mu, scale):
     rows = np.concatenate([pi, i, i])
     cols = np.concatenate([pj, j, l_])
     weights = np.concatenate([np.full(pi.size, 1 - mu), mu * slope, -mu * slope])
-    grad = 2 * pair_outer_sum(Z, X, rows, cols, weights)
+    grad = 2 * pair_outer_sum(Z, X, rows, cols, weights, L=L)
     return loss * scale, grad.ravel() * scale
 
 

@@ -85,7 +85,7 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None):
     else:
         pairs = np.concatenate([near[violated], far[violated]])
         weights = np.concatenate([w_near, -w_far])
-        grad = 2 * pair_outer_sum(Z, points, pairs[:, 0], pairs[:, 1], weights)
+        grad = 2 * pair_outer_sum(Z, points, pairs[:, 0], pairs[:, 1], weights, L=L)
     inverse_T = scipy.linalg.lu_solve((lu, pivots), np.eye(L.shape[0]), trans=1, check_finite=False)
     grad += (2 * regularization) * (L_M0_inv - inverse_T)
     return float(loss), grad

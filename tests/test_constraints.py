@@ -142,6 +142,10 @@ def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
         w * np.outer(Z[a] - Z[b], X[a] - X[b]) for a, b, w in zip(rows, cols, weights, strict=True)
     )
     np.testing.assert_allclose(pair_outer_sum(Z, X, rows, cols, weights), expected, atol=1e-10)
+    if n_dims == 3:  # given the map, many pairs over few features: L (X^T Lap X)
+        L = np.linalg.lstsq(X, Z, rcond=None)[0].T
+        S = pair_outer_sum(Z, X, rows, cols, weights, L=L)
+        np.testing.assert_allclose(S, expected, atol=1e-10)
 
 
 def test_neighbourhood_triplets_by_hand():
