@@ -163,3 +163,26 @@ def test_kernels_are_safe_from_concurrent_threads(with_numba, small_thresholds):
 def test_unknown_kernel_name_is_a_key_error(with_numba):
     with pytest.raises(KeyError):
         compiled("no such kernel")
+
+
+def test_scipy_blas_single_threaded_limits_only_scipys_own_blas(monkeypatch):
+    from threadpoolctl import threadpool_info
+
+    from sklearn_metric import _kernels
+
+    def threads_by_path():
+        return {info["filepath"]: info["num_threads"] for info in threadpool_info()}
+
+    before = threads_by_path()
+    own = _kernels._scipy_own_blas()
+    own_paths = set() if own is None else {info["filepath"] for info in own.info()}
+    with _kernels.scipy_blas_single_threaded():
+        inside = threads_by_path()
+    for path, n in inside.items():
+        # scipy's own library on one thread; every other one (numpy's) as it was.
+        assert n == (1 if path in own_paths else before[path]), path
+    assert threads_by_path() == before
+    # Where scipy shares numpy's BLAS (no library of its own) nothing changes.
+    monkeypatch.setattr(_kernels, "_SCIPY_OWN_BLAS", [None])
+    with _kernels.scipy_blas_single_threaded():
+        assert threads_by_path() == before
