@@ -14,7 +14,7 @@ import numpy as np
 import scipy.linalg
 from scipy import sparse
 
-from ._kernels import compiled, run_split, split_bounds
+from ._kernels import compiled, run_split, scipy_blas_single_threaded, split_bounds
 
 __all__ = [
     "components_from_factor",
@@ -23,6 +23,7 @@ __all__ = [
     "null_space",
     "pair_outer_sum",
     "project_psd",
+    "project_psd_factored",
     "rank_tolerance",
     "row_span",
     "smallest_eigenpair",
@@ -136,6 +137,79 @@ def project_psd(M):
     """
     eigvals, eigvecs = np.linalg.eigh(symmetrize(M))
     return (eigvecs * np.maximum(eigvals, 0)) @ eigvecs.T
+
+
+# When at most this share of the eigenpairs lies on one side of zero, LAPACK's MRRR
+# driver (syevr) computes that side alone: the tridiagonal reduction plus the few wanted
+# vectors, ~3.5x faster than the full divide and conquer on 1024 x 1024 here; asked for
+# most of the pairs it is ~3x slower, so the full decomposition is used in between.
+_PARTIAL_EIGH_SHARE = 0.25
+
+
+def project_psd_factored(M, expected_rank=None):
+    """:func:`project_psd` that also returns a factor, using a rank guess for speed.
+
+    With ``expected_rank`` (say, the rank of the previous iterate of a projected
+    gradient method), only the eigenpairs on the smaller side of zero are computed
+    when that side is small: the positive ones when few are expected, the
+    non-positive ones (subtracted from ``M``) when few are expected there. A wrong
+    guess costs time, never accuracy.
+
+    Parameters
+    ----------
+    M : ndarray of shape (n, n)
+        A square matrix (its symmetric part is projected).
+    expected_rank : int or None, default=None
+        Guess of the number of positive eigenvalues; ``None`` computes them all.
+
+    Returns
+    -------
+    M_psd : ndarray of shape (n, n)
+        ``M``'s symmetric part with its negative eigenvalues set to zero.
+    factor : ndarray of shape (rank, n) or None
+        ``F`` with ``F.T @ F == M_psd``, or ``None`` when only the non-positive
+        eigenpairs were computed.
+    rank : int
+        Number of positive eigenvalues.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import project_psd_factored
+    >>> M_psd, F, rank = project_psd_factored(np.diag([4.0, -1.0]), expected_rank=1)
+    >>> M_psd
+    array([[4., 0.],
+           [0., 0.]])
+    >>> F, rank
+    (array([[2., 0.]]), 1)
+    """
+    M = symmetrize(M)
+    n = M.shape[0]
+    side = None
+    if expected_rank is not None and n > 1:
+        if expected_rank <= _PARTIAL_EIGH_SHARE * n:
+            side = (0.0, np.inf)  # LAPACK's range is half-open: (0, inf]
+        elif n - expected_rank <= _PARTIAL_EIGH_SHARE * n:
+            side = (-np.inf, 0.0)
+    if side is not None:
+        try:
+            # One thread (the reduction gains little from two): scipy's idle threads
+            # would spin on and slow numpy's next products (isolet MMC: 38 s -> 69 s).
+            with scipy_blas_single_threaded():
+                values, vectors = scipy.linalg.eigh(
+                    M, subset_by_value=side, driver="evr", check_finite=False
+                )
+        except (np.linalg.LinAlgError, ValueError):
+            side = None
+    if side is None:
+        values, vectors = np.linalg.eigh(M)
+        keep = values > 0
+        values, vectors = values[keep], vectors[:, keep]
+    elif side[0] < 0:  # the non-positive side: M minus it
+        M_psd = symmetrize(M - (vectors * values) @ vectors.T)
+        return M_psd, None, n - values.size
+    F = np.sqrt(values)[:, None] * vectors.T
+    return F.T @ F, F, values.size
 
 
 def components_from_psd(M):

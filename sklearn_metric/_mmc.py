@@ -15,9 +15,9 @@ from ._linalg import (
     components_from_psd,
     pair_outer_sum,
     project_psd,
+    project_psd_factored,
     rank_tolerance,
     row_span,
-    symmetrize,
 )
 from ._optim import warn_not_converged
 from ._sampling import pairs_from_labels
@@ -66,11 +66,13 @@ def _squared(M, diffs):
 class _Gram:
     """The points' Gram matrices ``P M P^T`` under the last two ``M`` seen, shared by
     the pair sets over the same points (an objective, its normalisation and the
-    next gradient then cost one product of the points, not five)."""
+    next gradient then cost one product of the points, not five), and the factors
+    ``F`` (``M = F^T F``, few rows) of the last two low-rank ``M``."""
 
     def __init__(self, points):
         self.points = points
         self._recent = []  # [(M, G)]: M kept referenced, so identity is meaningful
+        self._factors = []  # [(M, F)]
 
     def of(self, M):
         for seen, G in self._recent:
@@ -78,17 +80,30 @@ class _Gram:
                 return G
         return self._remember(M, (self.points @ M) @ self.points.T)
 
-    def factored(self, M, F):
-        """Record ``M = F^T F`` (``F`` with few rows: ``P M P^T`` is then cheap)."""
-        projected = self.points @ F.T
-        self._remember(M, projected @ projected.T)
+    def factor_of(self, M):
+        """The recorded ``F`` with ``M = F^T F``, or ``None``."""
+        for seen, F in self._factors:
+            if seen is M:
+                return F
+        return None
+
+    def factored(self, M, F, gram=True):
+        """Record ``M = F^T F`` (``F`` with few rows: ``P M P^T`` is then cheap, and
+        computed now if ``gram``)."""
+        self._factors = [(M, F), *self._factors[:1]]
+        if gram:
+            projected = self.points @ F.T
+            self._remember(M, projected @ projected.T)
 
     def scaled(self, M, scaled_M, factor):
-        """Record ``scaled_M = factor * M`` (if ``M``'s Gram matrix is at hand)."""
+        """Record ``scaled_M = factor * M`` (if ``M``'s Gram matrix or factor is at hand)."""
         for seen, G in self._recent:
             if seen is M:
                 self._remember(scaled_M, factor * G)
-                return
+                break
+        F = self.factor_of(M)
+        if F is not None:
+            self.factored(scaled_M, np.sqrt(factor) * F, gram=False)
 
     def _remember(self, M, G):
         self._recent = [(M, G), *self._recent[:1]]
@@ -114,8 +129,14 @@ class _PairSet:
         return self._diffs
 
     def squared(self, M):
-        if M.ndim == 1 or not self.by_points:
+        if M.ndim == 1:
             return _squared(M, self.diffs())
+        if not self.by_points:
+            F = self.gram.factor_of(M)
+            if F is None:
+                return _squared(M, self.diffs())
+            projected = self.diffs() @ F.T  # O(n_pairs k rank), not k^2
+            return np.einsum("ij,ij->i", projected, projected)
         G = self.gram.of(M)
         a, b = self.index[:, 0], self.index[:, 1]
         return G[a, a] + G[b, b] - 2 * G[a, b]
@@ -173,18 +194,17 @@ def _gradient(M, similar, dissimilar, grad_g=None):
     return grad_f / np.sqrt(g) - f * grad_g / (2 * g**1.5)
 
 
-def _project_psd_keeping_factor(M, similar):
-    """``M``'s projection onto the PSD cone, as ``F^T F`` over its positive
-    eigenpairs; the points' Gram matrix is recorded from ``F`` when ``similar``
-    works through the points and ``F`` has few rows (MMC's iterates often have
-    low rank: 4 of 1024 at the end on Yale B)."""
-    values, vectors = np.linalg.eigh(symmetrize(M))
-    keep = values > 0
-    F = np.sqrt(values[keep])[:, None] * vectors[:, keep].T
-    projected = F.T @ F
-    if isinstance(similar, _PairSet) and similar.by_points and F.shape[0] < F.shape[1] // 2:
-        similar.gram.factored(projected, F)
-    return projected
+def _project_psd_keeping_factor(M, similar, expected_rank=None):
+    """``M``'s projection onto the PSD cone and its rank. When the factor ``F``
+    (``F^T F`` over the positive eigenpairs) has few rows, it is recorded for the
+    pair sets: squared distances then cost O(n_pairs k rank), or the points' Gram
+    matrix comes from ``F``. MMC's iterates often have low rank (4 of 1024 at the end
+    on Yale B, 3 of 172 on isolet), and ``expected_rank``, the last iterate's, lets
+    the eigensolver compute only the few positive pairs."""
+    projected, F, rank = project_psd_factored(M, expected_rank)
+    if F is not None and isinstance(similar, _PairSet) and F.shape[0] < F.shape[1] // 2:
+        similar.gram.factored(projected, F, gram=similar.by_points)
+    return projected, rank
 
 
 def _as_diffs(pairs):
@@ -247,7 +267,7 @@ def _normalise(M, similar):
             "direction where dissimilar pairs do. Add similar pairs or use diagonal=True."
         )
     normalised = M / g
-    if isinstance(similar, _PairSet) and similar.by_points:
+    if isinstance(similar, _PairSet):
         similar.gram.scaled(M, normalised, 1 / g)
     return normalised
 
@@ -566,6 +586,7 @@ class MMC(MetricLearnerMixin):
         if isinstance(similar, _PairSet) and not self.diagonal:
             grad_g = similar.scatter(np.ones(similar.index.shape[0]))  # constant
         step = None
+        rank = n_features  # of the iterate M
         converged = False
         n_iter = 0
         for n_iter in range(1, self.max_iter + 1):
@@ -577,7 +598,9 @@ class MMC(MetricLearnerMixin):
                 if self.diagonal:
                     candidate = np.maximum(candidate, 0)
                 else:
-                    candidate = _project_psd_keeping_factor(candidate, similar)
+                    candidate, candidate_rank = _project_psd_keeping_factor(
+                        candidate, similar, rank
+                    )
                 candidate = _normalise(candidate, similar)
                 new_value = mmc_objective(candidate, similar, dissimilar)
                 if new_value >= value or step < 1e-20:
@@ -586,6 +609,8 @@ class MMC(MetricLearnerMixin):
             improvement = (new_value - value) / max(abs(value), 1e-300)
             if new_value >= value:
                 M, value = candidate, new_value
+                if not self.diagonal:
+                    rank = candidate_rank
                 step *= 1.5
             if self.verbose:
                 print(

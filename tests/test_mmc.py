@@ -262,3 +262,24 @@ def test_pair_set_spanning_differences_span_the_pair_differences():
     basis = np.eye(6)[:, :1]
     assert pairs.squared_norm(basis) == pytest.approx(np.sum(diffs[:, 1:] ** 2), rel=1e-12)
     assert pairs.squared_norm() == pytest.approx(np.sum(diffs**2), rel=1e-12)
+
+
+def test_pair_squared_distances_through_a_recorded_factor_are_exact():
+    # A low-rank iterate's factor F (M = F^T F) gives the pairs' squared distances in
+    # O(n_pairs k rank); they equal the direct ones, and a scaled M keeps its factor.
+    from sklearn_metric._mmc import _PairSet, _squared
+
+    rng = np.random.default_rng(0)
+    points = rng.normal(size=(30, 8))
+    index = np.array([(i, j) for i in range(30) for j in range(i + 1, 30)])[:40]
+    pairs = _PairSet(points, index)
+    assert not pairs.by_points  # through the differences
+    F = rng.normal(size=(2, 8))
+    M = F.T @ F
+    pairs.gram.factored(M, F, gram=False)
+    assert pairs.gram.factor_of(M) is F
+    assert_allclose(pairs.squared(M), _squared(M, pairs.diffs()), rtol=1e-12)
+    half = M / 2
+    pairs.gram.scaled(M, half, 0.5)
+    assert_allclose(pairs.squared(half), _squared(half, pairs.diffs()), rtol=1e-12)
+    assert pairs.gram.factor_of(M.copy()) is None  # by identity, not by value

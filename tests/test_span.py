@@ -315,3 +315,27 @@ def test_mmc_on_the_span_equals_the_full_problem(monkeypatch, n_components):
     assert reduced.objective_ == pytest.approx(full.objective_, rel=1e-9)
     M, M_full = (m.components_.T @ m.components_ for m in (reduced, full))
     assert_allclose(M, M_full, atol=1e-8 * np.abs(M_full).max())
+
+
+@pytest.mark.parametrize("n_positive", [0, 1, 3, 9, 12])
+@pytest.mark.parametrize("expected_rank", [None, 0, 2, 6, 12])
+def test_project_psd_factored_matches_project_psd_for_any_rank_guess(n_positive, expected_rank):
+    # Whichever side of zero the guess makes it compute (the positive pairs, the
+    # non-positive ones, or all), the projection is the same; a factor comes with it
+    # unless only the non-positive side was computed.
+    from sklearn_metric._linalg import project_psd, project_psd_factored
+
+    rng = np.random.default_rng(n_positive)
+    Q, _ = np.linalg.qr(rng.standard_normal((12, 12)))
+    values = -rng.uniform(0.5, 2, 12)
+    values[:n_positive] *= -1
+    M = (Q * values) @ Q.T + 1e-3 * rng.standard_normal((12, 12))  # not symmetric
+    M_psd, F, rank = project_psd_factored(M, expected_rank)
+    assert rank == n_positive
+    assert_allclose(M_psd, project_psd(M), atol=1e-12)
+    assert_allclose(M_psd, M_psd.T, atol=0)
+    if F is not None:
+        assert F.shape == (n_positive, 12)
+        assert_allclose(F.T @ F, M_psd, atol=1e-12)
+    # Only a guess of many positive pairs computes the non-positive side alone.
+    assert (F is None) == (expected_rank is not None and expected_rank >= 9)
