@@ -255,8 +255,9 @@ def _distance_factors(Z):
 def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     """Differently labelled points inside each point's squared radius.
 
-    The search runs over pairs of classes in blocks of rows, so memory is
-    O(block * n + pairs kept).
+    The search runs class by class against the points of every later class (each
+    pair of classes once), in blocks of rows, so memory is O(block * n + pairs
+    kept).
 
     Parameters
     ----------
@@ -289,34 +290,38 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     Z = np.asarray(Z, dtype=dtype)
     radii_sq = np.asarray(radii_sq, dtype=np.float64)
     left, right = _distance_factors(Z)
-    groups = [np.flatnonzero(y == label) for label in np.unique(y)]
+    # The points ordered by class: the classes after one are then a single slice, so
+    # a set of many small classes costs one product per class, not one per pair.
+    order = np.argsort(y, kind="stable")
+    counts = np.unique(y, return_counts=True)[1]
+    ends = np.cumsum(counts)
     kept = _KeptPairs(radii_sq, max_impostors)
     no_radius = radii_sq <= 0
     # Each pair of classes once: one block of distances serves both directions
     # (l impostor of i, and i impostor of l), halving the matrix products.
-    for a, group_a in enumerate(groups):
-        for group_b in groups[a + 1 :]:
-            right_b = right[group_b]
-            step = _block_size(group_b.size)
-            for start in range(0, group_a.size, step):
-                block = group_a[start : start + step]
-                minus_half_d = left[block] @ right_b.T  # -||z_i - z_l||^2 / 2
-                half_radii = (kept.scale * radii_sq / 2).astype(dtype)
-                half_radii[no_radius] = -np.inf  # no pair, not even at distance 0
-                radii_rows, radii_cols = half_radii[block], half_radii[group_b]
-                # The pairs inside either point's radius, then the two directions
-                # told apart on those few (flatnonzero is several times faster
-                # than a 2-D nonzero).
-                inside = minus_half_d >= -radii_rows[:, None]
-                inside |= minus_half_d >= -radii_cols
-                flat = np.flatnonzero(inside)
-                r, c = np.divmod(flat, group_b.size)
-                values = minus_half_d.ravel()[flat]
-                dists = np.maximum(-2 * values, 0)
-                forward = values >= -radii_rows[r]
-                backward = values >= -radii_cols[c]
-                kept.add(block[r[forward]], group_b[c[forward]], dists[forward])
-                kept.add(group_b[c[backward]], block[r[backward]], dists[backward])
+    for begin, end in zip(ends[:-1] - counts[:-1], ends[:-1], strict=True):
+        group_a, later = order[begin:end], order[end:]
+        right_later = right[later]
+        step = _block_size(later.size)
+        for start in range(0, group_a.size, step):
+            block = group_a[start : start + step]
+            minus_half_d = left[block] @ right_later.T  # -||z_i - z_l||^2 / 2
+            half_radii = (kept.scale * radii_sq / 2).astype(dtype)
+            half_radii[no_radius] = -np.inf  # no pair, not even at distance 0
+            radii_rows, radii_cols = half_radii[block], half_radii[later]
+            # The pairs inside either point's radius, then the two directions
+            # told apart on those few (flatnonzero is several times faster
+            # than a 2-D nonzero).
+            inside = minus_half_d >= -radii_rows[:, None]
+            inside |= minus_half_d >= -radii_cols
+            flat = np.flatnonzero(inside)
+            r, c = np.divmod(flat, later.size)
+            values = minus_half_d.ravel()[flat]
+            dists = np.maximum(-2 * values, 0)
+            forward = values >= -radii_rows[r]
+            backward = values >= -radii_cols[c]
+            kept.add(block[r[forward]], later[c[forward]], dists[forward])
+            kept.add(later[c[backward]], block[r[backward]], dists[backward])
     return kept.result()
 
 

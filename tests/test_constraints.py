@@ -47,6 +47,19 @@ def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
     assert np.allclose(dists, squared_distances_rows(X, rows, cols), atol=1e-4)
 
 
+def test_find_impostors_with_many_small_classes_matches_brute_force():
+    # Labels neither sorted nor contiguous, one class of a single point: each class
+    # is searched against all the later ones at once.
+    rng = np.random.RandomState(3)
+    X = rng.randn(90, 3)
+    y = rng.permutation(np.r_[np.repeat(np.arange(0, 88, 2), 2), [101, 7]]) * 5
+    radii_sq = rng.uniform(0, 4, size=90)
+    rows, cols, _ = find_impostors(X, y, radii_sq)
+    found = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert found == _brute_force_impostors(X, y, radii_sq)
+    assert rows.size == len(found)  # each pair once
+
+
 def test_max_impostors_keeps_the_closest(data):
     X, y = data
     radii_sq = np.full(120, 4.0)
