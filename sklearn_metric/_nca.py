@@ -54,12 +54,14 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     """
     n_samples, n_features = X.shape
     Z = X @ L.T
-    if references is None:
+    if references is None:  # every point: no gathered copies
         references = np.arange(n_samples)
+        Z_refs, X_refs, y_refs = Z, X, y
+    else:
+        Z_refs, X_refs, y_refs = Z[references], X[references], y[references]
     n_refs = references.size
-    Z_refs, X_refs, y_refs = Z[references], X[references], y[references]
     sq_norms = np.einsum("ij,ij->i", Z_refs, Z_refs)
-    Z2_refs = 2 * Z_refs
+    Z2_refs = None
     # Where each row meets itself among the references (-1: it is not one).
     self_column = np.full(n_samples, -1)
     self_column[references] = np.arange(n_refs)
@@ -79,6 +81,8 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
             E = Z @ Z.T  # symmetric: half the work (BLAS syrk)
             E *= 2
         else:
+            if Z2_refs is None:
+                Z2_refs = 2 * Z_refs
             E = Z[rows] @ Z2_refs.T
         E -= sq_norms
         own = self_column[rows] >= 0
