@@ -188,8 +188,9 @@ class ITML(MetricLearnerMixin):
         ``random_state``, when there are more).
 
     n_constraints : int or None, default=None
-        Pairs of each kind drawn by ``fit(X, y)``; ``None`` means
-        ``20 * n_classes**2``.
+        Distinct pairs of each kind drawn by ``fit(X, y)``; ``None`` means
+        ``20 * n_classes**2``. Classes too small to hold that many similar
+        pairs give all of them, and as many dissimilar ones.
 
     n_components : int or None, default=None
         Keep the ``n_components`` directions of largest eigenvalue of ``M``

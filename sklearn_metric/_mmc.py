@@ -175,10 +175,13 @@ def _gradient(M, similar, dissimilar, grad_g=None):
     ``similar`` and ``dissimilar`` are difference arrays or :class:`_PairSet`; for a
     full ``M``, ``grad_g`` (the similar pairs' scatter, constant) may be given.
     """
-    q = np.maximum(_squared(M, dissimilar), 1e-300)
+    q = np.maximum(_squared(M, dissimilar), 0)
     f = np.sqrt(q).sum()
     g = _squared(M, similar).sum()
-    weights = 0.5 / np.sqrt(q)
+    # d sqrt(q) / dq is infinite at q = 0 (a dissimilar pair that differs only where
+    # M is zero): a finite weight there (at most 100 times the typical one) keeps the
+    # step search from collapsing while pulling M towards separating that pair.
+    weights = 0.5 / np.sqrt(np.maximum(q, 1e-4 * max(float(q.mean()), 1e-300)))
     if isinstance(dissimilar, _PairSet) and M.ndim == 2:
         grad_f = dissimilar.scatter(weights)
         if grad_g is None:
@@ -313,8 +316,9 @@ class MMC(MetricLearnerMixin):
         to the projected gradient (with a warning) if the SDP solver fails.
 
     n_constraints : int, default=None
-        Pairs of each kind drawn by ``fit``; ``None`` means
-        ``20 * n_classes**2``.
+        Distinct pairs of each kind drawn by ``fit``; ``None`` means
+        ``20 * n_classes**2``. Classes too small to hold that many similar
+        pairs give all of them, and as many dissimilar ones.
 
     max_iter : int, default=1000
         Iterations of the projected gradient solver.

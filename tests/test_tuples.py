@@ -245,3 +245,35 @@ def test_default_learners():
     assert isinstance(PairsClassifier()._default_learner(), ITML)
     assert isinstance(TripletClassifier()._default_learner(), SCML)
     assert isinstance(QuadrupletClassifier()._default_learner(), LSML)
+
+
+def _unordered(pairs):
+    return {tuple(sorted(p)) for p in pairs.tolist()}
+
+
+def test_pairs_from_labels_are_distinct_and_of_the_right_kinds():
+    from sklearn_metric._sampling import pairs_from_labels
+
+    y = np.repeat(np.arange(6), 30)
+    pairs, labels = pairs_from_labels(y, 500, 0)
+    assert pairs.shape == (1000, 2) and labels.tolist() == [1] * 500 + [-1] * 500
+    assert len(_unordered(pairs)) == 1000  # no pair twice, in either order
+    assert np.all(pairs[:, 0] != pairs[:, 1])
+    assert np.all((y[pairs[:, 0]] == y[pairs[:, 1]]) == (labels == 1))
+
+
+def test_small_classes_give_every_similar_pair_once_and_as_many_dissimilar():
+    import warnings
+
+    from sklearn_metric._sampling import pairs_from_labels
+
+    y = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])  # 3 + 1 + 6 = 10 similar pairs
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default count warns of nothing
+        pairs, labels = pairs_from_labels(y, None, 0)
+    similar = pairs[labels == 1]
+    expected = {(0, 1), (0, 2), (1, 2), (3, 4), (5, 6), (5, 7), (5, 8), (6, 7), (6, 8), (7, 8)}
+    assert _unordered(similar) == expected and similar.shape[0] == 10
+    assert np.sum(labels == -1) == 10 and len(_unordered(pairs)) == 20
+    with pytest.warns(UserWarning, match=r"Only 10 distinct pairs of each kind .*n_constraints=50"):
+        pairs_from_labels(y, 50, 0)
