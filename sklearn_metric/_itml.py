@@ -160,7 +160,7 @@ class ITML(MetricLearnerMixin):
     dissimilar) make the cyclic projections converge far more slowly (on
     letter, test ROC AUC 0.79 against 0.84 after 1000 sweeps).
 
-    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    ``fit(X, y)`` draws ``n_constraints`` distinct similar and as many dissimilar pairs
     from the labels; ``fit_pairs(pairs, y)`` takes explicit pairs.
 
     Parameters

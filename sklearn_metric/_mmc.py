@@ -283,7 +283,7 @@ class MMC(MetricLearnerMixin):
     diagonal and non-negative with ``diagonal=True``). The problem is convex
     (a concave objective); the constraint is tight at the optimum.
 
-    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    ``fit(X, y)`` draws ``n_constraints`` distinct similar and as many dissimilar pairs
     from class labels; ``fit_pairs(pairs, y)`` takes explicit pairs with ``y``
     in {+1 similar, -1 dissimilar}. Pairs of two identical points carry no
     information and are dropped.

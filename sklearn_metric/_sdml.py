@@ -50,7 +50,7 @@ class SDML(MetricLearnerMixin):
     weight that keeps it so (at most 1); a given weight that does not is
     reported with the largest one that would, before any solver runs.
 
-    ``fit(X, y)`` draws ``n_constraints`` similar and as many dissimilar pairs
+    ``fit(X, y)`` draws ``n_constraints`` distinct similar and as many dissimilar pairs
     from the labels; ``fit_pairs(pairs, y)`` takes explicit pairs.
 
     Parameters
