@@ -24,6 +24,27 @@ def _negated(value_and_gradient):
     return -value, -gradient.ravel()
 
 
+def _grouped_by_class(X, y, references):
+    """``X``, ``y`` and ``references`` with the points ordered by class (the objective
+    and its gradient are sums over pairs: any order of the points gives them)."""
+    order = np.argsort(y, kind="stable")
+    if references is not None:
+        position = np.empty_like(order)
+        position[order] = np.arange(order.size)
+        references = np.sort(position[references])
+    return X[order], y[order], references
+
+
+def _class_slices(y_rows, y_refs):
+    """``(r0, r1, c0, c1)`` for each class among ``y_rows`` (both sorted): its rows
+    ``r0:r1`` and the references ``c0:c1`` of the same class."""
+    classes, starts = np.unique(y_rows, return_index=True)
+    ends = np.append(starts[1:], y_rows.size)
+    firsts = np.searchsorted(y_refs, classes, side="left")
+    lasts = np.searchsorted(y_refs, classes, side="right")
+    return list(zip(starts, ends, firsts, lasts, strict=True))
+
+
 def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     """Expected leave-one-out accuracy of NCA and its gradient, in row blocks.
 
@@ -53,6 +74,9 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
         Its gradient with respect to ``L``.
     """
     n_samples, n_features = X.shape
+    if np.any(y[1:] < y[:-1]):
+        # Grouped by class, each row's same-class references are one slice of columns.
+        X, y, references = _grouped_by_class(X, y, references)
     Z = X @ L.T
     if references is None:  # every point: no gathered copies
         references = np.arange(n_samples)
@@ -90,10 +114,18 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
         E -= E.max(axis=1, keepdims=True)
         np.exp(E, out=E)  # unnormalised p_ij
         total = E.sum(axis=1)
-        same = y[rows, None] == y_refs[None, :]
-        p = np.einsum("ij,ij->i", E, same) / total
+        slices = _class_slices(y[rows], y_refs)
+        same_mass = np.empty(rows.size)
+        for r0, r1, c0, c1 in slices:
+            same_mass[r0:r1] = E[r0:r1, c0:c1].sum(axis=1)
+        p = same_mass / total
         value += p.sum()
-        E *= np.where(same, ((1 - p) / total)[:, None], (-p / total)[:, None])
+        # W_ij = p_ij ([y_i = y_j] - p_i), in place: one pass, no n x n mask.
+        inside, outside = ((1 - p) / total)[:, None], (-p / total)[:, None]
+        for r0, r1, c0, c1 in slices:
+            E[r0:r1, :c0] *= outside[r0:r1]
+            E[r0:r1, c0:c1] *= inside[r0:r1]
+            E[r0:r1, c1:] *= outside[r0:r1]
         W = E
         column_sums += W.sum(axis=0)
         if rows.size == n_samples == n_refs:
@@ -271,10 +303,12 @@ class NCA(MetricLearnerMixin):
             return lift(flat.reshape(L_start.shape)).ravel()
 
         references = self._draw_references(X.shape[0])
+        # The objective groups the points by class; once here, not at every evaluation.
+        X_fit, y_fit, references = _grouped_by_class(X_fit, y_enc, references)
 
         lbfgs = LBFGS(
             lambda flat: _negated(
-                nca_objective(flat.reshape(L_start.shape), X_fit, y_enc, references=references)
+                nca_objective(flat.reshape(L_start.shape), X_fit, y_fit, references=references)
             ),
             L_start.shape,
             name=type(self).__name__,

@@ -217,3 +217,40 @@ def test_one_class_warns_and_keeps_the_init():
     with pytest.warns(UserWarning, match=re.escape(msg)):
         nca = NCA(init="identity").fit(X, [1, 1, 1])
     assert_array_equal(nca.components_, np.eye(2))
+
+
+def _dense_nca(L, X, y, references):
+    """NCA's value and gradient from the full matrices (the textbook form)."""
+    Z = X @ L.T
+    refs = np.arange(X.shape[0]) if references is None else references
+    d = ((Z[:, None] - Z[None, refs]) ** 2).sum(-1)
+    d[refs, np.arange(refs.size)] = np.inf  # no point is its own neighbour
+    P = np.exp(-(d - d.min(axis=1, keepdims=True)))
+    P /= P.sum(axis=1, keepdims=True)
+    same = y[:, None] == y[None, refs]
+    p = (P * same).sum(axis=1)
+    W = P * (same - p[:, None])
+    diffs_x = X[:, None] - X[None, refs]
+    diffs_z = Z[:, None] - Z[None, refs]
+    gradient = -2 * np.einsum("ij,ijk,ijl->kl", W, diffs_z, diffs_x)
+    return p.sum(), gradient
+
+
+@pytest.mark.parametrize("block_entries", [None, 700])
+@pytest.mark.parametrize("with_references", [False, True])
+def test_objective_matches_the_dense_form_with_labels_in_any_order(block_entries, with_references):
+    # The objective groups the points by class inside (one slice of same-class
+    # references per row); unsorted labels, gaps in the label values and a class
+    # without references must give the textbook value and gradient.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(60, 5))
+    y = rng.choice([0, 3, 4, 9], size=60)
+    L = 0.6 * rng.normal(size=(2, 5))
+    references = None
+    if with_references:
+        references = np.sort(rng.choice(np.flatnonzero(y != 9), 25, replace=False))
+    kwargs = {} if block_entries is None else {"block_entries": block_entries}
+    value, gradient = nca_objective(L, X, y, references=references, **kwargs)
+    expected_value, expected_gradient = _dense_nca(L, X, y, references)
+    assert value == pytest.approx(expected_value, rel=1e-12)
+    assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-12)
