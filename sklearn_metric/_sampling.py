@@ -192,16 +192,22 @@ def _first_occurrences(pairs, n_samples):
 
 def _every_pair(y, index, similar):
     """Every unordered pair of distinct points of one class (``similar``) or of two."""
-    if similar:
-        blocks = []
-        for start, count in zip(index.starts, index.counts, strict=True):
+    # Class by class (with the later classes for dissimilar pairs): memory is the
+    # number of pairs enumerated, never n_samples^2.
+    blocks = [np.empty((0, 2), dtype=np.intp)]
+    for start, count in zip(index.starts, index.counts, strict=True):
+        members = index.order[start : start + count]
+        if similar:
             i, j = np.triu_indices(count, 1)
-            members = index.order[start : start + count]
             blocks.append(np.column_stack([members[i], members[j]]))
-        return np.concatenate(blocks)
-    i, j = np.triu_indices(y.shape[0], 1)
-    differ = y[i] != y[j]
-    return np.column_stack([i[differ], j[differ]])
+        else:
+            later = index.order[start + count :]
+            blocks.append(np.column_stack([np.repeat(members, later.size), np.tile(later, count)]))
+    pairs = np.concatenate(blocks)
+    if similar:
+        return pairs
+    pairs.sort(axis=1)
+    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # row-major (i < j): a fixed order
 
 
 def _distinct_pairs(y, index, n_pairs, similar, random_state):
