@@ -7,7 +7,7 @@ import numpy as np
 import scipy.linalg
 
 from ._compat import Interval, StrOptions, fit_context
-from ._linalg import rank_tolerance, symmetrize
+from ._linalg import exp_in_place, rank_tolerance, symmetrize
 from ._span import wide_span
 from .base import MetricLearnerMixin, validate_labelled_data
 
@@ -38,7 +38,7 @@ def _affinity_terms(Xc, D, scales, rows):
     A = D
     A *= -inverse[rows, None]
     A *= inverse[None, :]
-    np.exp(A, out=A)
+    exp_in_place(A)
     no_scale = scales == 0
     if no_scale.any():
         A[no_scale[rows], :] = 0.0

@@ -57,6 +57,30 @@ def rank_tolerance(shape, dtype=np.float64):
     return max(max(shape, default=1), 1) * float(np.finfo(dtype).eps)
 
 
+# exp_in_place: arguments below this give 0 (exp(-80) = 1.8e-35, below eps^2 next to 1).
+EXP_FLOOR = -80.0
+
+
+def exp_in_place(E, floor=EXP_FLOOR):
+    """``exp(E)`` into ``E``, with 0 where ``E < floor``, and return ``E``.
+
+    For softmax weights (``E`` shifted so each row's largest entry is 0) and
+    Gaussian affinities: the dropped values are below ``eps^2`` next to the
+    largest. Left in, they and their products are subnormal numbers, which
+    the CPU handles in microcode: on Yale B (1689 x 1024) NCA's gradient
+    products ran 10x slower (0.65 s against 0.07 s) once most weights were.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import exp_in_place
+    >>> exp_in_place(np.array([0.0, -1.0, -745.0]))
+    array([1.        , 0.36787944, 0.        ])
+    """
+    np.putmask(E, E < floor, -np.inf)
+    return np.exp(E, out=E)
+
+
 def symmetrize(M):
     """``(M + M.T) / 2``: the symmetric part of a square matrix."""
     return (M + M.T) / 2

@@ -8,6 +8,7 @@ from sklearn.utils.validation import validate_data
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
+from ._linalg import exp_in_place
 from ._optim import LBFGS, run_for_components
 from ._span import components_problem
 from .base import MetricLearnerMixin
@@ -62,7 +63,7 @@ def mlkr_loss(L, X, y, block_entries=_BLOCK_ENTRIES):
         E -= sq_norms
         E[np.arange(rows.size), rows] = -np.inf
         E -= E.max(axis=1, keepdims=True)
-        np.exp(E, out=E)
+        exp_in_place(E)
         E /= E.sum(axis=1, keepdims=True)  # p_ij
         y_hat = E @ y
         residual = y_hat - y[rows]

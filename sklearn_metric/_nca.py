@@ -8,6 +8,7 @@ from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
+from ._linalg import exp_in_place
 from ._optim import LBFGS, run_for_components
 from ._span import components_problem
 from .base import MetricLearnerMixin, validate_labelled_data
@@ -112,7 +113,7 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
         own = self_column[rows] >= 0
         E[np.flatnonzero(own), self_column[rows][own]] = -np.inf
         E -= E.max(axis=1, keepdims=True)
-        np.exp(E, out=E)  # unnormalised p_ij
+        exp_in_place(E)  # unnormalised p_ij
         total = E.sum(axis=1)
         slices = _class_slices(y[rows], y_refs)
         same_mass = np.empty(rows.size)
