@@ -23,7 +23,7 @@ __all__ = ["LSML", "lsml_objective"]
 _TINY = 1e-12
 
 
-def lsml_objective(L, near, far, M0_inv, regularization, points=None):
+def lsml_objective(L, near, far, M0_inv, regularization, points=None, *, triangular=False):
     """LSML's loss in ``L`` (``M = L^T L``) and its gradient.
 
     ``sum_q H(d(a, b) - d(c, d)) + regularization * (tr(M M0^-1) - log det M)``
@@ -46,17 +46,24 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None):
         The points, when ``near`` and ``far`` index them: many quadruplets
         over few points then cost O(n_points * n_features^2) per evaluation
         instead of O(n_quadruplets * n_features^2).
+    triangular : bool, default=False
+        ``L`` is upper triangular (``M``'s Cholesky factor) and the gradient
+        is the one in its upper triangle: ``log det M`` is then the sum of
+        ``log L_ii^2`` and its gradient ``2 / L_ii`` on the diagonal, with no
+        factorisation or inverse of ``L``.
 
     Returns
     -------
     loss : float
     gradient : ndarray of shape (n_features, n_features)
     """
-    # One LU factorisation gives log|det L| and L^-T.
-    with warnings.catch_warnings():  # a singular L is an infinite loss, not a warning
-        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-        lu, pivots = scipy.linalg.lu_factor(L, check_finite=False)
-    diagonal = np.abs(np.diag(lu))
+    if triangular:
+        diagonal = np.abs(np.diag(L))
+    else:  # one LU factorisation gives log|det L| and L^-T
+        with warnings.catch_warnings():  # a singular L is an infinite loss, not a warning
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            lu, pivots = scipy.linalg.lu_factor(L, check_finite=False)
+        diagonal = np.abs(np.diag(lu))
     if not np.all(diagonal > 0) or not np.all(np.isfinite(diagonal)):
         return np.inf, np.zeros_like(L)
     logdet = np.sum(np.log(diagonal))
@@ -86,8 +93,16 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None):
         pairs = np.concatenate([near[violated], far[violated]])
         weights = np.concatenate([w_near, -w_far])
         grad = 2 * pair_outer_sum(Z, points, pairs[:, 0], pairs[:, 1], weights, L=L)
-    inverse_T = scipy.linalg.lu_solve((lu, pivots), np.eye(L.shape[0]), trans=1, check_finite=False)
-    grad += (2 * regularization) * (L_M0_inv - inverse_T)
+    grad += (2 * regularization) * L_M0_inv
+    if triangular:
+        # The upper triangle of L^-T (lower triangular) is its diagonal, 1 / L_ii.
+        grad = np.triu(grad)
+        grad[np.diag_indices_from(grad)] -= (2 * regularization) / np.diag(L)
+    else:
+        eye = np.eye(L.shape[0])
+        grad -= (2 * regularization) * scipy.linalg.lu_solve(
+            (lu, pivots), eye, trans=1, check_finite=False
+        )
     return float(loss), grad
 
 
@@ -102,9 +117,10 @@ class LSML(MetricLearnerMixin):
 
     Each quadruplet ``(a, b, c, d)`` says ``d(a, b) < d(c, d)``. LSML minimises
     the squared residuals of the violated comparisons plus a LogDet
-    divergence to a prior ``M0`` (Liu et al., 2012). Solved by L-BFGS in ``L``
-    (``M = L^T L``, so ``M`` stays positive semidefinite at every step; the
-    LogDet term keeps it definite).
+    divergence to a prior ``M0`` (Liu et al., 2012). Solved by L-BFGS in ``L``,
+    ``M``'s upper triangular (Cholesky) factor: ``M = L^T L`` stays positive
+    semidefinite at every step, the LogDet term keeps it definite, and
+    ``log det M`` is read off ``L``'s diagonal, with no factorisation of ``L``.
 
     ``fit(X, y)`` draws ``n_constraints`` quadruplets from the labels (a
     same-class pair, then a pair of two classes); ``fit_quadruplets`` takes
@@ -270,24 +286,36 @@ class LSML(MetricLearnerMixin):
         M0_inv = (M0_inv + M0_inv.T) / 2
         if np.array_equal(M0_inv, np.eye(M0_inv.shape[0])):
             M0_inv = None
-        L0 = components_from_psd(M0)
+        # M = L^T L with L upper triangular (M's Cholesky factor): n (n + 1) / 2
+        # unknowns, and log det M with its gradient read off L's diagonal.
+        L0 = _upper_factor(M0)
+        upper = np.triu_indices(L0.shape[0])
+
+        def objective(flat):
+            L = np.zeros_like(L0)
+            L[upper] = flat
+            loss, grad = lsml_objective(
+                L, near, far, M0_inv, self.regularization, on, triangular=True
+            )
+            return loss, grad[upper]
+
         lbfgs = LBFGS(
-            lambda flat: _flat(
-                lsml_objective(flat.reshape(L0.shape), near, far, M0_inv, self.regularization, on)
-            ),
-            L0.shape,
+            objective,
+            upper[0].shape,
             name=type(self).__name__,
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
         )
-        result = lbfgs.run(L0)
+        result = lbfgs.run(L0[upper])
         if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
             raise ValueError("LSML produced a non-finite metric; try standardising X.")
         if result.exit is Exit.MAX_ITER:
             lbfgs.warn_not_converged("LSML", reason=result.message)
         lbfgs.report_training_time()
-        M = result.x.T @ result.x
+        L = np.zeros_like(L0)
+        L[upper] = result.x
+        M = L.T @ L
         if split is None:
             self.components_ = components_from_psd(M)[:n_components]
             self.prior_ = M0
@@ -304,6 +332,9 @@ class LSML(MetricLearnerMixin):
         return tags
 
 
-def _flat(loss_and_gradient):
-    loss, gradient = loss_and_gradient
-    return loss, gradient.ravel()
+def _upper_factor(M):
+    """An upper triangular ``R`` with ``R^T R = M`` and a non-negative diagonal, for
+    PSD ``M`` (from the QR factorisation of a square root: also when ``M`` is
+    singular, where Cholesky fails)."""
+    R = np.linalg.qr(components_from_psd(M), mode="r")
+    return np.where(np.diag(R) < 0, -1.0, 1.0)[:, None] * R

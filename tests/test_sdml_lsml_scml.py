@@ -149,6 +149,50 @@ def test_lsml_fit_is_the_same_through_the_points(wine, monkeypatch):
     assert_allclose(lsml.get_mahalanobis_matrix(), direct.get_mahalanobis_matrix(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("through_points", [False, True])
+def test_lsml_triangular_gradient_is_the_upper_triangle(through_points):
+    # For an upper triangular L the triangular form gives the same loss, and the
+    # gradient's upper triangle, without inverting L; it matches finite differences
+    # in the n (n + 1) / 2 free entries.
+    rng = np.random.RandomState(3)
+    points = rng.randn(8, 4)
+    index = rng.randint(8, size=(50, 4))
+    if through_points:
+        near, far, on = index[:, :2], index[:, 2:], points
+    else:
+        near = points[index[:, 0]] - points[index[:, 1]]
+        far = points[index[:, 2]] - points[index[:, 3]]
+        on = None
+    M0_inv = np.linalg.inv(np.eye(4) + 0.2)
+    L = np.triu(np.eye(4) + 0.3 * rng.randn(4, 4))
+    loss, grad = lsml_objective(L, near, far, M0_inv, 0.7, on)
+    loss_t, grad_t = lsml_objective(L, near, far, M0_inv, 0.7, on, triangular=True)
+    assert loss_t == pytest.approx(loss, rel=1e-12)
+    assert_allclose(grad_t, np.triu(grad), rtol=1e-10, atol=1e-12)
+    upper = np.triu_indices(4)
+
+    def packed(flat):
+        U = np.zeros((4, 4))
+        U[upper] = flat
+        value, gradient = lsml_objective(U, near, far, M0_inv, 0.7, on, triangular=True)
+        return value, gradient[upper]
+
+    err = check_grad(lambda f: packed(f)[0], lambda f: packed(f)[1], L[upper], epsilon=1e-7)
+    assert err < 1e-5 * np.linalg.norm(grad_t)
+
+
+def test_lsml_upper_factor_squares_to_the_prior():
+    from sklearn_metric._lsml import _upper_factor
+
+    rng = np.random.RandomState(0)
+    A = rng.randn(5, 3)
+    for M in (A @ A.T + np.eye(5), A @ A.T):  # definite, then of rank 3
+        R = _upper_factor(M)
+        assert_allclose(R, np.triu(R))
+        assert np.all(np.diag(R) >= 0)
+        assert_allclose(R.T @ R, M, atol=1e-10)
+
+
 def test_lsml_keeps_the_prior_when_every_comparison_holds():
     # d(a, b) = 1 < d(c, d) = 3 at the identity: no residual, and the LogDet
     # divergence is smallest at M0 = I.
