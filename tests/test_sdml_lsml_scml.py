@@ -65,9 +65,70 @@ def test_sdml_reports_a_failed_graphical_lasso(monkeypatch):
         "result). Raise sparsity_param, lower balance_param, or standardise X."
     )
     sdml = SDML()
+    # Differences along (1, 1) and (1, -0.5): S has an off-diagonal entry above
+    # sparsity_param, so the two features form one block for the solver.
+    linked = np.array([[[0.0, 0.0], [1.0, 1.0]], [[0.0, 0.0], [1.0, -0.5]]])
     with pytest.raises(ValueError, match=re.escape(msg)):
-        sdml.fit_pairs(PAIRS, Y)
+        sdml.fit_pairs(linked, Y)
     assert not hasattr(sdml, "components_")
+
+
+def test_sdml_graphical_lasso_by_blocks_is_the_whole_one():
+    # S with blocks {0, 3}, {1, 4, 5} (linked through 4) and a lone feature 2: the
+    # block-by-block solution equals the graphical lasso of the whole S.
+    from sklearn.covariance import graphical_lasso
+
+    from sklearn_metric._sdml import lasso_blocks
+
+    S = np.eye(6) * [1.0, 1.5, 2.0, 1.2, 1.0, 0.8]
+    for i, j, v in [(0, 3, 0.4), (1, 4, -0.3), (4, 5, 0.25), (2, 5, 0.05), (0, 1, 0.08)]:
+        S[i, j] = S[j, i] = v
+    singles, blocks = lasso_blocks(S, 0.1)
+    assert singles.tolist() == [2]
+    assert [b.tolist() for b in blocks] == [[0, 3], [1, 4, 5]]
+    sdml = SDML(sparsity_param=0.1, tol=1e-10, max_iter=1000)
+    precision, n_iter = sdml._graphical_lasso(S, singles, blocks)
+    _, whole = graphical_lasso(S, alpha=0.1, tol=1e-10, max_iter=1000)
+    assert_allclose(precision, whole, atol=1e-7)
+    assert precision[2, 2] == pytest.approx(0.5) and n_iter >= 1
+    # Every |S_ij| below the penalty: diagonal, no solver run.
+    S = np.diag([2.0, 4.0]) + 0.05
+    precision, n_iter = sdml._graphical_lasso(S, *lasso_blocks(S, 0.1))
+    assert_allclose(precision, np.diag([1 / 2.05, 1 / 4.05]))
+    assert n_iter == 0
+
+
+def test_sdml_components_by_blocks_square_to_the_precision():
+    from sklearn_metric._linalg import components_from_psd
+    from sklearn_metric._sdml import _components_by_blocks, lasso_blocks
+
+    P = np.diag([3.0, 1.0, 2.0, 0.5, 4.0])
+    P[np.ix_([1, 3], [1, 3])] = [[1.0, 0.3], [0.3, 0.5]]
+    singles, blocks = lasso_blocks(P, 0.1)
+    C = _components_by_blocks(P, singles, blocks)
+    assert_allclose(C.T @ C, P, atol=1e-12)
+    # Rows in decreasing order of eigenvalue, as components_from_psd's.
+    assert_allclose(np.linalg.norm(C, axis=1), np.linalg.norm(components_from_psd(P), axis=1))
+
+
+def test_sdml_safe_balance_on_the_span_of_wide_points():
+    # 6 points in 10 features: K lives on their 5-dim span; the bound computed
+    # there is the one of the full 10 x 10 problem.
+    from sklearn_metric._linalg import row_span
+
+    rng = np.random.RandomState(0)
+    points = rng.randn(6, 10)
+    a, b = rng.randint(6, size=(2, 12))
+    keep = a != b
+    diffs = points[a[keep]] - points[b[keep]]
+    sign = np.where(np.arange(diffs.shape[0]) % 2, 1.0, -1.0)
+    K = pair_loss_matrix(diffs, sign)
+    span = row_span(points - points.mean(axis=0))
+    assert span.shape == (10, 5)
+    full = largest_safe_balance(np.eye(10), K)
+    assert np.isfinite(full)
+    assert largest_safe_balance(None, K, span) == pytest.approx(full, rel=1e-10)
+    assert largest_safe_balance(None, K) == pytest.approx(full, rel=1e-10)
 
 
 def test_sdml_is_sparse_and_learns(wine):
