@@ -225,11 +225,14 @@ class LFDA(MetricLearnerMixin):
         X = X.astype(np.float64, copy=False)
         n_components = self._check_n_components(X.shape[1])
         self._warn_small_classes(y_enc)
-        S_w, S_b = local_scatter_matrices(X, y_enc, self.k)
         U = wide_span(X)
         if U is not None and self._solvable_on_span(n_components, U.shape[1]):
-            eigvals, eigvecs = self._eig_on_span(S_w, S_b, U, n_components)
+            # The centred points' coordinates on their span keep every distance, so
+            # their scatters are U^T S_w U and U^T S_b U: rank^2 work, not n_features^2.
+            B_w, B_b = local_scatter_matrices(X @ U, y_enc, self.k)
+            eigvals, eigvecs = self._eig_on_span(B_w, B_b, U, n_components)
         else:
+            S_w, S_b = local_scatter_matrices(X, y_enc, self.k)
             eigvals, eigvecs = self._eig(S_w, S_b, n_components)
         self.components_ = self._embedding(eigvals, eigvecs).T
         self.eigenvalues_ = eigvals
@@ -247,14 +250,14 @@ class LFDA(MetricLearnerMixin):
         zero) are only needed past the rank, where the weighted embedding zeroes them."""
         return n_components <= rank or self.embedding_type == "weighted"
 
-    def _eig_on_span(self, S_w, S_b, U, n_components):
-        """As :meth:`_eig` for scatters on the span ``U`` of the centred points: ``S_w``
-        is singular there (ridged), ``S_b`` zero off it, so the pairs past the rank
-        have eigenvalue zero (zero rows of the weighted embedding)."""
+    def _eig_on_span(self, B_w, B_b, U, n_components):
+        """As :meth:`_eig` for scatters on the span ``U`` of the centred points, given
+        in its coordinates (``B = U^T S U``): ``S_w`` is singular (ridged), ``S_b`` zero
+        off the span, so the pairs past the rank have eigenvalue zero (zero rows of
+        the weighted embedding)."""
         d, r = U.shape
-        B_w, B_b = U.T @ S_w @ U, U.T @ S_b @ U
         eigvals_w = np.r_[np.zeros(d - r), np.linalg.eigvalsh(B_w)]
-        ridge = self._ridge(np.trace(S_w) / d, eigvals_w)
+        ridge = self._ridge(np.trace(B_w) / d, eigvals_w)  # trace(S_w) = trace(B_w)
         values, vectors = scipy.linalg.eigh(B_b, B_w + ridge * np.eye(r), driver="gvd")
         kept = min(n_components, r)
         eigvals = np.zeros(n_components)

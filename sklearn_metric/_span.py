@@ -130,9 +130,22 @@ class SpanSplit:
         return values[::-1], self.U @ vectors[:, ::-1]
 
     def _complement(self):
-        """Orthonormal basis (n_features, n_features - rank) of the complement of ``U``."""
-        Q = scipy.linalg.qr(self.U, mode="full", check_finite=False)[0]
-        return Q[:, self.U.shape[1] :]
+        """Orthonormal basis (n_features, n_features - rank) of the complement of ``U``:
+        the last columns of the full ``Q`` of ``U = Q R``, from its Householder
+        reflectors applied to those columns of the identity (LAPACK ``ormqr``: 4x
+        faster than forming all of ``Q`` for 4096 x 279)."""
+        d, r = self.U.shape
+        (reflectors, tau), _ = scipy.linalg.qr(self.U, mode="raw", check_finite=False)
+        columns = np.zeros((d, d - r), order="F")
+        columns[np.arange(r, d), np.arange(d - r)] = 1.0
+        apply = scipy.linalg.lapack.dormqr
+        work = apply("L", "N", reflectors, tau, columns, lwork=-1)[1]
+        N, _, info = apply(
+            "L", "N", reflectors, tau, columns, lwork=int(work[0].real), overwrite_c=1
+        )
+        if info != 0:  # pragma: no cover - LAPACK argument error
+            raise np.linalg.LinAlgError(f"ormqr failed with info={info}")
+        return N
 
     def components(self, n_components=None):
         """``L`` with ``L.T @ L`` the matrix (negative eigenvalues clipped), rows

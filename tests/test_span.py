@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.linalg
 from numpy.testing import assert_allclose
 
 import sklearn_metric._covariance as covariance_module
@@ -43,6 +44,9 @@ def test_split_matches_its_dense_matrix(wide, c):
     assert_allclose(M @ U, U @ split.B, atol=1e-10)
     N = split._complement()
     assert_allclose(M @ N, c * N, atol=1e-10)
+    # The trailing columns of U's full Q factor, from its reflectors alone.
+    Q = scipy.linalg.qr(U, mode="full")[0]
+    assert_allclose(N, Q[:, U.shape[1] :], atol=1e-12)
     # Components: the same rows as the dense decomposition, up to each row's sign.
     L = split.components()
     dense = components_from_psd(M)
