@@ -273,13 +273,19 @@ def test_lsml_index_quadruplets_and_learning(wine):
 # -- SCML ---------------------------------------------------------------------------
 
 
-def test_scml_basis_margins_through_the_points_equal_the_differences():
-    from sklearn_metric._scml import _basis_margins
+@pytest.mark.parametrize("block_entries", [2**20, 12])  # one block; blocks of 2 rows
+def test_scml_basis_margins_through_the_points_equal_the_differences(monkeypatch, block_entries):
+    import sklearn_metric._scml as scml_module
+    from sklearn_metric._scml import _basis_margins, _unit
     from sklearn_metric._tuples import Tuples
 
+    monkeypatch.setattr(scml_module, "_MARGIN_BLOCK_ENTRIES", block_entries)
     rng = np.random.RandomState(2)
     points, B = rng.randn(7, 4), rng.randn(5, 4)
-    for n_triplets in (3, 50):  # fewer triplets than points: the differences
+    z = rng.randn(9, 5)
+    assert _unit(z) == pytest.approx(np.abs(z).mean(), rel=1e-12)
+    assert _unit(np.zeros((3, 5))) == 1.0
+    for n_triplets in (3, 51):  # fewer triplets than points: the differences
         triplets = Tuples(rng.randint(7, size=(n_triplets, 3)), points)
         near, far = triplets.differences(0, 1), triplets.differences(0, 2)
         assert_allclose(
