@@ -172,7 +172,7 @@ class SDML(MetricLearnerMixin):
 
     n_iter_ : int
         Iterations of the graphical lasso: the most of its independent blocks
-        (:func:`lasso_blocks`), 0 when every feature is alone (a diagonal
+        (``lasso_blocks``), 0 when every feature is alone (a diagonal
         solution, no solver run).
 
     n_features_in_ : int
@@ -312,7 +312,7 @@ class SDML(MetricLearnerMixin):
         return self
 
     def _graphical_lasso(self, S, singles, blocks):
-        """The graphical lasso of ``S``, block by block (see :func:`lasso_blocks`).
+        """The graphical lasso of ``S``, block by block (see ``lasso_blocks``).
 
         Returns the precision and the most iterations any block took (0 when every
         block is a single feature: the solution is then diagonal, with no solver run).
