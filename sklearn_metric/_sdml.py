@@ -100,11 +100,12 @@ def lasso_blocks(S, alpha):
     linked = np.abs(S) > alpha
     np.fill_diagonal(linked, False)
     _, component = connected_components(sparse.csr_array(linked), directed=False)
-    order = np.argsort(component, kind="stable")
+    alone = np.bincount(component)[component] == 1
+    singles = np.flatnonzero(alone)
+    linked_features = np.flatnonzero(~alone)
+    order = linked_features[np.argsort(component[linked_features], kind="stable")]
     starts = np.flatnonzero(np.diff(component[order], prepend=-1))
-    groups = np.split(order, starts[1:])
-    singles = np.array([g[0] for g in groups if g.size == 1], dtype=np.intp)
-    return singles, [g for g in groups if g.size > 1]
+    return singles, np.split(order, starts[1:]) if order.size else []
 
 
 class SDML(MetricLearnerMixin):
