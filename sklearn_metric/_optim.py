@@ -1,7 +1,9 @@
 """The one L-BFGS driver of the package's gradient learners.
 
-:class:`LBFGS` runs ``scipy.optimize.minimize(method="L-BFGS-B")`` on a loss
-``fun(flat) -> (value, gradient)`` and gives every learner the same behaviour:
+:class:`LBFGS` runs ``scipy.optimize.minimize(method="L-BFGS-B")`` (or, from
+``LARGE_PROBLEM`` unknowns on, the package's :func:`lbfgs_numpy` with the same
+contract) on a loss ``fun(flat) -> (value, gradient)`` and gives every learner the
+same behaviour:
 
 - an iteration count that goes on across calls (``n_iter``), so a learner that
   runs several passes numbers its iterations and callbacks continuously;
