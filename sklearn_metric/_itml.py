@@ -13,6 +13,7 @@ from ._kernels import compiled
 from ._linalg import components_from_psd, project_psd
 from ._optim import warn_not_converged
 from ._span import SpanSplit
+from ._tuples import Tuples
 from .base import MetricLearnerMixin, pair_tuples_for_fit, pair_tuples_for_fit_pairs
 
 __all__ = ["ITML"]
@@ -41,7 +42,26 @@ def compiled_sweep():
     return compiled("itml_sweep")
 
 
-def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
+def compiled_block():
+    """ITML's projections over a block of constraints compiled with numba, or
+    ``None`` without numba."""
+    return compiled("itml_block")
+
+
+# From this many features on, the projections run in blocks of delayed updates.
+_BLOCKED_FROM = 96
+
+
+def _block_size(n_features):
+    """Constraints per block of delayed updates; 0 for one update at a time (fastest
+    on 64 features, 2x slower than blocks of 32 on 114; 32 to 128 per block
+    measured best from 114 to 1024 features)."""
+    if n_features < _BLOCKED_FROM:
+        return 0
+    return int(min(128, max(32, n_features // 8)))
+
+
+def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol, *, block=None):
     """Cyclic Bregman projections of ITML, each a rank-one update of ``A``.
 
     For each constraint ``c`` in turn (difference ``v``, ``delta`` = +1 for a
@@ -52,18 +72,28 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
     ``xi_c <- gamma xi_c / (gamma + delta alpha xi_c)``, ``lambda_c -= alpha``
     and ``A <- A + beta (A v)(A v)^T``, the LogDet projection of ``A`` onto
     ``v^T A v = xi_c`` relaxed by the slack (exact as ``gamma`` grows; the
-    form of the authors' reference code). O(n_features^2) per constraint, never
-    a cubic step. The constraints are visited in order (the method is sequential
-    by nature): compiled by numba when it is installed (the ``fast`` extra,
-    about 5x faster on 64 features), else a Python loop of two BLAS calls per
-    constraint.
+    form of the authors' reference code). The constraints are visited in
+    order (the method is sequential by nature).
+
+    One update at a time reads and writes all of ``A``: O(n_features^2) memory
+    traffic per constraint. From ``_BLOCKED_FROM`` features on, the updates of
+    a block of ``b`` constraints are delayed: with ``A0`` the matrix at the
+    block's start and ``w_j = A v_j`` the update vectors so far,
+    ``A v = A0 v + sum_j beta_j (w_j . v) w_j`` (O(b n_features) per
+    constraint, ``A0 v`` for the whole block by one matrix product), and the
+    block ends with ``A0 + sum_j beta_j w_j w_j^T`` by two symmetric rank-k
+    updates: the same iterates up to rounding, at matrix-product speed
+    (Yale B's 1024 features: 29 s -> ~3 s per sweep over 57,760 constraints).
+    The per-constraint loop is compiled by numba when it is installed (the
+    ``fast`` extra), else a Python loop of BLAS calls.
 
     Parameters
     ----------
     A : ndarray of shape (n_features, n_features)
         The prior ``M0`` (copied).
-    diffs : ndarray of shape (n_constraints, n_features)
-        Pair differences, none zero.
+    diffs : ndarray of shape (n_constraints, n_features) or Tuples
+        Pair differences, none zero, or the pairs (float64 points) whose
+        differences they are, taken a block at a time.
     sign : ndarray of shape (n_constraints,)
         +1 similar, -1 dissimilar.
     bounds : tuple of float
@@ -76,6 +106,9 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
     tol : float
         Stop when the dual variables change by less than ``tol`` relative to
         their norm over a sweep.
+    block : int or None, default=None
+        Constraints per block of delayed updates (0: one update at a time);
+        ``None`` chooses by the number of features.
 
     Returns
     -------
@@ -83,10 +116,24 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
     n_sweeps : int
     converged : bool
     """
-    diffs = np.ascontiguousarray(diffs, dtype=np.float64)
+    if isinstance(diffs, Tuples):
+        rows_of, n_features = (lambda rows: diffs.differences(0, 1, rows)), diffs.n_features
+    else:
+        diffs = np.ascontiguousarray(diffs, dtype=np.float64)
+        rows_of, n_features = diffs.__getitem__, diffs.shape[1]
+    if block is None:
+        block = _block_size(n_features)
+    if block > 0:
+        return _blocked_projections(A, rows_of, sign, bounds, gamma, max_iter, tol, block)
+    diffs = rows_of(slice(None))
     sweep = compiled_sweep()
     if sweep is not None:
         return _compiled_projections(sweep, A, diffs, sign, bounds, gamma, max_iter, tol)
+    return _blas_projections(A, diffs, sign, bounds, gamma, max_iter, tol)
+
+
+def _blas_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
+    """:func:`itml_projections` one update at a time by two BLAS calls each."""
     gemv, ddot, dger = blas.dgemv, blas.ddot, blas.dger
     A = np.array(A, dtype=np.float64, order="F")
     u, low = bounds
@@ -115,6 +162,81 @@ def itml_projections(A, diffs, sign, bounds, gamma, max_iter, tol):
             converged = True
             break
     return (A + A.T) / 2, n_sweeps, converged
+
+
+def _python_block(P, V, W, betas, deltas, xi, lam, shrink, gamma):
+    """The ``itml_block`` kernel of :mod:`._kernels` as a loop of numpy calls."""
+    n = 0
+    for k in range(V.shape[0]):
+        v = V[k]
+        if n:
+            W[n] = P[k] + (betas[:n] * (W[:n] @ v)) @ W[:n]
+        else:
+            W[n] = P[k]
+        p = v @ W[n]
+        delta = deltas[k]
+        alpha = min(lam[k], shrink * delta * (1 / p - 1 / xi[k]))
+        if alpha == 0:
+            continue
+        betas[n] = delta * alpha / (1 - delta * alpha * p)
+        xi[k] = gamma * xi[k] / (gamma + delta * alpha * xi[k])
+        lam[k] -= alpha
+        n += 1
+    return n
+
+
+def _flush_updates(A, W, betas):
+    """``A + sum_j betas[j] W[j] W[j]^T`` in ``A``'s upper triangle (``A`` in
+    Fortran order, changed in place): one symmetric rank-k update per sign."""
+    scale = np.sqrt(np.abs(betas))
+    for sign, rows in ((1.0, betas > 0), (-1.0, betas < 0)):
+        if np.any(rows):
+            scaled = W[rows] * scale[rows, None]
+            A = blas.dsyrk(sign, scaled.T, beta=1.0, c=A, trans=0, lower=0, overwrite_c=1)
+    return A
+
+
+def _blocked_projections(A, rows_of, sign, bounds, gamma, max_iter, tol, block):
+    """:func:`itml_projections` in blocks of ``block`` delayed updates; only the
+    upper triangle of the working matrix is kept up to date. ``rows_of(rows)`` gives
+    the differences of the constraints of a slice (C order, float64)."""
+    kernel = compiled_block() or _python_block
+    A = np.array(A, dtype=np.float64, order="F")
+    u, low = bounds
+    deltas = np.where(sign > 0, 1.0, -1.0)
+    xi = np.where(sign > 0, u, low).astype(np.float64)
+    n_constraints, n_features = sign.shape[0], A.shape[0]
+    lam = np.zeros(n_constraints)
+    W = np.empty((block, n_features))
+    betas = np.empty(block)
+    for n_sweeps in range(1, max_iter + 1):
+        lam_old = lam.copy()
+        for start in range(0, n_constraints, block):
+            stop = min(start + block, n_constraints)
+            V = rows_of(slice(start, stop))
+            # (A0 V^T)^T from the upper triangle; V^T is V's memory in Fortran order.
+            P = blas.dsymm(1.0, A, V.T, side=0, lower=0).T
+            n = kernel(
+                P,
+                V,
+                W,
+                betas,
+                deltas[start:stop],
+                xi[start:stop],
+                lam[start:stop],
+                gamma / (gamma + 1.0),
+                gamma,
+            )
+            if n:
+                A = _flush_updates(A, W[:n], betas[:n])
+        if _converged(lam_old, lam, tol):
+            return _from_upper(A), n_sweeps, True
+    return _from_upper(A), max_iter, False
+
+
+def _from_upper(A):
+    """The symmetric matrix whose upper triangle is ``A``'s."""
+    return np.triu(A) + np.triu(A, 1).T
 
 
 def _visiting_order(n_constraints, random_state):
@@ -154,7 +276,9 @@ class ITML(MetricLearnerMixin):
     least ``l``, softened by slack variables weighted by ``gamma`` (Davis et
     al., 2007). Solved by cyclic Bregman projections onto one constraint at a
     time, each a rank-one update of ``M`` (O(n_features^2), no matrix inverse or
-    eigendecomposition inside the loop); ``M`` stays positive definite. The
+    eigendecomposition inside the loop; from 96 features on, the updates of a
+    block of constraints are delayed and applied together by matrix products, the
+    same iterates up to rounding); ``M`` stays positive definite. The
     constraints are visited in one random order (drawn with ``random_state``),
     not in the order given: pairs grouped by kind (all similar, then all
     dissimilar) make the cyclic projections converge far more slowly (on
@@ -336,11 +460,11 @@ class ITML(MetricLearnerMixin):
         # so the pairs are differences of the points' coordinates there.
         split = prior_split(self.prior, points)
         solved = on_span(pairs, split)
-        diffs = solved.differences(0, 1)
-        nonzero = np.any(diffs != 0, axis=1)
-        diffs, sign = diffs[nonzero], sign[nonzero]
+        solved = solved.mapped(np.asarray(solved.points, dtype=np.float64))
+        distinct = solved.distinct()
+        solved, sign = solved.subset(distinct), sign[distinct]
         order = _visiting_order(sign.shape[0], self.random_state)
-        diffs, sign = diffs[order], sign[order]
+        solved, sign = solved.subset(order), sign[order]
         if not (np.any(sign > 0) and np.any(sign < 0)):
             raise ValueError(
                 "ITML needs both similar (+1) and dissimilar (-1) pairs of distinct points; "
@@ -359,9 +483,22 @@ class ITML(MetricLearnerMixin):
                 "positive; the points are too close to each other for the default bounds: "
                 "pass bounds=(u, l)."
             )
-        with threadpool_limits(limits=1, user_api="blas"):  # calls on tiny vectors
+        block = _block_size(solved.n_features)
+        # Blocks take their pairs' differences as they go (no n_pairs x n_features copy).
+        diffs = solved if block else solved.differences(0, 1)
+        # One update at a time calls BLAS on single vectors: one thread. Blocks of
+        # updates are matrix products (two threads: 70 -> 43 us per constraint on
+        # 1024 features).
+        with threadpool_limits(limits=None if block else 1, user_api="blas"):
             A, n_sweeps, converged = itml_projections(
-                start, diffs, sign, tuple(bounds), self.gamma, self.max_iter, self.tol
+                start,
+                diffs,
+                sign,
+                tuple(bounds),
+                self.gamma,
+                self.max_iter,
+                self.tol,
+                block=block,
             )
         if not np.all(np.isfinite(A)):
             raise ValueError(
@@ -370,7 +507,7 @@ class ITML(MetricLearnerMixin):
         if not converged:
             warn_not_converged(type(self).__name__, "ITML", self.max_iter, steps="sweeps")
         if self.verbose:
-            print(f"[ITML] {n_sweeps} sweeps over {diffs.shape[0]} constraints")
+            print(f"[ITML] {n_sweeps} sweeps over {sign.shape[0]} constraints")
         if split is None:
             self.components_ = components_from_psd(project_psd(A))[:n_components]
             self.prior_ = M0

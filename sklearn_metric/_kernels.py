@@ -11,6 +11,8 @@ at once (``GridSearchCV`` or dask threads fitting side by side).
 Kernels:
 
 - ``itml_sweep``: one cyclic sweep of ITML's projections;
+- ``itml_block``: ITML's projections over one block of constraints, their
+  rank-one updates kept apart (delayed);
 - ``pair_distances``: ``||Z[rows] - Z[cols]||^2`` without gathered copies;
 - ``row_weighted_sums``: ``W @ X`` for a pair graph ``W`` in compressed rows.
 
@@ -60,6 +62,37 @@ def _itml_sweep(A, diffs, deltas, xi, lam, shrink, gamma, Av):
                 A[i, j] += bi * Av[j]
 
 
+def _itml_block(P, V, W, betas, deltas, xi, lam, shrink, gamma):
+    """ITML's projections onto the constraints of one block (differences ``V``,
+    ``P = V @ A0`` for the block's starting matrix ``A0``) with the updates kept
+    apart: ``A = A0 + sum_j betas[j] W[j] W[j]^T`` over the first ``n`` rows of
+    ``W``; returns ``n``. ``xi`` and ``lam`` change in place."""
+    m, d = V.shape
+    n = 0
+    for k in range(m):
+        for i in range(d):
+            W[n, i] = P[k, i]
+        for j in range(n):
+            t = 0.0
+            for i in range(d):
+                t += W[j, i] * V[k, i]
+            t *= betas[j]
+            for i in range(d):
+                W[n, i] += t * W[j, i]
+        p = 0.0
+        for i in range(d):
+            p += V[k, i] * W[n, i]
+        delta = deltas[k]
+        alpha = min(lam[k], shrink * delta * (1.0 / p - 1.0 / xi[k]))
+        if alpha == 0.0:
+            continue
+        betas[n] = delta * alpha / (1.0 - delta * alpha * p)
+        xi[k] = gamma * xi[k] / (gamma + delta * alpha * xi[k])
+        lam[k] -= alpha
+        n += 1
+    return n
+
+
 def _pair_distances(Z, rows, cols, out, start, stop):
     """``out[p] = ||Z[rows[p]] - Z[cols[p]]||^2`` for ``p`` in ``[start, stop)``."""
     n_dims = Z.shape[1]
@@ -87,6 +120,7 @@ def _row_weighted_sums(indptr, cols, weights, X, out, start, stop):
 
 _KERNELS = {
     "itml_sweep": (_itml_sweep, True),
+    "itml_block": (_itml_block, True),
     "pair_distances": (_pair_distances, _FASTMATH),
     "row_weighted_sums": (_row_weighted_sums, _FASTMATH),
 }

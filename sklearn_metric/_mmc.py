@@ -248,20 +248,6 @@ def _bounded_subspace(similar, dissimilar, diagonal):
     return kept
 
 
-# Pair differences compared at once by _distinct (entries: pairs x features).
-_DISTINCT_BLOCK_ENTRIES = 2**22
-
-
-def _distinct(points, index):
-    """Whether the two points of each pair differ, in blocks of pairs."""
-    block = max(1, _DISTINCT_BLOCK_ENTRIES // max(1, points.shape[1]))
-    out = np.empty(index.shape[0], dtype=bool)
-    for start in range(0, index.shape[0], block):
-        rows = index[start : start + block]
-        out[start : start + block] = np.any(points[rows[:, 0]] != points[rows[:, 1]], axis=1)
-    return out
-
-
 def _normalise(M, similar):
     g = _squared(M, similar).sum()
     if not g > 1e-300:
@@ -479,7 +465,7 @@ class MMC(MetricLearnerMixin):
         U = None if self.diagonal else wide_span(points)
         if U is not None:
             points = points @ U
-        informative = _distinct(points, pairs.indices)
+        informative = Tuples(pairs.indices, points).distinct()
         for label, kind in ((1, "similar"), (-1, "dissimilar")):
             mine = y == label
             if np.any(mine) and not np.any(mine & informative):

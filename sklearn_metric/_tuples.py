@@ -24,6 +24,9 @@ _SHAPES = {
     4: "(n_quadruplets, 4, n_features)",
 }
 
+# Entries (tuples x features) compared at once by Tuples.distinct.
+_DISTINCT_BLOCK_ENTRIES = 2**22
+
 
 class Tuples:
     """Validated tuples: ``indices`` ``(n_tuples, t)`` into the rows of ``points``.
@@ -57,6 +60,17 @@ class Tuples:
     def differences(self, a, b, rows=slice(None)):
         """``x_a - x_b`` for each tuple (of ``rows``), shape ``(n, n_features)``."""
         return self.column(a, rows) - self.column(b, rows)
+
+    def distinct(self, a=0, b=1):
+        """Whether ``x_a`` and ``x_b`` differ, for each tuple (compared in blocks of
+        tuples: no n_tuples x n_features array)."""
+        block = max(1, _DISTINCT_BLOCK_ENTRIES // max(1, self.n_features))
+        out = np.empty(self.n_tuples, dtype=bool)
+        for start in range(0, self.n_tuples, block):
+            rows = self.indices[start : start + block]
+            first, second = self.points[rows[:, a]], self.points[rows[:, b]]
+            out[start : start + block] = np.any(first != second, axis=1)
+        return out
 
     def subset(self, rows):
         """The tuples of ``rows`` (the same point table)."""

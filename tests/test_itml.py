@@ -2,7 +2,7 @@ import re
 
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits, load_wine
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
@@ -11,8 +11,13 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import ITML
-from sklearn_metric._itml import default_bounds, itml_projections
+from sklearn_metric._itml import (
+    _block_size,
+    default_bounds,
+    itml_projections,
+)
 from sklearn_metric._sampling import sample_pairs
+from sklearn_metric._tuples import Tuples
 
 # One similar pair along x (squared length 4) and one dissimilar pair along y
 # (squared length 1), bounds u = 1, l = 4: the LogDet-closest M to the identity
@@ -142,6 +147,100 @@ def test_compiled_and_blas_sweeps_agree(monkeypatch):
     plain = itml_projections(np.eye(5), diffs, sign, (1.0, 8.0), 1.0, 30, 0.0)
     assert compiled[1:] == plain[1:]
     assert_allclose(compiled[0], plain[0], rtol=1e-10, atol=1e-12)
+
+
+def _random_constraints(n_constraints, n_features, seed=0):
+    rng = np.random.RandomState(seed)
+    diffs = rng.randn(n_constraints, n_features)
+    sign = np.where(rng.rand(n_constraints) > 0.5, 1, -1)
+    squared = np.sum(diffs**2, axis=1)
+    return diffs, sign, tuple(np.percentile(squared, [5, 95]))
+
+
+@pytest.mark.parametrize("block", [1, 7, 64])
+@pytest.mark.parametrize("numba", [True, False])
+def test_blocks_of_delayed_updates_give_the_same_iterates(monkeypatch, block, numba):
+    import sklearn_metric._itml as itml_module
+
+    if numba:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setattr(itml_module, "compiled_block", lambda: None)
+    diffs, sign, bounds = _random_constraints(150, 12)
+    one_at_a_time = itml_projections(np.eye(12), diffs, sign, bounds, 1.0, 15, 0.0, block=0)
+    blocked = itml_projections(np.eye(12), diffs, sign, bounds, 1.0, 15, 0.0, block=block)
+    assert blocked[1:] == one_at_a_time[1:] == (15, False)
+    assert_allclose(blocked[0], one_at_a_time[0], rtol=1e-10, atol=1e-12)
+    assert_allclose(blocked[0], blocked[0].T)
+
+
+def test_blocked_projections_stop_on_the_same_sweep():
+    diffs, sign, bounds = _random_constraints(80, 6, seed=1)
+    one_at_a_time = itml_projections(np.eye(6), diffs, sign, bounds, 1.0, 500, 1e-4, block=0)
+    blocked = itml_projections(np.eye(6), diffs, sign, bounds, 1.0, 500, 1e-4, block=16)
+    assert one_at_a_time[2] and blocked[1:] == one_at_a_time[1:]
+    assert_allclose(blocked[0], one_at_a_time[0], rtol=1e-9)
+
+
+def test_blocks_take_pair_differences_from_tuples():
+    rng = np.random.RandomState(2)
+    points = rng.randn(30, 8)
+    indices = np.array([(i, j) for i in range(30) for j in range(i + 1, 30)])[::7]
+    sign = np.where(rng.rand(indices.shape[0]) > 0.5, 1, -1)
+    pairs = Tuples(indices, points)
+    diffs = pairs.differences(0, 1)
+    bounds = tuple(np.percentile(np.sum(diffs**2, axis=1), [5, 95]))
+    from_diffs = itml_projections(np.eye(8), diffs, sign, bounds, 1.0, 10, 0.0, block=0)
+    from_pairs = itml_projections(np.eye(8), pairs, sign, bounds, 1.0, 10, 0.0, block=5)
+    assert_allclose(from_pairs[0], from_diffs[0], rtol=1e-10, atol=1e-12)
+
+
+def test_block_size_follows_the_number_of_features():
+    assert _block_size(4) == _block_size(95) == 0
+    assert _block_size(96) == 32
+    assert _block_size(512) == 64
+    assert _block_size(4096) == 128
+
+
+def test_pairs_of_equal_points_are_left_out():
+    points = np.array([[0.0, 1.0], [0.0, 1.0], [2.0, 1.0]])
+    pairs = Tuples(np.array([[0, 1], [0, 2], [1, 2], [2, 2]]), points)
+    assert_array_equal(pairs.distinct(), [False, True, True, False])
+    # The learner drops them: the fit is the fit on the other pairs alone.
+    rng = np.random.RandomState(0)
+    points = rng.randn(6, 3)
+    points[5] = points[0]
+    pairs = np.array([[0, 1], [0, 5], [1, 2], [2, 3], [3, 4], [0, 4]])
+    labels = np.array([1, 1, 1, -1, -1, 1])
+    keep = [0, 2, 3, 4, 5]
+    with_equal = ITML(bounds=(1.0, 4.0), random_state=0)
+    with_equal.fit_pairs(pairs, labels, preprocessor=points)
+    without = ITML(bounds=(1.0, 4.0), random_state=0)
+    without.fit_pairs(pairs[keep], labels[keep], preprocessor=points)
+    assert_allclose(with_equal.components_, without.components_)
+
+
+def test_wide_pairs_fit_in_blocks_like_one_at_a_time(monkeypatch):
+    import sklearn_metric._itml as itml_module
+
+    # 100 points in 300 features: the span has 99 dimensions, solved in blocks.
+    X, y = load_wine(return_X_y=True)
+    rng = np.random.RandomState(0)
+    rows = rng.choice(X.shape[0], 100, replace=False)
+    X = StandardScaler().fit_transform(X)[rows] @ rng.randn(13, 300)
+    X += 0.1 * rng.randn(100, 300)
+    y = y[rows]
+    assert _block_size(99) > 0
+    blocked = ITML(max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        blocked.fit(X, y)
+    monkeypatch.setattr(itml_module, "_block_size", lambda n_features: 0)
+    plain = ITML(max_iter=20, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        plain.fit(X, y)
+    assert_allclose(
+        blocked.get_mahalanobis_matrix(), plain.get_mahalanobis_matrix(), rtol=1e-8, atol=1e-10
+    )
 
 
 def test_without_numba_the_blas_sweep_runs(monkeypatch):
