@@ -196,8 +196,8 @@ def test_blocks_take_pair_differences_from_tuples():
 
 
 def test_block_size_follows_the_number_of_features():
-    assert _block_size(4) == _block_size(95) == 0
-    assert _block_size(96) == 32
+    assert _block_size(4) == _block_size(199) == 0
+    assert _block_size(200) == 32
     assert _block_size(512) == 64
     assert _block_size(4096) == 128
 
@@ -223,14 +223,14 @@ def test_pairs_of_equal_points_are_left_out():
 def test_wide_pairs_fit_in_blocks_like_one_at_a_time(monkeypatch):
     import sklearn_metric._itml as itml_module
 
-    # 100 points in 300 features: the span has 99 dimensions, solved in blocks.
-    X, y = load_wine(return_X_y=True)
+    # 220 points in 300 features: the span has 219 dimensions, solved in blocks.
+    X, y = load_digits(return_X_y=True)
     rng = np.random.RandomState(0)
-    rows = rng.choice(X.shape[0], 100, replace=False)
-    X = StandardScaler().fit_transform(X)[rows] @ rng.randn(13, 300)
-    X += 0.1 * rng.randn(100, 300)
+    rows = rng.choice(X.shape[0], 220, replace=False)
+    X = StandardScaler().fit_transform(X)[rows] @ rng.randn(64, 300)
+    X += 0.1 * rng.randn(220, 300)
     y = y[rows]
-    assert _block_size(99) > 0
+    assert _block_size(219) > 0
     blocked = ITML(max_iter=20, random_state=0)
     with pytest.warns(ConvergenceWarning):
         blocked.fit(X, y)
