@@ -14,7 +14,10 @@ Kernels:
 - ``itml_block``: ITML's projections over one block of constraints, their
   rank-one updates kept apart (delayed);
 - ``pair_distances``: ``||Z[rows] - Z[cols]||^2`` without gathered copies;
-- ``row_weighted_sums``: ``W @ X`` for a pair graph ``W`` in compressed rows.
+- ``row_weighted_sums``: ``W @ X`` for a pair graph ``W`` in compressed rows;
+- ``nca_softmax_rows``: NCA's soft-neighbour weights for rows of a block, in
+  one pass per row while it is in cache, and their products with the points
+  from the kept entries alone when few are kept.
 
 Threads: :func:`scipy_blas_single_threaded` keeps scipy's own BLAS (when scipy
 ships one apart from numpy's) on one thread around hot loops that call it.
@@ -118,11 +121,94 @@ def _row_weighted_sums(indptr, cols, weights, X, out, start, stop):
                 out[i, j] += weight * X[col, j]
 
 
+def _nca_softmax_rows(
+    E,
+    row0,
+    sq_norms,
+    self_column,
+    y,
+    y_refs,
+    floor,
+    gather,
+    Z_refs,
+    X_refs,
+    p,
+    counts,
+    colsums,
+    WZ,
+    WX,
+    bounds,
+    start,
+    stop,
+):
+    """NCA's soft-neighbour weights for rows ``[start, stop)`` of a block ``E``
+    (``E[k] = 2 Z[row0 + k] @ Z_refs.T``, changed in place).
+
+    Each row gets ``exp(-||z_i - z_j||^2)`` shifted by its largest entry (0 for
+    its own column and below ``exp(floor)``), ``p_i`` (the same-class share) and
+    the weights ``W_ij = p_ij ([y_i = y_j] - p_i)``, whose column sums are added
+    to ``colsums[part]`` (``bounds[part] == start``). With ``gather``, the rows
+    ``W @ Z_refs`` and ``W @ X_refs`` go to ``WZ`` and ``WX`` from the kept
+    entries alone; without, ``E`` holds ``W``."""
+    part = 0
+    while bounds[part] != start:
+        part += 1
+    n_refs = E.shape[1]
+    for k in range(start, stop):
+        i = row0 + k
+        own = self_column[i]
+        label = y[i]
+        largest = -np.inf
+        for j in range(n_refs):
+            v = E[k, j] - sq_norms[j]
+            E[k, j] = v
+            if j != own and v > largest:
+                largest = v
+        total = 0.0
+        same = 0.0
+        kept = 0
+        for j in range(n_refs):
+            e = E[k, j] - largest
+            if j == own or e < floor:
+                E[k, j] = 0.0
+            else:
+                v = np.exp(e)
+                E[k, j] = v
+                total += v
+                kept += 1
+                if y_refs[j] == label:
+                    same += v
+        share = same / total
+        inside = (1.0 - share) / total
+        outside = -share / total
+        p[k] = share
+        counts[k] = kept
+        if gather:
+            for t in range(WZ.shape[1]):
+                WZ[k, t] = 0.0
+            for t in range(WX.shape[1]):
+                WX[k, t] = 0.0
+        for j in range(n_refs):
+            v = E[k, j]
+            if v == 0.0:
+                continue
+            w = v * inside if y_refs[j] == label else v * outside
+            colsums[part, j] += w
+            if gather:
+                for t in range(WZ.shape[1]):
+                    WZ[k, t] += w * Z_refs[j, t]
+                for t in range(WX.shape[1]):
+                    WX[k, t] += w * X_refs[j, t]
+            else:
+                E[k, j] = w
+
+
 _KERNELS = {
     "itml_sweep": (_itml_sweep, True),
     "itml_block": (_itml_block, True),
     "pair_distances": (_pair_distances, _FASTMATH),
     "row_weighted_sums": (_row_weighted_sums, _FASTMATH),
+    "nca_softmax_rows": (_nca_softmax_rows, _FASTMATH),
 }
 
 

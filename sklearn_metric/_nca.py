@@ -8,7 +8,8 @@ from sklearn.utils import check_random_state
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
-from ._linalg import exp_in_place
+from ._kernels import compiled, run_split, split_bounds
+from ._linalg import EXP_FLOOR, exp_in_place
 from ._optim import LBFGS, run_for_components
 from ._span import components_problem
 from .base import MetricLearnerMixin, validate_labelled_data
@@ -17,6 +18,12 @@ __all__ = ["NCA"]
 
 # Entries of one block of the n x n soft-neighbour matrix (~32 MB in float64).
 _BLOCK_ENTRIES = 2**22
+# A block whose predecessor kept fewer than this share of its soft-neighbour
+# weights (the rest below exp(EXP_FLOOR) of each row's largest) takes its
+# products with the points from the kept entries instead of two dense GEMMs.
+_GATHER_BELOW = 0.05
+# Fewest entries of a block one thread of the compiled kernel handles.
+_MIN_ENTRIES_PER_THREAD = 2**16
 
 
 def _negated(value_and_gradient):
@@ -90,6 +97,11 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     # Where each row meets itself among the references (-1: it is not one).
     self_column = np.full(n_samples, -1)
     self_column[references] = np.arange(n_refs)
+    step = max(1, block_entries // n_refs)
+    kernel = compiled("nca_softmax_rows") if step < n_samples else None
+    if kernel is not None:
+        refs = (Z_refs, X_refs, y_refs, sq_norms)
+        return _compiled_blocks(kernel, Z, X, y, refs, self_column, step)
     value = 0.0
     # With W_ij = p_ij ([y_i = y_j] - p_i), whose rows sum to zero,
     # d value / d L = -2 sum_ij W_ij (z_i - z_j)(x_i - x_j)^T
@@ -98,7 +110,6 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     A = np.zeros((Z.shape[1], n_refs))
     Q = np.zeros((Z.shape[1], n_features))
     column_sums = np.zeros(n_refs)
-    step = max(1, block_entries // n_refs)
     for start in range(0, n_samples, step):
         rows = np.arange(start, min(start + step, n_samples))
         # -||z_i - z_j||^2 up to a constant per row, which the softmax ignores.
@@ -138,6 +149,48 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
         Q += (W @ Z_refs).T @ X[rows]
     gradient = 2 * ((A - Z_refs.T * column_sums) @ X_refs + Q)
     return value, gradient
+
+
+def _compiled_blocks(kernel, Z, X, y, refs, self_column, step):
+    """:func:`nca_objective` over several row blocks with the compiled kernel: the
+    same sums, one pass over each row of a block while it is in cache. Once the
+    weights are sparse (most below ``exp(EXP_FLOOR)`` of their row's largest, as
+    they become when ``L`` grows), ``W Z_refs`` and ``W X_refs`` are gathered from
+    the kept entries; ``A X_refs = Z_B^T (W_B X_refs)`` then needs no dense product."""
+    Z_refs, X_refs, y_refs, sq_norms = refs
+    n_samples, n_components = Z.shape
+    n_refs, n_features = X_refs.shape
+    Z2_refs = 2 * Z_refs
+    A = np.zeros((n_components, n_refs))
+    AX = np.zeros((n_components, n_features))
+    Q = np.zeros((n_components, n_features))
+    min_rows = max(1, _MIN_ENTRIES_PER_THREAD // n_refs)
+    # One row of column sums per thread (a block has at most as many as the first).
+    colsums = np.zeros((len(split_bounds(min(step, n_samples), min_rows)) - 1, n_refs))
+    empty = np.empty((0, 0))
+    value = 0.0
+    gather = False
+    for start in range(0, n_samples, step):
+        stop = min(start + step, n_samples)
+        n_rows = stop - start
+        E = Z[start:stop] @ Z2_refs.T
+        p = np.empty(n_rows)
+        counts = np.empty(n_rows, dtype=np.int64)
+        WZ = np.empty((n_rows, n_components)) if gather else empty
+        WX = np.empty((n_rows, n_features)) if gather else empty
+        bounds = split_bounds(n_rows, min_rows)
+        args = (E, start, sq_norms, self_column, y, y_refs, EXP_FLOOR, gather, Z_refs, X_refs)
+        run_split(kernel, (*args, p, counts, colsums, WZ, WX, bounds), bounds)
+        value += p.sum()
+        if gather:
+            AX += Z[start:stop].T @ WX
+            Q += WZ.T @ X[start:stop]
+        else:
+            A += Z[start:stop].T @ E
+            Q += (E @ Z_refs).T @ X[start:stop]
+        gather = counts.sum() < _GATHER_BELOW * n_rows * n_refs
+    column_sums = colsums.sum(axis=0)
+    return value, 2 * ((A - Z_refs.T * column_sums) @ X_refs + AX + Q)
 
 
 class NCA(MetricLearnerMixin):

@@ -254,3 +254,43 @@ def test_objective_matches_the_dense_form_with_labels_in_any_order(block_entries
     expected_value, expected_gradient = _dense_nca(L, X, y, references)
     assert value == pytest.approx(expected_value, rel=1e-12)
     assert_allclose(gradient, expected_gradient, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("gather_below", [0.0, 1.1])
+@pytest.mark.parametrize("scale", [0.5, 8.0])
+@pytest.mark.parametrize("with_references", [False, True])
+def test_compiled_blocks_match_the_numpy_blocks(monkeypatch, gather_below, scale, with_references):
+    # Several row blocks go through the compiled kernel (when numba is installed):
+    # dense products of W, or W @ Z and W @ X gathered from its kept entries (forced
+    # here; in a fit, once a block keeps under 5% of its weights). Spread-out points
+    # (scale 8) leave most weights below exp(-80) of their row's largest.
+    pytest.importorskip("numba")
+    import sklearn_metric._nca as nca_module
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(300, 6))
+    y = rng.integers(0, 3, size=300)
+    L = scale * rng.normal(size=(4, 6))
+    references = np.sort(rng.choice(300, 120, replace=False)) if with_references else None
+    monkeypatch.setattr(nca_module, "_GATHER_BELOW", gather_below)
+    value, gradient = nca_objective(L, X, y, block_entries=3000, references=references)
+    monkeypatch.setattr(nca_module, "compiled", lambda name: None)
+    numpy_value, numpy_gradient = nca_objective(L, X, y, block_entries=3000, references=references)
+    assert value == pytest.approx(numpy_value, rel=1e-12)
+    assert_allclose(gradient, numpy_gradient, rtol=1e-10, atol=1e-10 * np.abs(numpy_gradient).max())
+    expected_value, expected_gradient = _dense_nca(L, X, y, references)
+    assert value == pytest.approx(expected_value, rel=1e-10)
+    assert_allclose(gradient, expected_gradient, rtol=1e-8, atol=1e-8 * np.abs(gradient).max())
+
+
+def test_numpy_blocks_without_numba(monkeypatch, wine):
+    # Without numba the blocks run on numpy alone, with the same numbers.
+    import sklearn_metric._nca as nca_module
+
+    X, y = wine
+    L = np.random.RandomState(3).randn(3, 13) * 0.3
+    value, gradient = nca_objective(L, X, y, block_entries=500)
+    monkeypatch.setattr(nca_module, "compiled", lambda name: None)
+    numpy_value, numpy_gradient = nca_objective(L, X, y, block_entries=500)
+    assert value == pytest.approx(numpy_value, rel=1e-12)
+    assert_allclose(gradient, numpy_gradient, rtol=1e-10, atol=1e-12)
