@@ -16,8 +16,9 @@ Kernels:
 - ``pair_distances``: ``||Z[rows] - Z[cols]||^2`` without gathered copies;
 - ``row_weighted_sums``: ``W @ X`` for a pair graph ``W`` in compressed rows;
 - ``nca_softmax_rows``: NCA's soft-neighbour weights for rows of a block, in
-  one pass per row while it is in cache, and their products with the points
-  from the kept entries alone when few are kept.
+  branch-free passes over each row while it is in cache (the exponential as a
+  polynomial on vector registers), and their product with the points from the
+  kept entries alone when few are kept.
 
 Threads: :func:`scipy_blas_single_threaded` keeps scipy's own BLAS (when scipy
 ships one apart from numpy's) on one thread around hot loops that call it.
@@ -121,86 +122,163 @@ def _row_weighted_sums(indptr, cols, weights, X, out, start, stop):
                 out[i, j] += weight * X[col, j]
 
 
+# Exponent of e in base 2 and fdlibm's two-part split of log(2) (exact high part).
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+
+
+def _float_from_bits(bits):
+    """The float64 whose bits are those of the int64 ``bits``. Compiled kernels get
+    one LLVM bitcast instead (:func:`_compile_helpers`), which vectorises."""
+    return np.int64(bits).view(np.float64)
+
+
+def _exp_nonpositive(x):
+    """``exp(x)`` for ``-700 <= x <= 0``, as ``2^k exp(r)`` with ``|r| <= log(2) / 2``
+    by a degree-13 Taylor polynomial and ``2^k`` written into the exponent bits:
+    relative error below 1e-14, and no call into libm, so loops over it vectorise."""
+    n_halvings = np.floor(0.5 - x * _LOG2E)  # k = -n_halvings
+    r = x + n_halvings * _LN2_HI + n_halvings * _LN2_LO
+    poly = 1.0 / 6227020800.0
+    poly = poly * r + 1.0 / 479001600.0
+    poly = poly * r + 1.0 / 39916800.0
+    poly = poly * r + 1.0 / 3628800.0
+    poly = poly * r + 1.0 / 362880.0
+    poly = poly * r + 1.0 / 40320.0
+    poly = poly * r + 1.0 / 5040.0
+    poly = poly * r + 1.0 / 720.0
+    poly = poly * r + 1.0 / 120.0
+    poly = poly * r + 1.0 / 24.0
+    poly = poly * r + 1.0 / 6.0
+    poly = poly * r + 0.5
+    poly = poly * r + 1.0
+    poly = poly * r + 1.0
+    return poly * _float_from_bits((1023 - np.int64(n_halvings)) << 52)
+
+
+def _compile_helpers(numba):
+    """Compile the helpers the kernels call (they must be numba functions before a
+    kernel that calls them compiles): :func:`_float_from_bits` becomes one LLVM
+    bitcast (an intrinsic) and :func:`_exp_nonpositive` is inlined."""
+    from llvmlite import ir
+    from numba.core import types
+
+    @numba.extending.intrinsic
+    def float_from_bits(typingctx, bits):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+
+        return types.float64(types.int64), codegen
+
+    globals()["_float_from_bits"] = float_from_bits
+    globals()["_exp_nonpositive"] = numba.njit(inline="always", fastmath=_FASTMATH)(
+        _exp_nonpositive
+    )
+
+
 def _nca_softmax_rows(
     E,
     row0,
-    sq_norms,
     self_column,
-    y,
-    y_refs,
+    firsts,
+    lasts,
     floor,
     gather,
-    Z_refs,
     X_refs,
     p,
     counts,
     colsums,
-    WZ,
     WX,
     bounds,
     start,
     stop,
 ):
     """NCA's soft-neighbour weights for rows ``[start, stop)`` of a block ``E``
-    (``E[k] = 2 Z[row0 + k] @ Z_refs.T``, changed in place).
+    (``E[k, j] = 2 z_(row0 + k) . z_j - ||z_j||^2`` over the references ``z_j``,
+    changed in place).
 
     Each row gets ``exp(-||z_i - z_j||^2)`` shifted by its largest entry (0 for
-    its own column and below ``exp(floor)``), ``p_i`` (the same-class share) and
-    the weights ``W_ij = p_ij ([y_i = y_j] - p_i)``, whose column sums are added
-    to ``colsums[part]`` (``bounds[part] == start``). With ``gather``, the rows
-    ``W @ Z_refs`` and ``W @ X_refs`` go to ``WZ`` and ``WX`` from the kept
-    entries alone; without, ``E`` holds ``W``."""
+    its own column and below ``exp(floor)``), ``p_i`` (the share of its
+    references ``firsts[i]:lasts[i]``, those of its class) and the weights
+    ``W_ij = p_ij ([y_i = y_j] - p_i)``, whose column sums are added to
+    ``colsums[part]`` (``bounds[part] == start``). With ``gather``, the rows
+    ``W @ X_refs`` go to ``WX`` from the kept entries alone; without, ``E``
+    holds ``W``.
+
+    Every pass over a whole row is free of branches, so it runs on vector
+    registers, the exponential included (:func:`_exp_nonpositive`; ``floor``
+    is at least -700).
+    """
     part = 0
     while bounds[part] != start:
         part += 1
     n_refs = E.shape[1]
+    columns = np.empty(n_refs if gather else 0, dtype=np.int64)
+    values = np.empty(n_refs if gather else 0)
     for k in range(start, stop):
         i = row0 + k
         own = self_column[i]
-        label = y[i]
+        first, last = firsts[i], lasts[i]
+        row = E[k]
         largest = -np.inf
         for j in range(n_refs):
-            v = E[k, j] - sq_norms[j]
-            E[k, j] = v
-            if j != own and v > largest:
-                largest = v
+            largest = max(largest, row[j] if j != own else -np.inf)
+        if gather:
+            # Few kept: their columns first (a compaction without branches), then
+            # the exponential, the weights and W @ X_refs over those alone.
+            n_kept = 0
+            for j in range(n_refs):
+                columns[n_kept] = j
+                n_kept += int(row[j] - largest >= floor and j != own)
+            total = 0.0
+            same = 0.0
+            for q in range(n_kept):
+                j = columns[q]
+                v = _exp_nonpositive(min(row[j] - largest, 0.0))
+                values[q] = v
+                total += v
+                same += v if first <= j < last else 0.0
+            share = same / total
+            inside = (1.0 - share) / total
+            outside = -share / total
+            p[k] = share
+            counts[k] = n_kept
+            for t in range(WX.shape[1]):
+                WX[k, t] = 0.0
+            for q in range(n_kept):
+                j = columns[q]
+                w = values[q] * (inside if first <= j < last else outside)
+                colsums[part, j] += w
+                for t in range(WX.shape[1]):
+                    WX[k, t] += w * X_refs[j, t]
+            continue
         total = 0.0
-        same = 0.0
         kept = 0
         for j in range(n_refs):
-            e = E[k, j] - largest
-            if j == own or e < floor:
-                E[k, j] = 0.0
-            else:
-                v = np.exp(e)
-                E[k, j] = v
-                total += v
-                kept += 1
-                if y_refs[j] == label:
-                    same += v
+            x = row[j] - largest
+            v = _exp_nonpositive(min(max(x, floor), 0.0))
+            v = v if x >= floor and j != own else 0.0
+            row[j] = v
+            total += v
+            kept += v != 0.0
+        same = 0.0
+        for j in range(first, last):
+            same += row[j]
         share = same / total
         inside = (1.0 - share) / total
         outside = -share / total
         p[k] = share
         counts[k] = kept
-        if gather:
-            for t in range(WZ.shape[1]):
-                WZ[k, t] = 0.0
-            for t in range(WX.shape[1]):
-                WX[k, t] = 0.0
-        for j in range(n_refs):
-            v = E[k, j]
-            if v == 0.0:
-                continue
-            w = v * inside if y_refs[j] == label else v * outside
-            colsums[part, j] += w
-            if gather:
-                for t in range(WZ.shape[1]):
-                    WZ[k, t] += w * Z_refs[j, t]
-                for t in range(WX.shape[1]):
-                    WX[k, t] += w * X_refs[j, t]
-            else:
-                E[k, j] = w
+        for j in range(first):
+            row[j] *= outside
+            colsums[part, j] += row[j]
+        for j in range(first, last):
+            row[j] *= inside
+            colsums[part, j] += row[j]
+        for j in range(last, n_refs):
+            row[j] *= outside
+            colsums[part, j] += row[j]
 
 
 _KERNELS = {
@@ -219,6 +297,10 @@ def compiled(name):
             import numba
         except ImportError:
             return None
+        if not _COMPILED:
+            import numba.extending
+
+            _compile_helpers(numba)
         function, fastmath = _KERNELS[name]
         _COMPILED[name] = numba.njit(cache=True, nogil=True, fastmath=fastmath)(function)
     return _COMPILED[name]

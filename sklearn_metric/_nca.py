@@ -1,14 +1,16 @@
 """Neighbourhood Components Analysis (Goldberger et al., NIPS 2004), in row blocks."""
 
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
 from ._compat import Interval, StrOptions, fit_context
 from ._init import n_components_of, starting_components
-from ._kernels import compiled, run_split, split_bounds
+from ._kernels import compiled, n_threads
 from ._linalg import EXP_FLOOR, exp_in_place
 from ._optim import LBFGS, run_for_components
 from ._span import components_problem
@@ -18,12 +20,11 @@ __all__ = ["NCA"]
 
 # Entries of one block of the n x n soft-neighbour matrix (~32 MB in float64).
 _BLOCK_ENTRIES = 2**22
-# A block whose predecessor kept fewer than this share of its soft-neighbour
-# weights (the rest below exp(EXP_FLOOR) of each row's largest) takes its
-# products with the points from the kept entries instead of two dense GEMMs.
-_GATHER_BELOW = 0.05
-# Fewest entries of a block one thread of the compiled kernel handles.
-_MIN_ENTRIES_PER_THREAD = 2**16
+# A block whose predecessor (on the same thread) kept fewer than this share of
+# its soft-neighbour weights (the rest below exp(EXP_FLOOR) of each row's
+# largest) takes W @ X from the kept entries instead of a dense GEMM (on MNIST
+# 0.1 was as fast as or faster than 0.05, 0.2 and 0.3 early and late in a fit).
+_GATHER_BELOW = 0.1
 
 
 def _negated(value_and_gradient):
@@ -51,6 +52,51 @@ def _class_slices(y_rows, y_refs):
     firsts = np.searchsorted(y_refs, classes, side="left")
     lasts = np.searchsorted(y_refs, classes, side="right")
     return list(zip(starts, ends, firsts, lasts, strict=True))
+
+
+class _GradientSums:
+    """Sums over the row blocks ``B`` that make NCA's gradient.
+
+    With ``W_ij = p_ij ([y_i = y_j] - p_i)``, whose rows sum to zero,
+    ``d value / d L = -2 sum_ij W_ij (z_i - z_j)(x_i - x_j)^T
+    = 2 ((A - Z_r^T diag(colsum W)) X_r + Q)``, where ``A = sum_B Z_B^T W_B`` and
+    ``Q = sum_B (W_B Z_r)^T X_B``. As ``W_B Z_r = (W_B X_r) L^T``, one product
+    ``P_B = W_B X_r`` gives both: ``A X_r = sum_B Z_B^T P_B`` and
+    ``Q = L sum_B P_B^T X_B``. That is one product over the references per block
+    instead of two, the cheaper one when ``n_features < 2 n_components``.
+    """
+
+    def __init__(self, L, Z_refs, X_refs):
+        self.L, self.Z_refs, self.X_refs = L, Z_refs, X_refs
+        n_components, n_features = L.shape
+        self.through_points = n_features < 2 * n_components
+        self.A = np.zeros((n_components, Z_refs.shape[0]))
+        self.Q = np.zeros((n_components, n_features))
+        self.AX = np.zeros((n_components, n_features))
+        self.S = np.zeros((n_features, n_features))
+
+    def add_weights(self, W, Z_block, X_block):
+        """Add a block of weights ``W`` (rows ``Z_block``, ``X_block``)."""
+        if self.through_points:
+            self.add_weighted_points(W @ self.X_refs, Z_block, X_block)
+        else:
+            self.A += Z_block.T @ W
+            self.Q += (W @ self.Z_refs).T @ X_block
+
+    def add_weighted_points(self, WX, Z_block, X_block):
+        """Add a block given by ``WX = W @ X_refs``."""
+        self.AX += Z_block.T @ WX
+        self.S += WX.T @ X_block
+
+    def add(self, other):
+        """Add the sums of ``other`` (over other blocks)."""
+        for name in ("A", "Q", "AX", "S"):
+            getattr(self, name).__iadd__(getattr(other, name))
+
+    def gradient(self, column_sums):
+        """The gradient, given the column sums of ``W`` over all blocks."""
+        A_X = (self.A - self.Z_refs.T * column_sums) @ self.X_refs + self.AX
+        return 2 * (A_X + self.Q + self.L @ self.S)
 
 
 def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
@@ -101,14 +147,9 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     kernel = compiled("nca_softmax_rows") if step < n_samples else None
     if kernel is not None:
         refs = (Z_refs, X_refs, y_refs, sq_norms)
-        return _compiled_blocks(kernel, Z, X, y, refs, self_column, step)
+        return _compiled_blocks(kernel, L, Z, X, y, refs, self_column, step)
     value = 0.0
-    # With W_ij = p_ij ([y_i = y_j] - p_i), whose rows sum to zero,
-    # d value / d L = -2 sum_ij W_ij (z_i - z_j)(x_i - x_j)^T
-    #               = 2 ((A - Z_r^T diag(colsum W)) X_r + Q),
-    # A = sum_B Z_B^T W_B (r x n_refs) and Q = sum_B (W_B Z_r)^T X_B over row blocks B.
-    A = np.zeros((Z.shape[1], n_refs))
-    Q = np.zeros((Z.shape[1], n_features))
+    sums = _GradientSums(L, Z_refs, X_refs)
     column_sums = np.zeros(n_refs)
     for start in range(0, n_samples, step):
         rows = np.arange(start, min(start + step, n_samples))
@@ -145,52 +186,74 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
             W += W.T
             W[np.diag_indices(n_samples)] -= column_sums
             return value, 2 * (Z.T @ W) @ X
-        A += Z[rows].T @ W
-        Q += (W @ Z_refs).T @ X[rows]
-    gradient = 2 * ((A - Z_refs.T * column_sums) @ X_refs + Q)
-    return value, gradient
+        sums.add_weights(W, Z[rows], X[rows])
+    return value, sums.gradient(column_sums)
 
 
-def _compiled_blocks(kernel, Z, X, y, refs, self_column, step):
+def _compiled_blocks(kernel, L, Z, X, y, refs, self_column, step):
     """:func:`nca_objective` over several row blocks with the compiled kernel: the
-    same sums, one pass over each row of a block while it is in cache. Once the
-    weights are sparse (most below ``exp(EXP_FLOOR)`` of their row's largest, as
-    they become when ``L`` grows), ``W Z_refs`` and ``W X_refs`` are gathered from
-    the kept entries; ``A X_refs = Z_B^T (W_B X_refs)`` then needs no dense product."""
+    same sums, one pass over each row of a block while it is in cache.
+
+    The blocks are shared out among :func:`n_threads` threads, each running the
+    whole pipeline of a block (distances, kernel, products) with BLAS on one
+    thread: OpenBLAS's own threads spin for a while after each product, and
+    beside them the kernel ran at half speed (3.5 against 1.9 ns per entry on
+    2 cores). Once a thread's weights are sparse (most below ``exp(EXP_FLOOR)``
+    of their row's largest, as they become when ``L`` grows), its next block
+    gathers ``W_B X_refs`` from the kept entries instead of taking a dense
+    product (see :class:`_GradientSums`)."""
     Z_refs, X_refs, y_refs, sq_norms = refs
-    n_samples, n_components = Z.shape
+    n_samples = Z.shape[0]
     n_refs, n_features = X_refs.shape
-    Z2_refs = 2 * Z_refs
-    A = np.zeros((n_components, n_refs))
-    AX = np.zeros((n_components, n_features))
-    Q = np.zeros((n_components, n_features))
-    min_rows = max(1, _MIN_ENTRIES_PER_THREAD // n_refs)
-    # One row of column sums per thread (a block has at most as many as the first).
-    colsums = np.zeros((len(split_bounds(min(step, n_samples), min_rows)) - 1, n_refs))
+    # -||z_i - z_j||^2 up to a constant per row (which the softmax ignores) by one
+    # product: [z_i, 1] . [2 z_j, -||z_j||^2].
+    Z_ones = np.hstack([Z, np.ones((n_samples, 1))])
+    Z2_refs = np.hstack([2 * Z_refs, -sq_norms[:, None]])
+    # Each row's same-class references (both sorted by class): firsts[i]:lasts[i].
+    firsts = np.searchsorted(y_refs, y, side="left")
+    lasts = np.searchsorted(y_refs, y, side="right")
+    # As many blocks for each thread, taken from one shared iterator.
+    n_workers = n_threads()
+    n_blocks = n_workers * -(-n_samples // (step * n_workers))
+    step = -(-n_samples // n_blocks)
+    starts = iter(range(0, n_samples, step))
     empty = np.empty((0, 0))
-    value = 0.0
-    gather = False
-    for start in range(0, n_samples, step):
-        stop = min(start + step, n_samples)
-        n_rows = stop - start
-        E = Z[start:stop] @ Z2_refs.T
-        p = np.empty(n_rows)
-        counts = np.empty(n_rows, dtype=np.int64)
-        WZ = np.empty((n_rows, n_components)) if gather else empty
-        WX = np.empty((n_rows, n_features)) if gather else empty
-        bounds = split_bounds(n_rows, min_rows)
-        args = (E, start, sq_norms, self_column, y, y_refs, EXP_FLOOR, gather, Z_refs, X_refs)
-        run_split(kernel, (*args, p, counts, colsums, WZ, WX, bounds), bounds)
-        value += p.sum()
-        if gather:
-            AX += Z[start:stop].T @ WX
-            Q += WZ.T @ X[start:stop]
+
+    def run_blocks():
+        sums = _GradientSums(L, Z_refs, X_refs)
+        colsums = np.zeros((1, n_refs))
+        value = 0.0
+        gather = False
+        for start in starts:
+            stop = min(start + step, n_samples)
+            n_rows = stop - start
+            E = Z_ones[start:stop] @ Z2_refs.T
+            p = np.empty(n_rows)
+            counts = np.empty(n_rows, dtype=np.int64)
+            WX = np.empty((n_rows, n_features)) if gather else empty
+            args = (E, start, self_column, firsts, lasts, EXP_FLOOR, gather, X_refs)
+            kernel(*args, p, counts, colsums, WX, np.array([0, n_rows]), 0, n_rows)
+            value += p.sum()
+            if gather:
+                sums.add_weighted_points(WX, Z[start:stop], X[start:stop])
+            else:
+                sums.add_weights(E, Z[start:stop], X[start:stop])
+            gather = counts.sum() < _GATHER_BELOW * n_rows * n_refs
+        return value, sums, colsums[0]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_workers == 1:
+            results = [run_blocks()]
         else:
-            A += Z[start:stop].T @ E
-            Q += (E @ Z_refs).T @ X[start:stop]
-        gather = counts.sum() < _GATHER_BELOW * n_rows * n_refs
-    column_sums = colsums.sum(axis=0)
-    return value, 2 * ((A - Z_refs.T * column_sums) @ X_refs + AX + Q)
+            with ThreadPoolExecutor(n_workers - 1) as pool:
+                futures = [pool.submit(run_blocks) for _ in range(n_workers - 1)]
+                results = [run_blocks()] + [future.result() for future in futures]
+    value, sums, column_sums = results[0]
+    for other_value, other_sums, other_column_sums in results[1:]:
+        value += other_value
+        sums.add(other_sums)
+        column_sums += other_column_sums
+    return value, sums.gradient(column_sums)
 
 
 class NCA(MetricLearnerMixin):
@@ -228,9 +291,9 @@ class NCA(MetricLearnerMixin):
         O(n_samples^2 * n_features) and the objective stays deterministic for
         L-BFGS. Every point still contributes its leave-one-out term. ``None``
         (or a value of at least ``n_samples``) is exact NCA. For sets of tens
-        of thousands of points: on all of MNIST (60,000 x 164, 2 cores) an
-        exact evaluation takes 120 s, one with 5,000 references 6 s (the
-        whole fit 330 s, 3-NN test error 2.13%).
+        of thousands of points: on all of MNIST (60,000 x 164, 2 cores, numba
+        installed) an exact evaluation takes 21-36 s and the exact fit 859 s;
+        see the user guide for sub-sampled figures.
 
     tol : float, default=1e-5
         Convergence tolerance of L-BFGS-B.

@@ -11,6 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NeighborhoodComponentsAnalysis
 
 from sklearn_metric import NCA
+from sklearn_metric._kernels import compiled
 from sklearn_metric._nca import nca_objective
 
 
@@ -259,18 +260,22 @@ def test_objective_matches_the_dense_form_with_labels_in_any_order(block_entries
 @pytest.mark.parametrize("gather_below", [0.0, 1.1])
 @pytest.mark.parametrize("scale", [0.5, 8.0])
 @pytest.mark.parametrize("with_references", [False, True])
-def test_compiled_blocks_match_the_numpy_blocks(monkeypatch, gather_below, scale, with_references):
+@pytest.mark.parametrize("n_components", [2, 4])
+def test_compiled_blocks_match_the_numpy_blocks(
+    monkeypatch, gather_below, scale, with_references, n_components
+):
     # Several row blocks go through the compiled kernel (when numba is installed):
-    # dense products of W, or W @ Z and W @ X gathered from its kept entries (forced
-    # here; in a fit, once a block keeps under 5% of its weights). Spread-out points
-    # (scale 8) leave most weights below exp(-80) of their row's largest.
+    # dense products of W, or W @ X gathered from its kept entries (forced here; in
+    # a fit, once a block keeps under 10% of its weights). Spread-out points (scale
+    # 8) leave most weights below exp(-80) of their row's largest. With 4 of 6
+    # components the dense products go through W @ X, with 2 through W @ Z.
     pytest.importorskip("numba")
     import sklearn_metric._nca as nca_module
 
     rng = np.random.default_rng(7)
     X = rng.normal(size=(300, 6))
     y = rng.integers(0, 3, size=300)
-    L = scale * rng.normal(size=(4, 6))
+    L = scale * rng.normal(size=(n_components, 6))
     references = np.sort(rng.choice(300, 120, replace=False)) if with_references else None
     monkeypatch.setattr(nca_module, "_GATHER_BELOW", gather_below)
     value, gradient = nca_objective(L, X, y, block_entries=3000, references=references)
@@ -281,6 +286,31 @@ def test_compiled_blocks_match_the_numpy_blocks(monkeypatch, gather_below, scale
     expected_value, expected_gradient = _dense_nca(L, X, y, references)
     assert value == pytest.approx(expected_value, rel=1e-10)
     assert_allclose(gradient, expected_gradient, rtol=1e-8, atol=1e-8 * np.abs(gradient).max())
+
+
+def test_compiled_softmax_row_by_hand():
+    # One row, no self column, references 1:3 of its class: the weights are
+    # exp(-d_j) / total times (1 - p) inside the class and -p outside, with the
+    # exponential (a polynomial on vector registers) accurate to rounding over
+    # [-80, 0] and 0 below.
+    pytest.importorskip("numba")
+    kernel = compiled("nca_softmax_rows")
+    distances = np.array([3.0, 0.5, 80.4, 0.0, 79.9, 41.25, 7.0])
+    E = -distances[None, :].copy()  # 2 z . z_j - |z_j|^2 with z = 0
+    n_refs = distances.size
+    p, counts = np.empty(1), np.empty(1, dtype=np.int64)
+    colsums = np.zeros((1, n_refs))
+    bounds = np.array([0, 1])
+    args = (E, 0, np.array([-1]), np.array([1]), np.array([3]), -80.0)
+    kernel(*args, False, np.empty((0, 0)), p, counts, colsums, np.empty((0, 0)), bounds, 0, 1)
+    weights = np.where(distances <= 80, np.exp(-distances), 0.0)
+    share = weights[1:3].sum() / weights.sum()
+    same_class = (np.arange(n_refs) >= 1) & (np.arange(n_refs) < 3)
+    expected = weights / weights.sum() * np.where(same_class, 1 - share, -share)
+    assert p[0] == pytest.approx(share, rel=1e-15)
+    assert counts[0] == 6
+    assert_allclose(E[0], expected, rtol=1e-14, atol=0)
+    assert_allclose(colsums[0], expected, rtol=1e-14, atol=0)
 
 
 def test_numpy_blocks_without_numba(monkeypatch, wine):
