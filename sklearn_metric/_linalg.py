@@ -28,6 +28,8 @@ __all__ = [
     "row_span",
     "smallest_eigenpair",
     "symmetrize",
+    "times_upper_transposed",
+    "upper_of_product",
 ]
 
 
@@ -84,6 +86,86 @@ def exp_in_place(E, floor=EXP_FLOOR):
 def symmetrize(M):
     """``(M + M.T) / 2``: the symmetric part of a square matrix."""
     return (M + M.T) / 2
+
+
+# Square sizes from which the triangular products below go by blocks (smaller
+# ones: one product, then the triangle).
+_TRIANGLE_MIN = 256
+_TRIANGLE_BLOCKS = 4
+
+
+def _triangle_bounds(n):
+    return np.linspace(0, n, _TRIANGLE_BLOCKS + 1).astype(np.intp)
+
+
+def times_upper_transposed(X, R):
+    """``X @ R.T`` for an upper triangular ``R``, skipping its zero half.
+
+    Column block ``B`` of the product only takes ``X``'s columns from ``B``'s
+    start on: about 5/8 of the multiply-adds of the dense product in four
+    blocks (on 1689 x 1024 points and a 1024-square ``R``: 36 -> 29 ms).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    R : ndarray of shape (n_features, n_features)
+        Upper triangular (what lies below the diagonal is not read).
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import times_upper_transposed
+    >>> times_upper_transposed(np.array([[1.0, 2.0]]), np.array([[1.0, 1.0], [0.0, 3.0]]))
+    array([[3., 6.]])
+    """
+    n = R.shape[0]
+    if n < _TRIANGLE_MIN:
+        return X @ np.triu(R).T
+    Z = np.empty((X.shape[0], n), dtype=np.result_type(X, R))
+    bounds = _triangle_bounds(n)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        Z[:, start:stop] = X[:, start:] @ np.triu(R[start:stop, start:]).T
+    return Z
+
+
+def upper_of_product(A, B):
+    """``np.triu(A.T @ B)``, without the products below the diagonal.
+
+    Row block ``B`` of the result only takes ``B``'s columns from its start
+    on (the gradient in an upper triangular factor needs no more).
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, n)
+    B : ndarray of shape (n_samples, n)
+
+    Returns
+    -------
+    U : ndarray of shape (n, n)
+        Upper triangular.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric._linalg import upper_of_product
+    >>> upper_of_product(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]))
+    array([[3., 4.],
+           [0., 8.]])
+    """
+    n = A.shape[1]
+    if n < _TRIANGLE_MIN:
+        return np.triu(A.T @ B)
+    U = np.zeros((n, n), dtype=np.result_type(A, B))
+    bounds = _triangle_bounds(n)
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        U[start:stop, start:] = A[:, start:stop].T @ B[:, start:]
+        # The diagonal block was computed whole: clear its lower part.
+        U[start:stop, start:stop][np.tril_indices(stop - start, -1)] = 0
+    return U
 
 
 def _eigh_descending(M):
@@ -430,7 +512,7 @@ def _compressed_rows(rows, cols, weights, n_samples):
     return np.searchsorted(rows, np.arange(n_samples + 1)), cols, weights
 
 
-def pair_outer_sum(Z, X, rows, cols, weights, L=None):
+def pair_outer_sum(Z, X, rows, cols, weights, L=None, *, upper=False, centred=False):
     """``sum_p w_p (Z[a_p] - Z[b_p])^T (X[a_p] - X[b_p])`` over pairs ``(a_p, b_p)``.
 
     The gradient of ``sum_p w_p ||L (x_a - x_b)||^2`` in ``L`` is twice this
@@ -455,6 +537,14 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None):
     weights : ndarray of shape (n_pairs,)
     L : ndarray of shape (n_dims, n_features) or None, default=None
         The map with ``Z = X @ L.T``, if there is one.
+    upper : bool, default=False
+        Only the upper triangle is wanted (square ``S``; the gradient in an
+        upper triangular ``L``): the rest is returned as zero, and through the
+        Laplacian the products below the diagonal are skipped.
+    centred : bool, default=False
+        ``X`` and ``Z`` have column means of zero already (otherwise they are
+        centred here: far from the origin, differences would be lost to
+        cancellation).
 
     Returns
     -------
@@ -479,11 +569,12 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None):
         inner = (degree[:, None] * X).T @ X
         inner -= C
         inner -= C.T
-        return L @ inner
+        return np.triu(L @ inner) if upper else L @ inner
     # The Laplacian takes constants to zero: centring changes nothing but the rounding
     # (data far from the origin would lose its differences to cancellation).
-    X = X - X.mean(axis=0)
-    Z = Z - Z.mean(axis=0)
+    if not centred:
+        X = X - X.mean(axis=0)
+        Z = Z - Z.mean(axis=0)
     degree = np.bincount(rows, weights, n_samples) + np.bincount(cols, weights, n_samples)
     by_rows = _compressed_rows(rows, cols, weights, n_samples)
     WX = _graph_product(*by_rows, X)
@@ -491,9 +582,9 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None):
         lap_X = degree[:, None] * X
         lap_X -= WX
         lap_X -= _graph_product(*_compressed_rows(cols, rows, weights, n_samples), X)
-        return Z.T @ lap_X
+        return upper_of_product(Z, lap_X) if upper else Z.T @ lap_X
     pulled = degree[:, None] * Z
     pulled -= _graph_product(*by_rows, Z)
     S = pulled.T @ X
     S -= Z.T @ WX
-    return S
+    return np.triu(S) if upper else S

@@ -10,7 +10,12 @@ from sklearn.utils import check_random_state
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import squared_distances_rows
 from ._init import on_span, prior_matrix, prior_split
-from ._linalg import components_from_psd, pair_outer_sum
+from ._linalg import (
+    components_from_psd,
+    pair_outer_sum,
+    times_upper_transposed,
+    upper_of_product,
+)
 from ._optim import LBFGS, Exit
 from ._sampling import sample_quadruplets
 from ._span import SpanSplit
@@ -23,7 +28,9 @@ __all__ = ["LSML", "lsml_objective"]
 _TINY = 1e-12
 
 
-def lsml_objective(L, near, far, M0_inv, regularization, points=None, *, triangular=False):
+def lsml_objective(
+    L, near, far, M0_inv, regularization, points=None, *, triangular=False, centred=False
+):
     """LSML's loss in ``L`` (``M = L^T L``) and its gradient.
 
     ``sum_q H(d(a, b) - d(c, d)) + regularization * (tr(M M0^-1) - log det M)``
@@ -50,7 +57,10 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None, *, triangu
         ``L`` is upper triangular (``M``'s Cholesky factor) and the gradient
         is the one in its upper triangle: ``log det M`` is then the sum of
         ``log L_ii^2`` and its gradient ``2 / L_ii`` on the diagonal, with no
-        factorisation or inverse of ``L``.
+        factorisation or inverse of ``L``; its products skip the zero half.
+    centred : bool, default=False
+        ``points`` have column means of zero (saves centring them for the
+        gradient's sum over pairs).
 
     Returns
     -------
@@ -67,12 +77,13 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None, *, triangu
     if not np.all(diagonal > 0) or not np.all(np.isfinite(diagonal)):
         return np.inf, np.zeros_like(L)
     logdet = np.sum(np.log(diagonal))
+    times_L_T = times_upper_transposed if triangular else (lambda X, L: X @ L.T)
     if points is None:
-        Zn, Zf = near @ L.T, far @ L.T
+        Zn, Zf = times_L_T(near, L), times_L_T(far, L)
         d_near = np.sqrt(np.einsum("ij,ij->i", Zn, Zn))
         d_far = np.sqrt(np.einsum("ij,ij->i", Zf, Zf))
     else:
-        Z = points @ L.T
+        Z = times_L_T(points, L)
         d_near = np.sqrt(squared_distances_rows(Z, near[:, 0], near[:, 1]))
         d_far = np.sqrt(squared_distances_rows(Z, far[:, 0], far[:, 1]))
     residual = np.maximum(d_near - d_far, 0)
@@ -85,20 +96,24 @@ def lsml_objective(L, near, far, M0_inv, regularization, points=None, *, triangu
     w_near = np.where(d_near > 0, residual / np.maximum(d_near, _TINY), 0.0)[violated]
     w_far = np.where(d_far > 0, residual / np.maximum(d_far, _TINY), 0.0)[violated]
     if points is None:
+        product = upper_of_product if triangular else (lambda A, B: A.T @ B)
         grad = 2 * (
-            (Zn[violated] * w_near[:, None]).T @ near[violated]
-            - (Zf[violated] * w_far[:, None]).T @ far[violated]
+            product(Zn[violated] * w_near[:, None], near[violated])
+            - product(Zf[violated] * w_far[:, None], far[violated])
         )
     else:
         pairs = np.concatenate([near[violated], far[violated]])
         weights = np.concatenate([w_near, -w_far])
-        grad = 2 * pair_outer_sum(Z, points, pairs[:, 0], pairs[:, 1], weights, L=L)
-    grad += (2 * regularization) * L_M0_inv
+        grad = 2 * pair_outer_sum(
+            Z, points, pairs[:, 0], pairs[:, 1], weights, L=L, upper=triangular, centred=centred
+        )
     if triangular:
-        # The upper triangle of L^-T (lower triangular) is its diagonal, 1 / L_ii.
-        grad = np.triu(grad)
+        # Only the upper triangle of the gradient; that of L^-T (lower triangular) is
+        # its diagonal, 1 / L_ii.
+        grad += (2 * regularization) * (L if M0_inv is None else np.triu(L_M0_inv))
         grad[np.diag_indices_from(grad)] -= (2 * regularization) / np.diag(L)
     else:
+        grad += (2 * regularization) * L_M0_inv
         eye = np.eye(L.shape[0])
         grad -= (2 * regularization) * scipy.linalg.lu_solve(
             (lu, pivots), eye, trans=1, check_finite=False
@@ -275,7 +290,10 @@ class LSML(MetricLearnerMixin):
         split = prior_split(self.prior, points)
         solved = on_span(quadruplets, split)
         if _by_points(solved):
-            near, far, on = solved.indices[:, :2], solved.indices[:, 2:], solved.points
+            # Distances depend on differences only: centred points keep more digits and
+            # spare the gradient's sum over pairs centring them at each evaluation.
+            on = solved.points - solved.points.mean(axis=0)
+            near, far = solved.indices[:, :2], solved.indices[:, 2:]
         else:
             near, far, on = solved.differences(0, 1), solved.differences(2, 3), None
         if split is None:
@@ -291,11 +309,12 @@ class LSML(MetricLearnerMixin):
         L0 = _upper_factor(M0)
         upper = np.triu_indices(L0.shape[0])
 
+        L = np.zeros_like(L0)  # the lower triangle stays zero
+
         def objective(flat):
-            L = np.zeros_like(L0)
             L[upper] = flat
             loss, grad = lsml_objective(
-                L, near, far, M0_inv, self.regularization, on, triangular=True
+                L, near, far, M0_inv, self.regularization, on, triangular=True, centred=True
             )
             return loss, grad[upper]
 
@@ -313,7 +332,6 @@ class LSML(MetricLearnerMixin):
         if result.exit is Exit.MAX_ITER:
             lbfgs.warn_not_converged("LSML", reason=result.message)
         lbfgs.report_training_time()
-        L = np.zeros_like(L0)
         L[upper] = result.x
         M = L.T @ L
         if split is None:

@@ -161,6 +161,48 @@ def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
         np.testing.assert_allclose(S, expected, atol=1e-10)
 
 
+@pytest.mark.parametrize("upper", [False, True])
+def test_pair_outer_sum_upper_and_centred(monkeypatch, upper):
+    # upper=True: the upper triangle of the same sum (by blocks from 2 columns on
+    # here), zero below; centred=True with centred inputs: the same sum.
+    import sklearn_metric._linalg as linalg_module
+    from sklearn_metric._linalg import pair_outer_sum
+
+    monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
+    rng = np.random.RandomState(2)
+    X = rng.randn(30, 9)
+    X -= X.mean(axis=0)
+    L = np.triu(rng.randn(9, 9))
+    Z = X @ L.T
+    rows, cols = rng.randint(0, 30, 60), rng.randint(0, 30, 60)
+    weights = rng.randn(60)
+    full = pair_outer_sum(Z, X, rows, cols, weights)
+    S = pair_outer_sum(Z, X, rows, cols, weights, upper=upper, centred=True)
+    np.testing.assert_allclose(S, np.triu(full) if upper else full, atol=1e-10)
+    if upper:
+        assert np.all(np.tril(S, -1) == 0)
+
+
+def test_triangular_products_by_hand_and_by_blocks(monkeypatch):
+    import sklearn_metric._linalg as linalg_module
+    from sklearn_metric._linalg import times_upper_transposed, upper_of_product
+
+    # By hand: [1, 2] R^T with R = [[1, 1], [0, 3]] is [1 + 2, 6]; below R's diagonal
+    # nothing is read.
+    R = np.array([[1.0, 1.0], [99.0, 3.0]])
+    np.testing.assert_array_equal(times_upper_transposed(np.array([[1.0, 2.0]]), R), [[3, 6]])
+    U = upper_of_product(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]))
+    np.testing.assert_array_equal(U, [[3, 4], [0, 8]])
+    # In four blocks (from 2 columns on), 10 and 11 columns: the dense results.
+    monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
+    rng = np.random.RandomState(0)
+    for n in (10, 11):
+        X, R = rng.randn(7, n), rng.randn(n, n)
+        np.testing.assert_allclose(times_upper_transposed(X, R), X @ np.triu(R).T, atol=1e-12)
+        A, B = rng.randn(7, n), rng.randn(7, n)
+        np.testing.assert_allclose(upper_of_product(A, B), np.triu(A.T @ B), atol=1e-12)
+
+
 def test_neighbourhood_triplets_by_hand():
     # On a line: class 0 at 0, 1, 3 and class 1 at 10, 11, 20.
     Z = np.array([[0.0], [1.0], [3.0], [10.0], [11.0], [20.0]])

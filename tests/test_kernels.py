@@ -74,6 +74,9 @@ def test_hand_checkable_pair_distances(with_numba, small_thresholds):
     Z = np.array([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]])
     d = squared_distances_rows(Z, np.array([0, 1, 2, 2]), np.array([1, 2, 0, 2]))
     assert_array_equal(d, [25.0, 13.0, 2.0, 0.0])
+    # Rows out of order are visited sorted; the distances come back in the pairs' order.
+    d = squared_distances_rows(Z, np.array([2, 0, 2, 1]), np.array([0, 1, 2, 2]))
+    assert_array_equal(d, [2.0, 25.0, 0.0, 13.0])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -210,11 +210,16 @@ def test_lsml_fit_is_the_same_through_the_points(wine, monkeypatch):
     assert_allclose(lsml.get_mahalanobis_matrix(), direct.get_mahalanobis_matrix(), rtol=1e-6)
 
 
+@pytest.mark.parametrize("by_blocks", [False, True])
 @pytest.mark.parametrize("through_points", [False, True])
-def test_lsml_triangular_gradient_is_the_upper_triangle(through_points):
+def test_lsml_triangular_gradient_is_the_upper_triangle(through_points, by_blocks, monkeypatch):
     # For an upper triangular L the triangular form gives the same loss, and the
     # gradient's upper triangle, without inverting L; it matches finite differences
-    # in the n (n + 1) / 2 free entries.
+    # in the n (n + 1) / 2 free entries. by_blocks: its products skip the zero half.
+    import sklearn_metric._linalg as linalg_module
+
+    if by_blocks:
+        monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
     rng = np.random.RandomState(3)
     points = rng.randn(8, 4)
     index = rng.randint(8, size=(50, 4))
