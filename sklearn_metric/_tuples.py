@@ -63,7 +63,11 @@ class Tuples:
 
     def distinct(self, a=0, b=1):
         """Whether ``x_a`` and ``x_b`` differ, for each tuple (compared in blocks of
-        tuples: no n_tuples x n_features array)."""
+        tuples: no n_tuples x n_features array; with more tuples than points, by
+        numbering the distinct points once)."""
+        if self.n_tuples >= self.points.shape[0] and self.points.shape[-1] > 0:
+            ids = _point_ids(self.points)
+            return ids[self.indices[:, a]] != ids[self.indices[:, b]]
         block = max(1, _DISTINCT_BLOCK_ENTRIES // max(1, self.n_features))
         out = np.empty(self.n_tuples, dtype=bool)
         for start in range(0, self.n_tuples, block):
@@ -104,6 +108,14 @@ class Tuples:
             diff = Z[inverse[:, a]] - Z[inverse[:, b]]
             out.append(np.sqrt(np.einsum("ij,ij->i", diff, diff)))
         return out
+
+
+def _point_ids(points):
+    """A number per row of ``points``, the same for equal rows (compared as bytes,
+    after ``+ 0.0`` makes ``-0.0`` the same as ``0.0``)."""
+    rows = np.ascontiguousarray(points + 0.0)
+    as_bytes = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))
+    return np.unique(as_bytes.ravel(), return_inverse=True)[1].ravel()
 
 
 def _check_points(points, name):

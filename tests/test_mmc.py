@@ -281,3 +281,28 @@ def test_pair_squared_distances_through_a_recorded_factor_are_exact():
     pairs.gram.scaled(M, half, 0.5)
     assert_allclose(pairs.squared(half), _squared(half, pairs.diffs()), rtol=1e-12)
     assert pairs.gram.factor_of(M.copy()) is None  # by identity, not by value
+
+
+def test_spectral_step_by_hand():
+    from sklearn_metric._mmc import _spectral_step
+
+    s, y = np.array([1.0, 1.0]), np.array([2.0, 0.0])
+    assert _spectral_step(s, y, 0.1) == pytest.approx(1.0)  # <s, s> / <s, y> = 2 / 2
+    assert _spectral_step(s, -y, 0.1) == pytest.approx(0.15)  # negative curvature: 1.5x
+    assert _spectral_step(s, y, 1e-5) == pytest.approx(1e-2)  # at most 1e3 times the step
+    assert _spectral_step(s, y, 1e4) == pytest.approx(10.0)  # at least 1e-3 times
+
+
+def test_projected_gradient_nears_the_sdp_optimum_on_badly_scaled_features():
+    # Features in very different units: classic steps alone (grown 1.5 times, halved)
+    # crawled here, to 14.3 after 1000 iterations and 15.6 after 9313, against the
+    # SDP's 25.85; spectral steps with the classic fallback end within 2% (25.54) in
+    # about 130.
+    rng = np.random.RandomState(0)
+    X = rng.randn(60, 4) * np.array([1.0, 30.0, 0.05, 3.0])
+    y = np.repeat(np.arange(3), 20)
+    X[:, 0] += 2 * y
+    sdp = MMC(solver="sdp", random_state=0).fit(X, y)
+    pg = MMC(solver="projected_gradient", random_state=0).fit(X, y)
+    assert pg.objective_ > 0.98 * sdp.objective_
+    assert pg.n_iter_ < 500

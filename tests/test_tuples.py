@@ -277,3 +277,19 @@ def test_small_classes_give_every_similar_pair_once_and_as_many_dissimilar():
     assert np.sum(labels == -1) == 10 and len(_unordered(pairs)) == 20
     with pytest.warns(UserWarning, match=r"Only 10 distinct pairs of each kind .*n_constraints=50"):
         pairs_from_labels(y, 50, 0)
+
+
+@pytest.mark.parametrize("n_tuples", [3, 8])
+def test_distinct_by_hand_in_both_ways(n_tuples):
+    # Points 0 and 2 are equal (one with -0.0), 1 differs. As many tuples as points or
+    # more: compared by numbering the points; over a table of more points than
+    # tuples: compared in blocks.
+    from sklearn_metric._tuples import Tuples
+
+    points = np.array([[0.0, 1.0], [0.0, 2.0], [-0.0, 1.0]])
+    index = np.array([[0, 2], [0, 1], [1, 1], [2, 1]] * 2)[:n_tuples]
+    expected = np.array([False, True, False, True] * 2)[:n_tuples]
+    assert_array_equal(Tuples(index, points).distinct(), expected)
+    # The same tuples over a table with many unused points: compared in blocks.
+    wide_table = np.vstack([points, np.arange(40.0).reshape(20, 2)])
+    assert_array_equal(Tuples(index, wide_table).distinct(), expected)
