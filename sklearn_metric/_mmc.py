@@ -318,13 +318,13 @@ class MMC(MetricLearnerMixin):
         ``"sdp"`` states the problem in cvxpy; ``"projected_gradient"`` is the
         scalable iterative solver: a gradient step on the scale-normalised
         objective, projection onto the PSD cone (or the non-negative orthant),
-        and rescaling onto the constraint. Steps are Barzilai and Borwein's
-        (spectral: from the last move and the gradient's change), halved until
-        the objective increases enough (Armijo); where a spectral step makes
-        no progress, the next is the classic one (grown 1.5 times after each
-        success). On Yale B this takes 49 iterations where the classic steps
-        alone took 108, and on segment it reaches the SDP's optimum (135.708)
-        in 372 where they were at 135.67 after max_iter=1000.
+        and rescaling onto the constraint. Steps alternate between the
+        classic one (grown 1.5 times after each success) and Barzilai and
+        Borwein's (spectral: from the last move and the gradient's change),
+        halved until the objective increases enough (Armijo). On Yale B this
+        takes 61 iterations where the classic steps alone took 108, on usps
+        133 where they took 162, and on segment it ends at 135.706 (the SDP's
+        optimum: 135.708) in 473 where they were at 135.67 after max_iter=1000.
         ``"auto"`` uses the SDP up to 5 features and 500 pairs, and falls back
         to the projected gradient (with a warning) if the SDP solver fails.
 
@@ -612,7 +612,10 @@ class MMC(MetricLearnerMixin):
             grad = _gradient(M, similar, dissimilar, grad_g)
             if step is None:
                 step = 0.1 * np.linalg.norm(M) / max(np.linalg.norm(grad), 1e-300)
-            trial, spectral = step, previous is not None and spectral_ok
+            # Every other step is spectral: alone, they crawl where the classic ones
+            # would not (usps: 292 iterations against 162), and vice versa.
+            spectral = previous is not None and spectral_ok and n_iter % 2 == 0
+            trial = step
             if spectral:
                 trial = _spectral_step(M - previous[0], previous[1] - grad, step)
             while True:

@@ -296,13 +296,12 @@ def test_spectral_step_by_hand():
 def test_projected_gradient_nears_the_sdp_optimum_on_badly_scaled_features():
     # Features in very different units: classic steps alone (grown 1.5 times, halved)
     # crawled here, to 14.3 after 1000 iterations and 15.6 after 9313, against the
-    # SDP's 25.85; spectral steps with the classic fallback end within 2% (25.54) in
-    # about 130.
+    # SDP's 25.85; alternating them with spectral steps ends within 5% (25.0) in 51.
     rng = np.random.RandomState(0)
     X = rng.randn(60, 4) * np.array([1.0, 30.0, 0.05, 3.0])
     y = np.repeat(np.arange(3), 20)
     X[:, 0] += 2 * y
     sdp = MMC(solver="sdp", random_state=0).fit(X, y)
     pg = MMC(solver="projected_gradient", random_state=0).fit(X, y)
-    assert pg.objective_ > 0.98 * sdp.objective_
-    assert pg.n_iter_ < 500
+    assert pg.objective_ > 0.95 * sdp.objective_
+    assert pg.n_iter_ < 200
