@@ -57,7 +57,7 @@ def mmc_objective(M, similar, dissimilar):
 
 
 def _squared(M, diffs):
-    if isinstance(diffs, _PairSet):
+    if isinstance(diffs, (_PairSet, _Squares)):
         return diffs.squared(M)
     if M.ndim == 1:
         return (diffs * diffs) @ M
@@ -109,6 +109,19 @@ class _Gram:
     def _remember(self, M, G):
         self._recent = [(M, G), *self._recent[:1]]
         return G
+
+
+class _Squares:
+    """Pair differences as their squares, which is all a diagonal ``M`` needs
+    (``D_M = squares @ M``, gradients ``squares^T w``): formed once, not at each
+    evaluation (Yale B, 28880 pairs in 1024 features: 92 ms per evaluation before).
+    The differences given are squared in place."""
+
+    def __init__(self, diffs):
+        self.squares = np.square(diffs, out=diffs)
+
+    def squared(self, M):
+        return self.squares @ M
 
 
 class _PairSet:
@@ -190,9 +203,9 @@ def _gradient(M, similar, dissimilar, grad_g=None):
         if grad_g is None:
             grad_g = similar.scatter(np.ones(similar.index.shape[0]))
     elif M.ndim == 1:
-        dissimilar, similar = _as_diffs(dissimilar), _as_diffs(similar)
-        grad_f = (dissimilar * dissimilar).T @ weights
-        grad_g = (similar * similar).sum(axis=0)
+        grad_f = _squares_of(dissimilar).T @ weights
+        if grad_g is None:
+            grad_g = _squares_of(similar).sum(axis=0)
     else:
         dissimilar, similar = _as_diffs(dissimilar), _as_diffs(similar)
         grad_f = dissimilar.T @ (dissimilar * weights[:, None])
@@ -226,6 +239,13 @@ def _spectral_step(s, y, step):
     if not sy > 0:
         return 1.5 * step
     return float(np.clip(np.vdot(s, s) / sy, step * 1e-3, step * 1e3))
+
+
+def _squares_of(pairs):
+    if isinstance(pairs, _Squares):
+        return pairs.squares
+    diffs = _as_diffs(pairs)
+    return diffs * diffs
 
 
 def _as_diffs(pairs):
@@ -596,12 +616,16 @@ class MMC(MetricLearnerMixin):
 
     def _solve_projected_gradient(self, similar, dissimilar):
         n_features = (similar.points if isinstance(similar, _PairSet) else similar).shape[1]
+        if self.diagonal:  # the differences are squared once (the caller's copies)
+            similar, dissimilar = _Squares(similar), _Squares(dissimilar)
         M = np.ones(n_features) if self.diagonal else np.eye(n_features)
         M = _normalise(M, similar)
         value = mmc_objective(M, similar, dissimilar)
-        grad_g = None
-        if isinstance(similar, _PairSet) and not self.diagonal:
-            grad_g = similar.scatter(np.ones(similar.index.shape[0]))  # constant
+        grad_g = None  # the similar pairs' scatter (or its diagonal): constant
+        if self.diagonal:
+            grad_g = similar.squares.sum(axis=0)
+        elif isinstance(similar, _PairSet):
+            grad_g = similar.scatter(np.ones(similar.index.shape[0]))
         step = None  # the classic step: grown 1.5 times on success, halved on failure
         previous = None  # (M, gradient) of the last accepted iterate
         spectral_ok = True  # the spectral step made progress last time it was tried

@@ -305,3 +305,16 @@ def test_projected_gradient_nears_the_sdp_optimum_on_badly_scaled_features():
     pg = MMC(solver="projected_gradient", random_state=0).fit(X, y)
     assert pg.objective_ > 0.95 * sdp.objective_
     assert pg.n_iter_ < 200
+
+
+def test_diagonal_pairs_as_squares_give_the_same_objective_and_gradient():
+    # The diagonal solver squares the differences once; distances and gradient
+    # must be those of the differences themselves.
+    from sklearn_metric._mmc import _Squares
+
+    rng = np.random.RandomState(0)
+    similar, dissimilar = rng.randn(30, 5), rng.randn(40, 5)
+    M = rng.rand(5)
+    squares = _Squares(similar.copy()), _Squares(dissimilar.copy())
+    assert mmc_objective(M, *squares) == pytest.approx(mmc_objective(M, similar, dissimilar))
+    assert_allclose(_gradient(M, *squares), _gradient(M, similar, dissimilar), rtol=1e-12)
