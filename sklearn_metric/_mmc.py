@@ -234,7 +234,7 @@ def _spectral_step(s, y, step):
     """Barzilai and Borwein's step ``<s, s> / <s, y>`` from the last move ``s`` and
     the gradient's change ``y`` (its decrease: the objective is maximised), kept
     within a factor 1e3 of the classic ``step``; ``1.5 * step`` where the
-    curvature seen is not negative."""
+    curvature seen along ``s`` is not positive (``<s, y> <= 0``)."""
     sy = float(np.vdot(s, y))
     if not sy > 0:
         return 1.5 * step
