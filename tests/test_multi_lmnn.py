@@ -174,7 +174,29 @@ def test_both_gradient_forms_agree():
     Zs = rng.randn(3, 40, 2)
     rows, cols, weights = rng.randint(0, 40, 200), rng.randint(0, 40, 200), rng.randn(200)
     args = (X, Zs, rows, cols, weights, assign[cols], 3)
-    assert_allclose(_gradient_by_pairs(*args), _gradient_by_laplacian(*args), atol=1e-10)
+    by_pairs = _gradient_by_pairs(*args)
+    assert_allclose(by_pairs, _gradient_by_laplacian(*args), atol=1e-10)
+    # The factor scales the weights (2: the gradient of the squared distances).
+    assert_allclose(_gradient_by_pairs(*args, 0.5), by_pairs / 4, atol=1e-12)
+    assert_allclose(_gradient_by_laplacian(*args, 0.5), by_pairs / 4, atol=1e-10)
+    # A metric without pairs gets a zero block.
+    assert_array_equal(_gradient_by_pairs(*args[:5], np.zeros(200, dtype=int), 3)[1:], 0.0)
+
+
+def test_impostors_of_some_queries_match_a_brute_force_search():
+    rng = np.random.RandomState(3)
+    X, y, assign = rng.randn(30, 2), rng.randint(0, 3, 30), rng.randint(0, 4, 30)
+    Zs = np.stack([X @ rng.randn(2, 2) for _ in range(4)])
+    radii_sq = np.where(rng.rand(30) < 0.3, 2.0, 0.0)
+    rows, cols, dists = local_metric_impostors(Zs, assign, y, radii_sq)
+    expected = {
+        (i, j)
+        for i in range(30)
+        for j in range(30)
+        if y[i] != y[j] and ((Zs[assign[j], i] - Zs[assign[j], j]) ** 2).sum() <= radii_sq[i]
+    }
+    assert set(zip(rows.tolist(), cols.tolist(), strict=True)) == expected
+    assert_allclose(dists, ((Zs[assign[cols], rows] - Zs[assign[cols], cols]) ** 2).sum(axis=1))
 
 
 def test_kneighbors_checks_n_neighbors_as_scikit_learn_does():
@@ -233,3 +255,38 @@ def test_wide_data_with_few_features_keeps_the_lifted_maps(monkeypatch):
     dist_f, ind_f = full.kneighbors(Q, 5)
     assert_allclose(dist_w, dist_f, atol=1e-7)
     assert_array_equal(ind_w, ind_f)
+
+
+def test_evaluations_embedding_only_the_rows_they_read_match_full_ones(monkeypatch):
+    from sklearn_metric import _multi_lmnn_loss
+
+    rng = np.random.RandomState(4)
+    # Two clusters a class (targets in the other cluster's metric), classes apart.
+    y = rng.randint(0, 3, 600)
+    assign = 2 * y + rng.randint(0, 2, 600)
+    X = rng.randn(600, 3) + 6 * np.eye(3)[y]
+    targets = find_target_neighbors(X, y, 3)
+    L0, direction = np.tile(np.eye(3)[:2], (6, 1, 1)), rng.randn(6, 2, 3)
+    Ls = [L0 + 0.02 * step * direction for step in range(6)]  # some steps search again
+
+    def evaluations():
+        objective = MultiMetricObjective(X, y, targets, assign, 6, 2, 0.5)
+        return [objective(L.ravel()) for L in Ls]
+
+    every_row = []
+    everything = _multi_lmnn_loss._Embedding.everything
+
+    def counted(embedding):
+        every_row.append(embedding.full)
+        return everything(embedding)
+
+    monkeypatch.setattr(_multi_lmnn_loss._Embedding, "everything", counted)
+    lazy = evaluations()
+    # Some evaluations embedded only the rows they read; the rows they did not
+    # embed hold an earlier L's values, so reading one would change the result.
+    assert 0 < len(every_row) < len(Ls)
+    monkeypatch.setattr(_multi_lmnn_loss, "_LAZY_SHARE", -1.0)
+    full = evaluations()
+    for (a, ga), (b, gb) in zip(lazy, full, strict=True):
+        assert_allclose(a, b, rtol=1e-12)
+        assert_allclose(ga, gb, rtol=1e-10, atol=1e-12 * np.abs(gb).max())
