@@ -13,13 +13,12 @@ Run ``python examples/gridsearch_pairs.py`` (``--small`` for a smaller grid).
 
 import argparse
 
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import ITML, PairsClassifier
-from sklearn_metric._sampling import sample_pairs
+from sklearn_metric.tuples import sample_pairs
 
 
 def main(argv=None):
@@ -29,7 +28,7 @@ def main(argv=None):
 
     X, y = load_digits(return_X_y=True)
     X = StandardScaler().fit_transform(X)
-    pairs, labels = sample_pairs(y, 300 if args.small else 1500, np.random.RandomState(0))
+    pairs, labels = sample_pairs(y, 300 if args.small else 1500, random_state=0)
     pairs_train, pairs_test, y_train, y_test = train_test_split(
         pairs, labels, test_size=0.3, stratify=labels, random_state=0
     )

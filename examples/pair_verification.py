@@ -2,9 +2,10 @@
 ====================================================================================
 
 Pairs are drawn from labelled data (scikit-learn's bundled ``digits`` by default,
-or any ``.npz`` with ``X`` and ``y`` arrays, such as the face sets of
-``../shared/datasets``, with ``--data``), split into training and test pairs,
-and a ``PairsClassifier`` is fitted on the training pairs with each metric:
+or any ``.npz`` with ``X`` and ``y`` arrays, such as a set of face images, with
+``--data``). Verification is judged on identities no metric saw: the classes
+(identities) are split, not the points, with ``GroupShuffleSplit``, and pairs are
+drawn within each side. A ``PairsClassifier`` is fitted on the training pairs with each metric:
 the Euclidean distance (a frozen identity map), ITML, SDML and MMC learned from
 the pairs, and LMNN learned from the training points' labels (frozen, so that
 only its threshold is fitted on the pairs). The script prints each metric's
@@ -26,11 +27,11 @@ from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
 
 from sklearn_metric import ITML, LMNN, MMC, SDML, PairsClassifier  # noqa: E402
-from sklearn_metric._sampling import sample_pairs  # noqa: E402
+from sklearn_metric.tuples import sample_pairs  # noqa: E402
 
 
 def load(path, n_components):
@@ -54,14 +55,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X, y = load(args.data, n_components=30)
-    # Points are split first, so that test pairs join points no metric saw.
-    idx_train, idx_test = train_test_split(
-        np.arange(len(y)), test_size=0.4, stratify=y, random_state=0
-    )
+    # Identities are split first, so that test pairs join people (here: digits) that
+    # no metric saw, as in a real verification task.
+    split = GroupShuffleSplit(n_splits=1, test_size=0.4, random_state=0)
+    idx_train, idx_test = next(split.split(X, y, groups=y))
     n_pairs = 300 if args.small else 2000
-    rng = np.random.RandomState(0)
-    train_pairs, y_train = sample_pairs(y[idx_train], n_pairs, rng)
-    test_pairs, y_test = sample_pairs(y[idx_test], n_pairs, rng)
+    train_pairs, y_train = sample_pairs(y[idx_train], n_pairs, random_state=0)
+    test_pairs, y_test = sample_pairs(y[idx_test], n_pairs, random_state=1)
     train_pairs, test_pairs = idx_train[train_pairs], idx_test[test_pairs]
 
     identity = FrozenEstimator(FunctionTransformer().fit(X))

@@ -459,12 +459,11 @@ class TripletClassifier(_OrderClassifier):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklearn.datasets import load_iris
     >>> from sklearn_metric import TripletClassifier
-    >>> from sklearn_metric._sampling import sample_triplets
+    >>> from sklearn_metric.tuples import sample_triplets
     >>> X, y = load_iris(return_X_y=True)
-    >>> triplets = sample_triplets(y, 200, np.random.RandomState(0))  # indices into X
+    >>> triplets = sample_triplets(y, 200, random_state=0)  # indices into X
     >>> clf = TripletClassifier(preprocessor=X).fit(triplets)
     >>> bool(clf.score(triplets) > 0.9)  # share of triplets whose order holds
     True
@@ -518,12 +517,11 @@ class QuadrupletClassifier(_OrderClassifier):
 
     Examples
     --------
-    >>> import numpy as np
     >>> from sklearn.datasets import load_iris
     >>> from sklearn_metric import QuadrupletClassifier
-    >>> from sklearn_metric._sampling import sample_quadruplets
+    >>> from sklearn_metric.tuples import sample_quadruplets
     >>> X, y = load_iris(return_X_y=True)
-    >>> quadruplets = sample_quadruplets(y, 200, np.random.RandomState(0))
+    >>> quadruplets = sample_quadruplets(y, 200, random_state=0)
     >>> clf = QuadrupletClassifier(preprocessor=X).fit(quadruplets)
     >>> bool(clf.score(quadruplets) > 0.9)  # share of quadruplets whose order holds
     True
