@@ -8,7 +8,7 @@ The public names are imported on first use (PEP 562), so importing a shared
 layer such as ``sklearn_metric._linalg`` loads no learner.
 """
 
-import importlib
+from importlib import import_module as _import_module
 
 __version__ = "0.1.0.dev0"
 
@@ -43,11 +43,12 @@ __all__ = [*sorted(_PUBLIC), "__version__"]
 
 def __getattr__(name):
     if name in _PUBLIC:
-        value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
+        value = getattr(_import_module(_PUBLIC[name], __name__), name)
         globals()[name] = value  # later look-ups skip this function
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    # Only the public names: not the lazy-import table nor this module's helpers.
+    return sorted(__all__)

@@ -5,13 +5,12 @@ O(block * n) rather than O(n^2). Random pairs, triplets, quadruplets and
 chunklets drawn from labels are in ``_sampling``.
 """
 
-import warnings
-
 import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
 from ._kernels import compiled, run_split, split_bounds
+from ._warn import warn
 
 __all__ = [
     "find_impostors",
@@ -56,12 +55,11 @@ def find_target_neighbors(Z, y, n_neighbors):
     k = int(min(n_neighbors, counts.max() - 1))
     small = classes[counts - 1 < n_neighbors]
     if small.size:
-        warnings.warn(
+        warn(
             f"{small.size} class(es) have n_neighbors={n_neighbors} or fewer points "
             f"(smallest: {counts.min()}); their points get only the other points of "
             "their class as target neighbours.",
             UserWarning,
-            stacklevel=2,
         )
     targets = np.full((n_samples, max(k, 0)), -1, dtype=np.intp)
     for label, count in zip(classes, counts, strict=True):

@@ -1,6 +1,5 @@
 """MahalanobisTransformer: the metric of a covariance estimate (whitening)."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._linalg import inverse_sqrt_psd
 from ._span import SpanSplit, wide_span
+from ._warn import warn
 from .base import MetricLearnerMixin
 
 __all__ = ["MahalanobisTransformer"]
@@ -179,12 +179,11 @@ class MahalanobisTransformer(MetricLearnerMixin):
 
         components, rank = self._whitening(X, covariance, n_components)
         if rank < X.shape[1]:
-            warnings.warn(
+            warn(
                 f"The covariance is singular (rank {rank} < {X.shape[1]} features): "
                 f"{X.shape[1] - rank} degenerate direction(s) get weight zero "
                 "(pseudo-inverse). Consider covariance='ledoit_wolf'.",
                 UserWarning,
-                stacklevel=2,
             )
         self.covariance_estimator_ = estimator
         self.covariance_ = covariance

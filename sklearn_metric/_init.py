@@ -2,7 +2,6 @@
 
 import sys
 import time
-import warnings
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -11,6 +10,7 @@ from sklearn.utils import check_random_state
 
 from ._linalg import inverse_sqrt_psd
 from ._span import SpanSplit, wide_span
+from ._warn import warn
 from .base import check_n_components
 
 __all__ = [
@@ -137,11 +137,10 @@ def initial_components(init, X, y, n_components, random_state=None, verbose=0):
         with _Timed("Finding most discriminative components", verbose):
             L = _lda_directions(X, y, n_lda)
         if L is None:
-            warnings.warn(
+            warn(
                 "init='lda' needs some spread of the points within their classes; every "
                 "class holds copies of one point, so init='pca' is used instead.",
                 UserWarning,
-                stacklevel=2,
             )
             return _pca_components(X, n_components, random_state)
         n_lda = L.shape[0]

@@ -1,6 +1,5 @@
 """Local Fisher Discriminant Analysis (Sugiyama, JMLR 2007), closed form, in row blocks."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,6 +8,7 @@ import scipy.linalg
 from ._compat import Interval, StrOptions, fit_context
 from ._linalg import exp_in_place, rank_tolerance, symmetrize
 from ._span import wide_span
+from ._warn import warn
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["LFDA", "local_scatter_matrices"]
@@ -269,12 +269,11 @@ class LFDA(MetricLearnerMixin):
     def _warn_small_classes(self, y_enc):
         counts = np.bincount(y_enc)
         if counts.min() <= self.k:
-            warnings.warn(
+            warn(
                 f"LFDA: {np.sum(counts <= self.k)} class(es) have k={self.k} or fewer "
                 f"points (smallest: {counts.min()}); their local scale is the distance "
                 "to their farthest other member.",
                 UserWarning,
-                stacklevel=3,
             )
 
     def _regularized(self, S_w, eigvals):
@@ -294,11 +293,10 @@ class LFDA(MetricLearnerMixin):
                 "LFDA: the local within-class scatter is singular and regularization=0; "
                 "set regularization > 0 or drop constant features."
             )
-        warnings.warn(
+        warn(
             "LFDA: the local within-class scatter matrix is singular (more features than "
             f"points, or constant features); a ridge of {ridge:.3g} is added to it.",
             UserWarning,
-            stacklevel=4,
         )
         return ridge
 

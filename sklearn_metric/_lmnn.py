@@ -5,11 +5,10 @@ smoothed loss of :mod:`._lmnn_loss`, with the impostor candidates of
 :mod:`._lmnn_impostors`) and :mod:`._lmnn_sdp` (the exact SDP in ``M``).
 """
 
-import warnings
+import sys
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ._compat import Interval, StrOptions, fit_context
 from ._constraints import find_target_neighbors
@@ -70,13 +69,12 @@ class LMNN(MetricLearnerMixin):
         smoothed on a width of 0.05 and impostors searched in blocks, again
         only when a sample of points finds more than 5% of its impostors
         missing (and once at the end); it scales to tens of thousands of
-        points (all 60,000 MNIST points in about 2.5 minutes on 2 cores). With fewer samples than
-        features it runs on the span of the training points (the same
+        points. With fewer samples than features it runs on the span of the training points (the same
         iterates with ``rank x rank`` unknowns instead of ``n_components x
         n_features``). ``"auto"`` picks ``"sdp"`` for
         at most 200 samples and 6 features (and no ``n_components``), else
-        ``"lbfgs"``; if the SDP solver fails there, ``"auto"`` warns and
-        falls back to ``"lbfgs"``.
+        ``"lbfgs"``; if the SDP solver fails or ends inaccurate there,
+        ``"auto"`` continues with ``"lbfgs"`` (``solver_`` says which ran).
 
     max_iter : int, default=1000
         L-BFGS iterations (``"lbfgs"``), or active-set rounds (``"sdp"``), per pass.
@@ -229,6 +227,12 @@ class LMNN(MetricLearnerMixin):
         small = n_samples <= _AUTO_SDP_MAX_SAMPLES and n_features <= _AUTO_SDP_MAX_FEATURES
         return "sdp" if small and n_components == n_features else "lbfgs"
 
+    def _report_fallback(self, exc):
+        """``solver="auto"``: the SDP failed or ended inaccurate, L-BFGS takes over
+        (``solver_`` says so; ``verbose`` prints why)."""
+        if self.verbose:
+            print(f"[LMNN] {exc} solver='auto' continues with 'lbfgs'.", file=sys.stdout)
+
     @fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Learn the metric from labelled data.
@@ -269,11 +273,7 @@ class LMNN(MetricLearnerMixin):
                 except SolverFailedError as exc:
                     if self.solver != "auto":
                         raise
-                    warnings.warn(
-                        f"{exc} solver='auto' falls back to solver='lbfgs'.",
-                        ConvergenceWarning,
-                        stacklevel=2,
-                    )
+                    self._report_fallback(exc)
                     solver = "lbfgs"
             loss = None
             if solver == "lbfgs":
@@ -334,11 +334,7 @@ class LMNN(MetricLearnerMixin):
             except SolverFailedError as exc:
                 if self.solver != "auto":
                     raise
-                warnings.warn(
-                    f"{exc} solver='auto' falls back to solver='lbfgs'.",
-                    ConvergenceWarning,
-                    stacklevel=2,
-                )
+                self._report_fallback(exc)
                 solver = "lbfgs"
         if solver == "lbfgs":
             no_labels = np.zeros(X.shape[0], dtype=int)

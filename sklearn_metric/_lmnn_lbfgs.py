@@ -2,13 +2,13 @@
 the training points when they are fewer than the features."""
 
 import sys
-import warnings
 
 from threadpoolctl import threadpool_limits
 
 from ._lmnn_loss import LMNNObjective
 from ._optim import LBFGS, run_until_complete
 from ._span import ReducedComponents, wide_span
+from ._warn import warn
 
 __all__ = ["solve_lbfgs"]
 
@@ -91,12 +91,11 @@ def _solve(X, y, targets, L, params, iteration_offset, lift):
     with threadpool_limits(limits=n_threads, user_api="blas"):
         result, converged = run_until_complete(lbfgs, L, objective.search_again)
     if candidates.capped:
-        warnings.warn(
+        warn(
             f"More than max_impostors={params.max_impostors} impostor pairs: only the most "
             "violating were used, so the loss is an approximation. Raise max_impostors "
             "for the exact loss.",
             UserWarning,
-            stacklevel=2,
         )
     if not converged:
         lbfgs.warn_not_converged("LMNN (lbfgs)")

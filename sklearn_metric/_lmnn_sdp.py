@@ -143,5 +143,6 @@ def _solve_round(X, rows, target_diffs, pull, active, params):
         params.solver_options,
         what="the LMNN semidefinite program",
         fallback="solver='lbfgs'",
+        strict=params.solver == "auto",  # auto: an inaccurate SDP goes to L-BFGS instead
     )
     return project_psd(value)

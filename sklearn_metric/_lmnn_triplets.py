@@ -104,5 +104,6 @@ def solve_triplets_sdp(X, triplets, params):
         params.solver_options,
         what="the LMNN semidefinite program on triplets",
         fallback="solver='lbfgs'",
+        strict=params.solver == "auto",  # auto: an inaccurate SDP goes to L-BFGS instead
     )
     return components_from_psd(project_psd(value)) / scale, 1

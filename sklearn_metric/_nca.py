@@ -1,6 +1,5 @@
 """Neighbourhood Components Analysis (Goldberger et al., NIPS 2004), in row blocks."""
 
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 
@@ -14,6 +13,7 @@ from ._kernels import compiled, n_threads
 from ._linalg import EXP_FLOOR, exp_in_place
 from ._optim import LBFGS, run_for_components
 from ._span import components_problem
+from ._warn import warn
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["NCA"]
@@ -458,10 +458,9 @@ class NCA(MetricLearnerMixin):
             reason = "every class has a single sample, so no point has a same-class neighbour"
         else:
             return
-        warnings.warn(
+        warn(
             f"{reason}: the NCA objective is constant and components_ is the init.",
             UserWarning,
-            stacklevel=3,
         )
 
     def __sklearn_tags__(self):

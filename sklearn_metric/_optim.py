@@ -19,7 +19,6 @@ same behaviour:
 import enum
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,7 @@ from scipy.optimize import OptimizeResult, minimize
 from sklearn.exceptions import ConvergenceWarning
 
 from ._kernels import scipy_blas_single_threaded
+from ._warn import warn
 
 __all__ = [
     "LARGE_PROBLEM",
@@ -62,10 +62,9 @@ def warn_not_converged(name, what, max_iter, *, reason=None, steps="iterations",
     """
     reason = f": {reason}" if reason else ""
     advice = advice or "increase max_iter or tol"
-    warnings.warn(
+    warn(
         f"[{name}] {what} did not converge after max_iter={max_iter} {steps}{reason}; {advice}.",
         ConvergenceWarning,
-        stacklevel=3,
     )
 
 

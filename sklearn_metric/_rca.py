@@ -1,6 +1,5 @@
 """Relevant Component Analysis (Bar-Hillel, Hertz, Shental & Weinshall, ICML 2003)."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,6 +11,7 @@ from ._compat import Interval, fit_context
 from ._linalg import inverse_sqrt_psd, rank_tolerance
 from ._sampling import sample_chunklets
 from ._span import SpanSplit, wide_span
+from ._warn import warn
 from .base import MetricLearnerMixin, validate_labelled_data
 
 __all__ = ["RCA"]
@@ -260,13 +260,12 @@ class RCA(MetricLearnerMixin):
         rank = int(np.sum(eigvals > rank_tolerance(C_w_shape) * top))
         if rank == n_features:
             return 0.0
-        warnings.warn(
+        warn(
             f"The within-chunklet covariance is rank-deficient (rank {rank} < "
             f"{n_features}); a ridge of shrinkage={self.shrinkage} times its mean "
             "eigenvalue is added, so directions without within-chunklet variance "
             "get a large finite weight.",
             UserWarning,
-            stacklevel=3,
         )
         return self.shrinkage * eigvals.mean()
 

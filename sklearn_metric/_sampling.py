@@ -4,10 +4,10 @@ Every function takes validated integer labels and a ``random_state`` and works
 with index arrays (never copies of points).
 """
 
-import warnings
-
 import numpy as np
 from sklearn.utils import check_random_state
+
+from ._warn import warn
 
 __all__ = [
     "pairs_from_labels",
@@ -49,11 +49,10 @@ def sample_chunklets(y, chunk_size, n_chunks, random_state):
     for chunk in range(n_chunks):
         ready = [label for label, pool in pools.items() if len(pool) >= chunk_size]
         if not ready:
-            warnings.warn(
+            warn(
                 f"Only {chunk} chunklets of chunk_size={chunk_size} could be drawn "
                 f"(n_chunks={n_chunks} asked): the classes have too few points left.",
                 UserWarning,
-                stacklevel=2,
             )
             break
         label = ready[random_state.randint(len(ready))]
@@ -256,11 +255,10 @@ def pairs_from_labels(y, n_constraints, random_state):
     dissimilar = _distinct_pairs(y, index, n_pairs, False, random_state)
     n_each = min(similar.shape[0], dissimilar.shape[0])
     if n_constraints is not None and n_each < n_constraints:
-        warnings.warn(
+        warn(
             f"Only {n_each} distinct pairs of each kind could be drawn "
             f"(n_constraints={n_constraints} asked): the classes have too few points.",
             UserWarning,
-            stacklevel=3,
         )
     labels = np.concatenate([np.ones(n_each, dtype=int), -np.ones(n_each, dtype=int)])
     return np.vstack([similar[:n_each], dissimilar[:n_each]]), labels

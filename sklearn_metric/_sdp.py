@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
+from ._warn import warn
+
 __all__ = [
     "choose_sdp_solver",
     "lmnn_sdp_problem",
@@ -61,26 +63,54 @@ class SolverFailedError(ValueError):
     """A cvxpy solver failed or ended without a usable solution."""
 
 
-def solve(problem, solver, solver_options=None, *, what="the problem", fallback=None):
+def _advice(solver, fallback):
+    """What to try after ``solver`` failed: the other installed SDP solvers, then ``fallback``."""
+    others = [name for name in ("CLARABEL", "SCS") if name != solver]
+    others = [name for name in others if name in _cvxpy().installed_solvers()]
+    tries = [f"sdp_solver={others[0]!r}"] if others else []
+    tries.append("other solver_options")
+    if fallback:
+        tries.append(fallback)
+    return "Try " + ", ".join(tries[:-1]) + (" or " if len(tries) > 1 else "") + tries[-1] + "."
+
+
+def solve(problem, solver, solver_options=None, *, what="the problem", fallback=None, strict=False):
     """Solve a cvxpy problem with a named solver and check its status.
+
+    Parameters
+    ----------
+    problem : cvxpy.Problem
+    solver : str
+        An installed cvxpy solver name.
+    solver_options : dict or None, default=None
+        Keyword arguments of ``problem.solve``.
+    what : str, default="the problem"
+        The problem's name in messages.
+    fallback : str or None, default=None
+        What else the user can try, in messages.
+    strict : bool, default=False
+        Treat ``optimal_inaccurate`` as a failure (the caller has a better
+        path, as LMNN's and MMC's ``solver="auto"`` do) instead of warning.
+
+    Returns
+    -------
+    problem : cvxpy.Problem
 
     Raises
     ------
     SolverFailedError
         A ``ValueError`` raised when the solver fails or ends without an
-        optimal (or inaccurate) solution; the message names the solver, the
-        status and what to try.
+        optimal (or, unless ``strict``, inaccurate) solution; the message names
+        the solver, the status and what to try (never the solver that failed).
 
     Warns
     -----
     ConvergenceWarning
-        When the status is ``optimal_inaccurate``.
+        When the status is ``optimal_inaccurate`` and not ``strict``.
     """
     cp = _cvxpy()
     options = dict(solver_options or {})
-    advice = "Try another sdp_solver (e.g. 'SCS' or 'CLARABEL') or other solver_options" + (
-        f", or {fallback}." if fallback else "."
-    )
+    advice = _advice(solver, fallback)
     try:
         with warnings.catch_warnings():
             # cvxpy's own "Solution may be inaccurate" UserWarning: the status check
@@ -92,18 +122,19 @@ def solve(problem, solver, solver_options=None, *, what="the problem", fallback=
     status = problem.status
     if status == cp.OPTIMAL:
         return problem
-    if status == cp.OPTIMAL_INACCURATE:
-        warnings.warn(
+    if status == cp.OPTIMAL_INACCURATE and not strict:
+        warn(
             f"The {solver} solver ended {what} with status '{status}': the result may be "
             f"inaccurate. {advice}",
             ConvergenceWarning,
-            stacklevel=2,
         )
         return problem
     raise SolverFailedError(f"The {solver} solver ended {what} with status '{status}'. {advice}")
 
 
-def solve_for_value(problem, variable, n_variables, sdp_solver, solver_options, *, what, fallback):
+def solve_for_value(
+    problem, variable, n_variables, sdp_solver, solver_options, *, what, fallback, strict=False
+):
     """Pick the solver (:func:`choose_sdp_solver`), :func:`solve`, and return ``variable``'s value.
 
     Parameters
@@ -120,6 +151,8 @@ def solve_for_value(problem, variable, n_variables, sdp_solver, solver_options, 
         The problem's name in messages.
     fallback : str
         What else the user can try, in messages.
+    strict : bool, default=False
+        An inaccurate solution is a failure (see :func:`solve`).
 
     Returns
     -------
@@ -131,7 +164,7 @@ def solve_for_value(problem, variable, n_variables, sdp_solver, solver_options, 
         When the solve fails or leaves no value.
     """
     solver = choose_sdp_solver(sdp_solver, n_variables)
-    solve(problem, solver, solver_options, what=what, fallback=fallback)
+    solve(problem, solver, solver_options, what=what, fallback=fallback, strict=strict)
     if variable.value is None:
         raise SolverFailedError(f"The {solver} solver returned no value for {what}.")
     return np.asarray(variable.value, dtype=np.float64)

@@ -4,6 +4,7 @@ import io
 import pickle
 import re
 import tracemalloc
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import joblib
@@ -76,45 +77,42 @@ def test_failed_sdp_raises_and_leaves_no_fitted_state(
     fake_solver_status(status)
     learner = make_learner()
     with pytest.raises(
-        ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try another"
+        ValueError, match=f"CLARABEL solver ended .* with status '{status}'. Try sdp_solver='SCS'"
     ):
         learner.fit(*wine5)
     with pytest.raises(NotFittedError):
         check_is_fitted(learner)
 
 
-def test_mmc_auto_falls_back_to_projected_gradient_when_the_sdp_fails(fake_solver_status, wine5):
+def test_mmc_auto_continues_with_projected_gradient_when_the_sdp_fails(
+    fake_solver_status, wine5, capsys
+):
     fake_solver_status("infeasible")
-    with pytest.warns(
-        ConvergenceWarning,
-        match=re.escape(
-            "The CLARABEL solver ended the MMC problem with status "
-            "'infeasible'. Try another sdp_solver (e.g. 'SCS' or "
-            "'CLARABEL') or other solver_options, or "
-            "solver='projected_gradient'. solver='auto' falls back to "
-            "solver='projected_gradient'."
-        ),
-    ):
-        mmc = MMC(random_state=0).fit(*wine5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # auto: what was asked, so no warning
+        mmc = MMC(random_state=0, verbose=1).fit(*wine5)
     assert mmc.solver_ == "projected_gradient"
     assert np.all(np.isfinite(mmc.components_))
+    assert (
+        "[MMC] The CLARABEL solver ended the MMC problem with status 'infeasible'. Try "
+        "sdp_solver='SCS', other solver_options or solver='projected_gradient'. "
+        "solver='auto' continues with 'projected_gradient'."
+    ) in capsys.readouterr().out
 
 
-def test_auto_falls_back_to_lbfgs_when_the_sdp_fails(fake_solver_status, wine5):
+def test_auto_continues_with_lbfgs_when_the_sdp_fails(fake_solver_status, wine5, capsys):
     fake_solver_status("infeasible")
     X, y = wine5
-    with pytest.warns(
-        ConvergenceWarning,
-        match=re.escape(
-            "The CLARABEL solver ended the LMNN semidefinite program "
-            "with status 'infeasible'. Try another sdp_solver (e.g. "
-            "'SCS' or 'CLARABEL') or other solver_options, or "
-            "solver='lbfgs'. solver='auto' falls back to solver='lbfgs'."
-        ),
-    ):
-        lmnn = LMNN().fit(X[:100], y[:100])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        lmnn = LMNN(verbose=1).fit(X[:100], y[:100])
     assert lmnn.solver_ == "lbfgs"
     assert np.all(np.isfinite(lmnn.components_))
+    assert (
+        "[LMNN] The CLARABEL solver ended the LMNN semidefinite program with status "
+        "'infeasible'. Try sdp_solver='SCS', other solver_options or solver='lbfgs'. "
+        "solver='auto' continues with 'lbfgs'."
+    ) in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

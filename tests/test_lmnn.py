@@ -239,8 +239,7 @@ def test_solver_status_is_reported(fake_solver_status, status, outcome):
             match=re.escape(
                 "The CLARABEL solver ended the LMNN semidefinite program "
                 "with status 'optimal_inaccurate': the result may be "
-                "inaccurate. Try another sdp_solver (e.g. 'SCS' or "
-                "'CLARABEL') or other solver_options, or solver='lbfgs'."
+                "inaccurate. Try sdp_solver='SCS', other solver_options or solver='lbfgs'."
             ),
         ):
             LMNN(solver="sdp").fit(X, y)
@@ -249,9 +248,8 @@ def test_solver_status_is_reported(fake_solver_status, status, outcome):
             ValueError,
             match=re.escape(
                 "The CLARABEL solver ended the LMNN semidefinite program "
-                "with status 'infeasible'. Try another sdp_solver (e.g. "
-                "'SCS' or 'CLARABEL') or other solver_options, or "
-                "solver='lbfgs'."
+                "with status 'infeasible'. Try sdp_solver='SCS', other "
+                "solver_options or solver='lbfgs'."
             ),
         ):
             LMNN(solver="sdp").fit(X, y)
@@ -270,9 +268,8 @@ def test_solver_error_is_reported(monkeypatch):
         ValueError,
         match=re.escape(
             "The CLARABEL solver failed on the LMNN semidefinite "
-            "program: numerical trouble. Try another sdp_solver (e.g. "
-            "'SCS' or 'CLARABEL') or other solver_options, or "
-            "solver='lbfgs'."
+            "program: numerical trouble. Try sdp_solver='SCS', other "
+            "solver_options or solver='lbfgs'."
         ),
     ):
         lmnn.fit(X, y)

@@ -221,7 +221,9 @@ def test_wide_data_runs_on_the_span_with_the_full_problems_answer(
     y = np.repeat(np.arange(3), 8)
     X = rng.randn(24, 80) + 2 * y[:, None] * (np.arange(80) < 3)
     Q = rng.randn(7, 80)  # queries off the span
-    params = dict(n_metrics=n_metrics, n_components=n_components, max_iter=2, random_state=0)
+    params = dict(
+        n_metrics=n_metrics, n_components=n_components, max_iter=2, tol=1e-5, random_state=0
+    )
     wide = MultiMetricLMNN(**params).fit(X, y)
     assert wide._local_components.shape[-1] < 80  # solved and indexed on the span
     monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)
@@ -245,7 +247,7 @@ def test_wide_data_with_few_features_keeps_the_lifted_maps(monkeypatch):
     y = np.repeat(np.arange(3), 8)
     X = rng.randn(24, 40) + 0.5 * y[:, None] * (np.arange(40) < 3)
     Q = rng.randn(5, 40)
-    params = dict(max_iter=2, random_state=0)
+    params = dict(max_iter=2, tol=1e-5, random_state=0)
     wide = MultiMetricLMNN(**params).fit(X, y)
     assert wide._span is None and wide._local_components.shape == (3, 40, 40)
     monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)

@@ -52,7 +52,8 @@ class ApproximateNeighborsTransformer(
         breadth is calibrated for ``target_recall=0.95``).
 
     n_jobs : int, default=None
-        faiss threads (``None`` and ``-1``: every core).
+        faiss threads: ``None`` means one (scikit-learn's meaning), ``-1``
+        every core.
 
     Attributes
     ----------
