@@ -23,6 +23,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    "sphinx.ext.doctest",  # -b doctest runs the user guide's ``.. doctest::`` blocks
     "sphinx-mathjax-offline",  # MathJax served from the site itself (no CDN)
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -31,6 +32,10 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py.md5"]
 templates_path = ["_templates"]
+
+# Only explicit ``.. doctest::`` blocks (the user guide's) run under -b doctest; the
+# docstrings' examples are run by pytest --doctest-modules.
+doctest_test_doctest_blocks = ""
 
 autosummary_generate = True
 autodoc_default_options = {"members": True, "inherited-members": True}

@@ -69,9 +69,9 @@ class LMNN(MetricLearnerMixin):
         smoothed on a width of 0.05 and impostors searched in blocks, again
         only when a sample of points finds more than 5% of its impostors
         missing (and once at the end); it scales to tens of thousands of
-        points. With fewer samples than features it runs on the span of the training points (the same
-        iterates with ``rank x rank`` unknowns instead of ``n_components x
-        n_features``). ``"auto"`` picks ``"sdp"`` for
+        points. With fewer samples than features it runs on the span of the
+        training points (the same iterates with ``rank x rank`` unknowns
+        instead of ``n_components x n_features``). ``"auto"`` picks ``"sdp"`` for
         at most 200 samples and 6 features (and no ``n_components``), else
         ``"lbfgs"``; if the SDP solver fails or ends inaccurate there,
         ``"auto"`` continues with ``"lbfgs"`` (``solver_`` says which ran).

@@ -290,10 +290,9 @@ class NCA(MetricLearnerMixin):
         costs O(n_samples * n_references * n_features) instead of
         O(n_samples^2 * n_features) and the objective stays deterministic for
         L-BFGS. Every point still contributes its leave-one-out term. ``None``
-        (or a value of at least ``n_samples``) is exact NCA. For sets of tens
-        of thousands of points: on all of MNIST (60,000 x 164, 2 cores, numba
-        installed) an exact evaluation takes 21-36 s and the exact fit 859 s;
-        see the user guide for sub-sampled figures.
+        (or a value of at least ``n_samples``) is exact NCA. Meant for sets of
+        tens of thousands of points, where an exact evaluation's ``n_samples^2``
+        products dominate (fit times on MNIST are in the benchmark report).
 
     tol : float, default=1e-5
         Convergence tolerance of L-BFGS-B.

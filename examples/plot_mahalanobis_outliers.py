@@ -8,7 +8,7 @@ outliers. With ``covariance="min_cov_det"`` the estimate itself ignores the
 outliers. This example plants 5% outliers in correlated Gaussian data and
 compares how well the empirical and the robust metric rank them (ROC AUC).
 
-Run ``python examples/mahalanobis_outliers.py`` (``--small`` for fewer points;
+Run ``python examples/plot_mahalanobis_outliers.py`` (``--small`` for fewer points;
 ``--out FILE.png`` for the figure).
 """
 
@@ -27,7 +27,7 @@ from sklearn_metric import MahalanobisTransformer  # noqa: E402
 def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="300 points")
-    parser.add_argument("--out", default="mahalanobis_outliers.png")
+    parser.add_argument("--out", default="plot_mahalanobis_outliers.png")
     args = parser.parse_args(argv)
 
     rng = np.random.RandomState(0)

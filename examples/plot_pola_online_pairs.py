@@ -8,7 +8,7 @@ threshold after every pair with ``partial_fit_pairs``; ``predict_pairs`` says
 streams pairs of ``digits`` in batches and prints (and plots) the accuracy on
 held-out pairs after each batch.
 
-Run ``python examples/pola_online_pairs.py`` (``--small`` for fewer batches;
+Run ``python examples/plot_pola_online_pairs.py`` (``--small`` for fewer batches;
 ``--out FILE.png`` for the figure).
 """
 
@@ -48,7 +48,7 @@ def draw_pairs(X, y, n_pairs, rng):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--small", action="store_true", help="5 batches of 100 pairs")
-    parser.add_argument("--out", default="pola_online_pairs.png")
+    parser.add_argument("--out", default="plot_pola_online_pairs.png")
     args = parser.parse_args(argv)
 
     X, y = load_digits(return_X_y=True)

@@ -12,7 +12,7 @@ only its threshold is fitted on the pairs). The script prints each metric's
 test ROC AUC, equal error rate (EER) and accuracy at the threshold calibrated
 for the EER, and plots the ROC curves with the EER point of each marked.
 
-Run ``python examples/pair_verification.py`` (``--small`` for fewer pairs,
+Run ``python examples/plot_pair_verification.py`` (``--small`` for fewer pairs,
 ``--data FILE.npz`` for another set, ``--out FILE.png`` for the figure).
 """
 
@@ -51,7 +51,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=(__doc__ or "").strip().split("\n")[0])
     parser.add_argument("--data", default=None, help=".npz with X and y (default: digits)")
     parser.add_argument("--small", action="store_true", help="fewer pairs, quicker fits")
-    parser.add_argument("--out", default="pair_verification.png")
+    parser.add_argument("--out", default="plot_pair_verification.png")
     args = parser.parse_args(argv)
 
     X, y = load(args.data, n_components=30)
