@@ -41,7 +41,7 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_metric._sampling import sample_pairs, sample_quadruplets, sample_triplets
+from sklearn_metric._core.sampling import sample_pairs, sample_quadruplets, sample_triplets
 from sklearn_metric.tuples import calibrate_threshold
 
 LEARNERS = ["ITML", "SDML", "LSML", "SCML", "MMC"]

@@ -5,7 +5,7 @@ distance is ``d(x, x') = ||L (x - x')||_2``; :class:`KNNClassifier` votes among
 nearest neighbours in that distance.
 
 The public names are imported on first use (PEP 562), so importing a shared
-layer such as ``sklearn_metric._linalg`` loads no learner.
+layer such as ``sklearn_metric._core.linalg`` loads no learner.
 """
 
 from importlib import import_module as _import_module
@@ -26,7 +26,7 @@ _PUBLIC = {
     "LSML": "._lsml",
     "MLKR": "._mlkr",
     "MMC": "._mmc",
-    "MultiMetricLMNN": "._multi_lmnn",
+    "MultiMetricLMNN": "._lmnn",
     "NCA": "._nca",
     "PairsClassifier": ".tuples",
     "POLA": "._pola",

@@ -205,7 +205,7 @@ def learners(seed=0, kind="classification"):
     ``"regression"`` (learners for continuous targets).
     """
     import sklearn_metric
-    from sklearn_metric.base import MetricLearnerMixin
+    from sklearn_metric._core.base import MetricLearnerMixin
 
     found = []
     for name in sklearn_metric.__all__:

@@ -7,11 +7,11 @@ from sklearn.base import clone
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf, MinCovDet
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import HasMethods, Interval, StrOptions, fit_context
-from ._linalg import inverse_sqrt_psd
-from ._span import SpanSplit, wide_span
-from ._warn import warn
-from .base import MetricLearnerMixin
+from ._core.base import MetricLearnerMixin
+from ._core.compat import HasMethods, Interval, StrOptions, fit_context
+from ._core.linalg import inverse_sqrt_psd
+from ._core.span import SpanSplit, wide_span
+from ._core.warn import warn
 
 __all__ = ["MahalanobisTransformer"]
 

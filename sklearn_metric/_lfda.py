@@ -5,11 +5,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.linalg
 
-from ._compat import Interval, StrOptions, fit_context
-from ._linalg import exp_in_place, rank_tolerance, symmetrize
-from ._span import wide_span
-from ._warn import warn
-from .base import MetricLearnerMixin, validate_labelled_data
+from ._core.base import MetricLearnerMixin, validate_labelled_data
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.linalg import exp_in_place, rank_tolerance, symmetrize
+from ._core.span import wide_span
+from ._core.warn import warn
 
 __all__ = ["LFDA", "local_scatter_matrices"]
 

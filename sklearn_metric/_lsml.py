@@ -7,20 +7,20 @@ import numpy as np
 import scipy.linalg
 from sklearn.utils import check_random_state
 
-from ._compat import Interval, StrOptions, fit_context
-from ._constraints import squared_distances_rows
-from ._init import on_span, prior_matrix, prior_split
-from ._linalg import (
+from ._core.base import MetricLearnerMixin, validate_labelled_data
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.constraints import squared_distances_rows
+from ._core.init import on_span, prior_matrix, prior_split
+from ._core.linalg import (
     components_from_psd,
     pair_outer_sum,
     times_upper_transposed,
     upper_of_product,
 )
-from ._optim import LBFGS, Exit
-from ._sampling import sample_quadruplets
-from ._span import SpanSplit
-from ._tuples import Tuples, validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from ._core.optim import LBFGS, Exit
+from ._core.sampling import sample_quadruplets
+from ._core.span import SpanSplit
+from ._core.tuples import Tuples, validate_tuples
 
 __all__ = ["LSML", "lsml_objective"]
 

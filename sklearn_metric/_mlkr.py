@@ -6,12 +6,12 @@ import numpy as np
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import validate_data
 
-from ._compat import Interval, StrOptions, fit_context
-from ._init import n_components_of, starting_components
-from ._linalg import exp_in_place
-from ._optim import LBFGS, run_for_components
-from ._span import components_problem
-from .base import MetricLearnerMixin
+from ._core.base import MetricLearnerMixin
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.init import n_components_of, starting_components
+from ._core.linalg import exp_in_place
+from ._core.optim import LBFGS, run_for_components
+from ._core.span import components_problem
 
 __all__ = ["MLKR", "mlkr_loss"]
 

@@ -7,14 +7,14 @@ import numpy as np
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._compat import Interval, StrOptions, fit_context
-from ._init import n_components_of, starting_components
-from ._kernels import compiled, n_threads
-from ._linalg import EXP_FLOOR, exp_in_place
-from ._optim import LBFGS, run_for_components
-from ._span import components_problem
-from ._warn import warn
-from .base import MetricLearnerMixin, validate_labelled_data
+from ._core.base import MetricLearnerMixin, validate_labelled_data
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.init import n_components_of, starting_components
+from ._core.kernels import compiled, n_threads
+from ._core.linalg import EXP_FLOOR, exp_in_place
+from ._core.optim import LBFGS, run_for_components
+from ._core.span import components_problem
+from ._core.warn import warn
 
 __all__ = ["NCA"]
 

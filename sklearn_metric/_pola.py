@@ -7,11 +7,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import Interval, fit_context
-from ._linalg import row_span, smallest_eigenpair
-from ._sampling import sample_pairs
-from ._span import SpanSplit
-from .base import MetricLearnerMixin, check_pairs, validate_pairs
+from ._core.base import MetricLearnerMixin, check_pairs, validate_pairs
+from ._core.compat import Interval, fit_context, validate_params
+from ._core.linalg import row_span, smallest_eigenpair
+from ._core.sampling import sample_pairs
+from ._core.span import SpanSplit
 
 __all__ = ["POLA"]
 
@@ -299,7 +299,7 @@ class POLA(MetricLearnerMixin):
         """
         first_call = not hasattr(self, "_M")
         if first_call:
-            self._validate_params()
+            validate_params(self)
         X, y = validate_data(
             self, X, y, dtype=[np.float64, np.float32], ensure_min_samples=2, reset=first_call
         )
@@ -355,7 +355,7 @@ class POLA(MetricLearnerMixin):
         """
         first_call = not hasattr(self, "_M")
         if first_call:
-            self._validate_params()
+            validate_params(self)
         pairs, y = validate_pairs(self, pairs, y, reset=first_call, preprocessor=preprocessor)
         if first_call:
             self._reset(pairs.n_features)

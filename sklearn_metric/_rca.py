@@ -7,12 +7,12 @@ from scipy.linalg import eigh
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, validate_data
 
-from ._compat import Interval, fit_context
-from ._linalg import inverse_sqrt_psd, rank_tolerance
-from ._sampling import sample_chunklets
-from ._span import SpanSplit, wide_span
-from ._warn import warn
-from .base import MetricLearnerMixin, validate_labelled_data
+from ._core.base import MetricLearnerMixin, validate_labelled_data
+from ._core.compat import Interval, fit_context
+from ._core.linalg import inverse_sqrt_psd, rank_tolerance
+from ._core.sampling import sample_chunklets
+from ._core.span import SpanSplit, wide_span
+from ._core.warn import warn
 
 __all__ = ["RCA"]
 

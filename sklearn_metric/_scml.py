@@ -8,13 +8,13 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._compat import Interval, StrOptions, fit_context
-from ._constraints import neighbourhood_triplets
-from ._linalg import components_from_factor, components_from_psd
-from ._optim import warn_not_converged
-from ._span import wide_span
-from ._tuples import Tuples, validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from ._core.base import MetricLearnerMixin, validate_labelled_data
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.constraints import neighbourhood_triplets
+from ._core.linalg import components_from_factor, components_from_psd
+from ._core.optim import warn_not_converged
+from ._core.span import wide_span
+from ._core.tuples import Tuples, validate_tuples
 
 __all__ = ["SCML", "scml_loss"]
 

@@ -9,10 +9,10 @@ from scipy.linalg import eigh
 from scipy.sparse.csgraph import connected_components
 from sklearn.covariance import graphical_lasso
 
-from ._compat import Interval, StrOptions, fit_context
-from ._init import prior_matrix
-from ._linalg import inverse_sqrt_psd, row_span
-from .base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
+from ._core.base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
+from ._core.compat import Interval, StrOptions, fit_context
+from ._core.init import prior_matrix
+from ._core.linalg import inverse_sqrt_psd, row_span
 
 __all__ = ["SDML", "lasso_blocks"]
 
@@ -48,7 +48,7 @@ def largest_safe_balance(S0, K, span=None):
 
 
 def _components_by_blocks(precision, singles, blocks):
-    """:func:`~sklearn_metric._linalg.components_from_psd` of a block-diagonal
+    """:func:`~sklearn_metric._core.linalg.components_from_psd` of a block-diagonal
     ``precision``: the eigenpairs of each block, largest first over all blocks."""
     n = precision.shape[0]
     values = [precision[singles, singles]]

@@ -23,14 +23,14 @@ n x n.
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils import _safe_indexing
 from sklearn.utils.validation import (
-    _num_samples,
     check_array,
     check_consistent_length,
     check_is_fitted,
     column_or_1d,
 )
+
+from ._core.compat import num_samples, safe_indexing
 
 __all__ = [
     "make_retrieval_scorer",
@@ -179,7 +179,7 @@ def _index_search(index, X, rows, K, leave_one_out):
     its order; in leave-one-out each query's own index is dropped (or, when the index
     did not return it, the farthest)."""
     ind = index.kneighbors(
-        _safe_indexing(X, rows), n_neighbors=K + leave_one_out, return_distance=False
+        safe_indexing(X, rows), n_neighbors=K + leave_one_out, return_distance=False
     )
     if not leave_one_out:
         return ind
@@ -221,7 +221,7 @@ def _collect(X, y, X_ref, y_ref, depth, per_query, index=None):
 def _n_references(X, X_ref, y_ref=None):
     if y_ref is not None:
         return len(y_ref)
-    return (_num_samples(X) - 1) if X_ref is None else _num_samples(X_ref)
+    return (num_samples(X) - 1) if X_ref is None else num_samples(X_ref)
 
 
 def precision_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):

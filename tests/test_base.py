@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.utils.validation import validate_data
 
-from sklearn_metric.base import (
+from sklearn_metric._core.base import (
     MahalanobisDistance,
     MetricLearnerMixin,
     check_pairs,

@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 import pytest
 
-from sklearn_metric._constraints import (
+from sklearn_metric._core.constraints import (
     find_impostors,
     find_target_neighbors,
     impostors_of_rows,
@@ -28,7 +28,7 @@ def _brute_force_impostors(Z, y, radii_sq):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
-    import sklearn_metric._constraints as constraints
+    import sklearn_metric._core.constraints as constraints
 
     X, y = data
     radii_sq = np.random.RandomState(1).uniform(0, 6, size=120)
@@ -72,7 +72,7 @@ def test_max_impostors_keeps_the_closest(data):
 def test_max_impostors_trims_while_searching(data, monkeypatch):
     # Many small blocks: the kept set is trimmed (and the radii tightened) many
     # times, and must still be the max_impostors smallest ratios overall.
-    import sklearn_metric._constraints as constraints
+    import sklearn_metric._core.constraints as constraints
 
     X, y = data
     radii_sq = np.random.RandomState(3).uniform(1, 8, size=120)
@@ -85,7 +85,7 @@ def test_max_impostors_trims_while_searching(data, monkeypatch):
 
 
 def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
-    import sklearn_metric._constraints as constraints
+    import sklearn_metric._core.constraints as constraints
 
     X, y = data
     radii_sq = np.random.RandomState(4).uniform(0, 6, size=120)
@@ -126,7 +126,7 @@ def test_small_class_search_equals_scikit_learns(monkeypatch, n_neighbors):
     # Classes up to _SMALL_CLASS points use exact numpy distances, larger ones
     # scikit-learn's NearestNeighbors: both must give the same targets, in order
     # (a class of 5 points takes every other point when n_neighbors >= 4).
-    from sklearn_metric import _constraints
+    from sklearn_metric._core import constraints as _constraints
 
     rng = np.random.RandomState(0)
     X = rng.randn(60, 4)
@@ -144,7 +144,7 @@ def test_small_class_search_equals_scikit_learns(monkeypatch, n_neighbors):
 # (3 dims, 80 pairs): Z^T (Lap X); (1 dim, 400 pairs): the products by W of Z and X.
 @pytest.mark.parametrize("n_dims, n_pairs", [(3, 80), (1, 400)])
 def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
-    from sklearn_metric._linalg import pair_outer_sum
+    from sklearn_metric._core.linalg import pair_outer_sum
 
     rng = np.random.RandomState(0)
     X = rng.randn(30, 5)
@@ -165,8 +165,8 @@ def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
 def test_pair_outer_sum_upper_and_centred(monkeypatch, upper):
     # upper=True: the upper triangle of the same sum (by blocks from 2 columns on
     # here), zero below; centred=True with centred inputs: the same sum.
-    import sklearn_metric._linalg as linalg_module
-    from sklearn_metric._linalg import pair_outer_sum
+    import sklearn_metric._core.linalg as linalg_module
+    from sklearn_metric._core.linalg import pair_outer_sum
 
     monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
     rng = np.random.RandomState(2)
@@ -184,8 +184,8 @@ def test_pair_outer_sum_upper_and_centred(monkeypatch, upper):
 
 
 def test_triangular_products_by_hand_and_by_blocks(monkeypatch):
-    import sklearn_metric._linalg as linalg_module
-    from sklearn_metric._linalg import times_upper_transposed, upper_of_product
+    import sklearn_metric._core.linalg as linalg_module
+    from sklearn_metric._core.linalg import times_upper_transposed, upper_of_product
 
     # By hand: [1, 2] R^T with R = [[1, 1], [0, 3]] is [1 + 2, 6]; below R's diagonal
     # nothing is read.

@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 from scipy.optimize import check_grad
 
 from sklearn_metric import ContrastiveEmbedding
-from sklearn_metric._contrastive_loss import MINERS_OF, _mine_triplets, batch_loss
+from sklearn_metric._contrastive.loss import MINERS_OF, _mine_triplets, batch_loss
 
 CASES = [(loss, miner) for loss, miners in MINERS_OF.items() for miner in miners]
 
@@ -126,7 +126,7 @@ def test_callback_and_verbose(wine, capsys):
 @pytest.mark.parametrize("size", [2, 3])
 @pytest.mark.parametrize("sphere", [False, True])
 def test_tuple_loss_gradient_matches_finite_differences(size, sphere):
-    from sklearn_metric._contrastive_loss import tuple_loss
+    from sklearn_metric._contrastive.loss import tuple_loss
 
     rng = np.random.RandomState(size)
     Z = rng.randn(10, 3)
@@ -146,7 +146,7 @@ def test_tuple_loss_gradient_matches_finite_differences(size, sphere):
 
 
 def test_hand_computed_tuple_losses():
-    from sklearn_metric._contrastive_loss import tuple_loss
+    from sklearn_metric._contrastive.loss import tuple_loss
 
     Z = np.array([[0.0], [1.0], [1.5]])
     # Triplet (0, 1, 2): 1 - 1.5 + 1 = 0.5; (2, 1, 0): 0.5 - 1.5 + 1 = 0.
@@ -161,7 +161,7 @@ def test_hand_computed_tuple_losses():
 def test_fit_on_index_tuples_learns_the_labels_metric(wine, method):
     from sklearn.neighbors import KNeighborsClassifier
 
-    from sklearn_metric._sampling import sample_pairs, sample_triplets
+    from sklearn_metric._core.sampling import sample_pairs, sample_triplets
 
     X, y = wine
     rng = np.random.RandomState(0)
@@ -182,7 +182,7 @@ def test_fit_on_index_tuples_learns_the_labels_metric(wine, method):
 
 def _span_start(X, n_components):
     """The span of ``X``'s rows and the reduced start of ``init="identity"`` on it."""
-    from sklearn_metric._linalg import row_span
+    from sklearn_metric._core.linalg import row_span
 
     U = row_span(X)
     L0U = np.eye(X.shape[1])[:n_components] @ U

@@ -17,9 +17,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
-import sklearn_metric._lmnn as lmnn_module
-import sklearn_metric._optim as optim_module
-import sklearn_metric._sdp as sdp_module
+import sklearn_metric._core.optim as optim_module
+import sklearn_metric._core.sdp as sdp_module
+import sklearn_metric._lmnn.lmnn as lmnn_module
 from sklearn_metric import (
     LMNN,
     MMC,
@@ -145,7 +145,7 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     monkeypatch.setattr(sdp_module, "solve", broken)  # LMNN and MMC SDPs
     monkeypatch.setattr(optim_module, "minimize", broken)  # LMNN (lbfgs) and NCA
     import sklearn_metric._covariance as covariance_module
-    import sklearn_metric._mmc as mmc_module
+    import sklearn_metric._mmc.mmc as mmc_module
     import sklearn_metric._pola as pola_module
     import sklearn_metric._rca as rca_module
 
@@ -153,7 +153,7 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     monkeypatch.setattr(rca_module, "within_chunklet_covariance", broken)
     monkeypatch.setattr(pola_module.POLA, "_learn", broken)
     monkeypatch.setattr(covariance_module, "inverse_sqrt_psd", broken)
-    import sklearn_metric._itml as itml_module
+    import sklearn_metric._itml.itml as itml_module
 
     monkeypatch.setattr(itml_module, "itml_projections", broken)
     import sklearn_metric._lsml as lsml_module
@@ -169,7 +169,7 @@ def test_a_failed_refit_does_not_leave_the_old_model(
     import sklearn_metric._mlkr as mlkr_module
 
     monkeypatch.setattr(mlkr_module, "mlkr_loss", broken)
-    import sklearn_metric._contrastive as contrastive_module
+    import sklearn_metric._contrastive.contrastive as contrastive_module
 
     monkeypatch.setattr(contrastive_module, "batch_loss", broken)
     X, y = _data_for(learner_name, wine, wine5)

@@ -15,24 +15,24 @@ import re
 import numpy as np
 import pytest
 
-import sklearn_metric._contrastive as contrastive_module
+import sklearn_metric._contrastive.contrastive as contrastive_module
+import sklearn_metric._core.base as base_module
+import sklearn_metric._core.optim as optim_module
+import sklearn_metric._core.sdp as sdp_module
 import sklearn_metric._covariance as covariance_module
-import sklearn_metric._itml as itml_module
+import sklearn_metric._itml.itml as itml_module
 import sklearn_metric._lfda as lfda_module
-import sklearn_metric._lmnn as lmnn_module
-import sklearn_metric._lmnn_impostors as lmnn_impostors_module
-import sklearn_metric._lmnn_sdp as lmnn_sdp_module
+import sklearn_metric._lmnn.impostors as lmnn_impostors_module
+import sklearn_metric._lmnn.lmnn as lmnn_module
+import sklearn_metric._lmnn.sdp as lmnn_sdp_module
 import sklearn_metric._lsml as lsml_module
 import sklearn_metric._mlkr as mlkr_module
-import sklearn_metric._mmc as mmc_module
+import sklearn_metric._mmc.mmc as mmc_module
 import sklearn_metric._nca as nca_module
-import sklearn_metric._optim as optim_module
 import sklearn_metric._pola as pola_module
 import sklearn_metric._rca as rca_module
 import sklearn_metric._scml as scml_module
 import sklearn_metric._sdml as sdml_module
-import sklearn_metric._sdp as sdp_module
-import sklearn_metric.base as base_module
 from sklearn_metric import (
     ITML,
     LFDA,
@@ -51,7 +51,7 @@ from sklearn_metric import (
     MahalanobisTransformer,
     MultiMetricLMNN,
 )
-from sklearn_metric._compat import InvalidParameterError
+from sklearn_metric._core.compat import InvalidParameterError
 
 
 class SolverReached(Exception):

@@ -11,13 +11,13 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import ITML
-from sklearn_metric._itml import (
-    _block_size,
+from sklearn_metric._core.sampling import sample_pairs
+from sklearn_metric._core.tuples import Tuples
+from sklearn_metric._itml.itml import (
+    block_size,
     default_bounds,
     itml_projections,
 )
-from sklearn_metric._sampling import sample_pairs
-from sklearn_metric._tuples import Tuples
 
 # One similar pair along x (squared length 4) and one dissimilar pair along y
 # (squared length 1), bounds u = 1, l = 4: the LogDet-closest M to the identity
@@ -136,7 +136,7 @@ def test_bad_preprocessor_indices():
 
 
 def test_compiled_and_blas_sweeps_agree(monkeypatch):
-    import sklearn_metric._itml as itml_module
+    import sklearn_metric._itml.projections as itml_module
 
     pytest.importorskip("numba")
     rng = np.random.RandomState(0)
@@ -160,7 +160,7 @@ def _random_constraints(n_constraints, n_features, seed=0):
 @pytest.mark.parametrize("block", [1, 7, 64])
 @pytest.mark.parametrize("numba", [True, False])
 def test_blocks_of_delayed_updates_give_the_same_iterates(monkeypatch, block, numba):
-    import sklearn_metric._itml as itml_module
+    import sklearn_metric._itml.projections as itml_module
 
     if numba:
         pytest.importorskip("numba")
@@ -196,10 +196,10 @@ def test_blocks_take_pair_differences_from_tuples():
 
 
 def test_block_size_follows_the_number_of_features():
-    assert _block_size(4) == _block_size(199) == 0
-    assert _block_size(200) == 32
-    assert _block_size(512) == 64
-    assert _block_size(4096) == 128
+    assert block_size(4) == block_size(199) == 0
+    assert block_size(200) == 32
+    assert block_size(512) == 64
+    assert block_size(4096) == 128
 
 
 def test_pairs_of_equal_points_are_left_out():
@@ -221,7 +221,6 @@ def test_pairs_of_equal_points_are_left_out():
 
 
 def test_wide_pairs_fit_in_blocks_like_one_at_a_time(monkeypatch):
-    import sklearn_metric._itml as itml_module
 
     # 220 points in 300 features: the span has 219 dimensions, solved in blocks.
     X, y = load_digits(return_X_y=True)
@@ -230,11 +229,13 @@ def test_wide_pairs_fit_in_blocks_like_one_at_a_time(monkeypatch):
     X = StandardScaler().fit_transform(X)[rows] @ rng.randn(64, 300)
     X += 0.1 * rng.randn(220, 300)
     y = y[rows]
-    assert _block_size(219) > 0
+    assert block_size(219) > 0
     blocked = ITML(max_iter=20, random_state=0)
     with pytest.warns(ConvergenceWarning):
         blocked.fit(X, y)
-    monkeypatch.setattr(itml_module, "_block_size", lambda n_features: 0)
+    import sklearn_metric._itml.itml as itml_learner_module
+
+    monkeypatch.setattr(itml_learner_module, "block_size", lambda n_features: 0)
     plain = ITML(max_iter=20, random_state=0)
     with pytest.warns(ConvergenceWarning):
         plain.fit(X, y)
@@ -244,7 +245,7 @@ def test_wide_pairs_fit_in_blocks_like_one_at_a_time(monkeypatch):
 
 
 def test_without_numba_the_blas_sweep_runs(monkeypatch):
-    import sklearn_metric._itml as itml_module
+    import sklearn_metric._itml.projections as itml_module
 
     monkeypatch.setattr(itml_module, "compiled_sweep", lambda: None)
     itml = ITML(gamma=1e9, bounds=(1.0, 4.0), max_iter=200, tol=1e-12).fit_pairs(PAIRS, Y)

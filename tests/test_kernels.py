@@ -8,12 +8,12 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 
-import sklearn_metric._constraints as constraints_module
-import sklearn_metric._kernels as kernels_module
-import sklearn_metric._linalg as linalg_module
-from sklearn_metric._constraints import squared_distances_rows
-from sklearn_metric._kernels import compiled, n_threads, run_split, split_bounds
-from sklearn_metric._linalg import _graph_product, pair_outer_sum
+import sklearn_metric._core.constraints as constraints_module
+import sklearn_metric._core.kernels as kernels_module
+import sklearn_metric._core.linalg as linalg_module
+from sklearn_metric._core.constraints import squared_distances_rows
+from sklearn_metric._core.kernels import compiled, n_threads, run_split, split_bounds
+from sklearn_metric._core.linalg import _graph_product, pair_outer_sum
 
 
 @pytest.fixture
@@ -171,7 +171,7 @@ def test_unknown_kernel_name_is_a_key_error(with_numba):
 def test_scipy_blas_single_threaded_limits_only_scipys_own_blas(monkeypatch):
     from threadpoolctl import threadpool_info
 
-    from sklearn_metric import _kernels
+    from sklearn_metric._core import kernels as _kernels
 
     def threads_by_path():
         return {info["filepath"]: info["num_threads"] for info in threadpool_info()}

@@ -11,10 +11,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_metric import LMNN, _lmnn_impostors, _lmnn_lbfgs
-from sklearn_metric._constraints import find_target_neighbors, squared_distances_rows
-from sklearn_metric._linalg import components_from_psd, project_psd
-from sklearn_metric._lmnn_loss import LMNNObjective, lmnn_loss
+from sklearn_metric import LMNN
+from sklearn_metric._core.constraints import find_target_neighbors, squared_distances_rows
+from sklearn_metric._core.linalg import components_from_psd, project_psd
+from sklearn_metric._lmnn import impostors as _lmnn_impostors
+from sklearn_metric._lmnn import lbfgs as _lmnn_lbfgs
+from sklearn_metric._lmnn.loss import LMNNObjective, lmnn_loss
 
 # Two classes on a line: {0, 1} and {10, 11}, one target neighbour each. The
 # objective is f(m) = 2 m + 0.5 * sum_t max(0, 1 - c_t m) with
@@ -475,7 +477,7 @@ def test_fit_triplets_line_by_hand():
 
 
 def test_fit_triplets_lbfgs_reaches_the_sdp_optimum():
-    from sklearn_metric._sampling import sample_triplets
+    from sklearn_metric._core.sampling import sample_triplets
 
     X, y = _standardised(load_iris)
     triplets = sample_triplets(y, 300, np.random.RandomState(0))
@@ -487,7 +489,7 @@ def test_fit_triplets_lbfgs_reaches_the_sdp_optimum():
 
 
 def test_triplet_gradient_matches_finite_differences():
-    from sklearn_metric._lmnn_triplets import _loss_and_gradient
+    from sklearn_metric._lmnn.triplets import _loss_and_gradient
 
     rng = np.random.RandomState(0)
     X = rng.randn(12, 3)

@@ -9,8 +9,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import MMC
-from sklearn_metric._mmc import _gradient, mmc_objective
-from sklearn_metric._sampling import pairs_from_labels
+from sklearn_metric._core.sampling import pairs_from_labels
+from sklearn_metric._mmc.solver import gradient, mmc_objective
 
 
 @pytest.mark.parametrize("diagonal", [False, True])
@@ -183,26 +183,26 @@ def test_gradient_matches_finite_differences(diagonal):
         g = np.einsum("ij,ij->i", similar @ weights, similar).sum()
         return np.sqrt(q).sum() / np.sqrt(g)
 
-    def gradient(flat):
-        return _gradient(flat.reshape(M0.shape), similar, dissimilar).ravel()
+    def flat_gradient(flat):
+        return gradient(flat.reshape(M0.shape), similar, dissimilar).ravel()
 
-    err = check_grad(value, gradient, M0.ravel(), epsilon=1e-7)
-    assert err < 1e-6 * np.linalg.norm(gradient(M0.ravel()))
+    err = check_grad(value, flat_gradient, M0.ravel(), epsilon=1e-7)
+    assert err < 1e-6 * np.linalg.norm(flat_gradient(M0.ravel()))
 
 
 @pytest.mark.parametrize("n_pairs", [5, 400])  # through the differences / the points
 def test_pair_set_distances_and_scatter_equal_the_differences(n_pairs):
-    from sklearn_metric._mmc import _PairSet, _squared
+    from sklearn_metric._mmc.solver import PairSet, squared
 
     rng = np.random.default_rng(0)
     points = rng.normal(size=(12, 4))
     index = rng.integers(12, size=(n_pairs, 2))
-    pairs = _PairSet(points, index)
+    pairs = PairSet(points, index)
     assert pairs.by_points == (n_pairs == 400)
     diffs = points[index[:, 0]] - points[index[:, 1]]
     A = rng.normal(size=(4, 4))
     M = A @ A.T
-    np.testing.assert_allclose(pairs.squared(M), _squared(M, diffs), rtol=1e-10)
+    np.testing.assert_allclose(pairs.squared(M), squared(M, diffs), rtol=1e-10)
     weights = rng.uniform(size=n_pairs)
     np.testing.assert_allclose(
         pairs.scatter(weights), diffs.T @ (diffs * weights[:, None]), rtol=1e-10, atol=1e-12
@@ -213,12 +213,12 @@ def test_pair_sets_share_the_gram_matrix_of_each_metric():
     # Similar and dissimilar sets over the same points compute P M P^T once per M; a
     # normalised M reuses it scaled; a new M computes it afresh, and the results are
     # the differences' distances throughout.
-    from sklearn_metric._mmc import _normalise, _PairSet
+    from sklearn_metric._mmc.solver import PairSet, normalise
 
     rng = np.random.default_rng(1)
     points = rng.normal(size=(10, 3))
-    similar = _PairSet(points, rng.integers(10, size=(300, 2)))
-    dissimilar = _PairSet(points, rng.integers(10, size=(300, 2)), similar.gram)
+    similar = PairSet(points, rng.integers(10, size=(300, 2)))
+    dissimilar = PairSet(points, rng.integers(10, size=(300, 2)), similar.gram)
     assert similar.by_points and dissimilar.gram is similar.gram
 
     def direct(pairs, M):
@@ -230,7 +230,7 @@ def test_pair_sets_share_the_gram_matrix_of_each_metric():
     for pairs in (similar, dissimilar):
         np.testing.assert_allclose(pairs.squared(M), direct(pairs, M), rtol=1e-10)
     assert len(similar.gram._recent) == 1  # one Gram matrix for both sets
-    normalised = _normalise(M, similar)
+    normalised = normalise(M, similar)
     assert similar.gram._recent[0][0] is normalised
     scaled = similar.gram._recent[0][1]
     for pairs in (similar, dissimilar):
@@ -244,13 +244,13 @@ def test_pair_sets_share_the_gram_matrix_of_each_metric():
 def test_pair_set_spanning_differences_span_the_pair_differences():
     # Two parts of the pair graph ({0, 1, 2} and {4, 5}) and unused points 3 and 6:
     # one difference per point beyond each part's first, spanning what the pairs span.
-    from sklearn_metric._linalg import row_span
-    from sklearn_metric._mmc import _PairSet
+    from sklearn_metric._core.linalg import row_span
+    from sklearn_metric._mmc.solver import PairSet
 
     rng = np.random.default_rng(1)
     points = rng.normal(size=(7, 6))
     index = np.array([[1, 0], [2, 1], [0, 2], [5, 4], [4, 5]])
-    pairs = _PairSet(points, index)
+    pairs = PairSet(points, index)
     spanning = pairs.spanning_differences()
     assert spanning.shape == (3, 6)
     diffs = points[index[:, 0]] - points[index[:, 1]]
@@ -265,32 +265,32 @@ def test_pair_set_spanning_differences_span_the_pair_differences():
 def test_pair_squared_distances_through_a_recorded_factor_are_exact():
     # A low-rank iterate's factor F (M = F^T F) gives the pairs' squared distances in
     # O(n_pairs k rank); they equal the direct ones, and a scaled M keeps its factor.
-    from sklearn_metric._mmc import _PairSet, _squared
+    from sklearn_metric._mmc.solver import PairSet, squared
 
     rng = np.random.default_rng(0)
     points = rng.normal(size=(30, 8))
     index = np.array([(i, j) for i in range(30) for j in range(i + 1, 30)])[:40]
-    pairs = _PairSet(points, index)
+    pairs = PairSet(points, index)
     assert not pairs.by_points  # through the differences
     F = rng.normal(size=(2, 8))
     M = F.T @ F
     pairs.gram.factored(M, F, gram=False)
     assert pairs.gram.factor_of(M) is F
-    assert_allclose(pairs.squared(M), _squared(M, pairs.diffs()), rtol=1e-12)
+    assert_allclose(pairs.squared(M), squared(M, pairs.diffs()), rtol=1e-12)
     half = M / 2
     pairs.gram.scaled(M, half, 0.5)
-    assert_allclose(pairs.squared(half), _squared(half, pairs.diffs()), rtol=1e-12)
+    assert_allclose(pairs.squared(half), squared(half, pairs.diffs()), rtol=1e-12)
     assert pairs.gram.factor_of(M.copy()) is None  # by identity, not by value
 
 
 def test_spectral_step_by_hand():
-    from sklearn_metric._mmc import _spectral_step
+    from sklearn_metric._mmc.solver import spectral_step
 
     s, y = np.array([1.0, 1.0]), np.array([2.0, 0.0])
-    assert _spectral_step(s, y, 0.1) == pytest.approx(1.0)  # <s, s> / <s, y> = 2 / 2
-    assert _spectral_step(s, -y, 0.1) == pytest.approx(0.15)  # negative curvature: 1.5x
-    assert _spectral_step(s, y, 1e-5) == pytest.approx(1e-2)  # at most 1e3 times the step
-    assert _spectral_step(s, y, 1e4) == pytest.approx(10.0)  # at least 1e-3 times
+    assert spectral_step(s, y, 0.1) == pytest.approx(1.0)  # <s, s> / <s, y> = 2 / 2
+    assert spectral_step(s, -y, 0.1) == pytest.approx(0.15)  # negative curvature: 1.5x
+    assert spectral_step(s, y, 1e-5) == pytest.approx(1e-2)  # at most 1e3 times the step
+    assert spectral_step(s, y, 1e4) == pytest.approx(10.0)  # at least 1e-3 times
 
 
 def test_projected_gradient_nears_the_sdp_optimum_on_badly_scaled_features():
@@ -310,11 +310,11 @@ def test_projected_gradient_nears_the_sdp_optimum_on_badly_scaled_features():
 def test_diagonal_pairs_as_squares_give_the_same_objective_and_gradient():
     # The diagonal solver squares the differences once; distances and gradient
     # must be those of the differences themselves.
-    from sklearn_metric._mmc import _Squares
+    from sklearn_metric._mmc.solver import Squares
 
     rng = np.random.RandomState(0)
     similar, dissimilar = rng.randn(30, 5), rng.randn(40, 5)
     M = rng.rand(5)
-    squares = _Squares(similar.copy()), _Squares(dissimilar.copy())
+    squares = Squares(similar.copy()), Squares(dissimilar.copy())
     assert mmc_objective(M, *squares) == pytest.approx(mmc_objective(M, similar, dissimilar))
-    assert_allclose(_gradient(M, *squares), _gradient(M, similar, dissimilar), rtol=1e-12)
+    assert_allclose(gradient(M, *squares), gradient(M, similar, dissimilar), rtol=1e-12)

@@ -9,9 +9,9 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from conftest import make_rings as rings
 from sklearn_metric import LMNN, KNNClassifier, MultiMetricLMNN
-from sklearn_metric._constraints import find_target_neighbors, local_metric_impostors
-from sklearn_metric._lmnn_loss import LMNNObjective
-from sklearn_metric._multi_lmnn_loss import MultiMetricObjective
+from sklearn_metric._core.constraints import find_target_neighbors, local_metric_impostors
+from sklearn_metric._lmnn.loss import LMNNObjective
+from sklearn_metric._lmnn.multi_loss import MultiMetricObjective
 
 
 def test_local_metrics_separate_the_rings_where_one_metric_cannot():
@@ -167,7 +167,7 @@ def test_energy_rule_with_clusters_beats_one_metric_on_the_rings():
 
 
 def test_both_gradient_forms_agree():
-    from sklearn_metric._multi_lmnn_loss import _gradient_by_laplacian, _gradient_by_pairs
+    from sklearn_metric._lmnn.multi_loss import _gradient_by_laplacian, _gradient_by_pairs
 
     rng = np.random.RandomState(2)
     X, assign = rng.randn(40, 3), rng.randint(0, 3, 40)
@@ -226,7 +226,7 @@ def test_wide_data_runs_on_the_span_with_the_full_problems_answer(
     )
     wide = MultiMetricLMNN(**params).fit(X, y)
     assert wide._local_components.shape[-1] < 80  # solved and indexed on the span
-    monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)
+    monkeypatch.setattr("sklearn_metric._lmnn.multi.wide_span", lambda X: None)
     full = MultiMetricLMNN(**params).fit(X, y)
     assert wide.n_iter_ == full.n_iter_
     assert_allclose(wide.components_per_metric_, full.components_per_metric_, atol=1e-8)
@@ -250,7 +250,7 @@ def test_wide_data_with_few_features_keeps_the_lifted_maps(monkeypatch):
     params = dict(max_iter=2, tol=1e-5, random_state=0)
     wide = MultiMetricLMNN(**params).fit(X, y)
     assert wide._span is None and wide._local_components.shape == (3, 40, 40)
-    monkeypatch.setattr("sklearn_metric._multi_lmnn.wide_span", lambda X: None)
+    monkeypatch.setattr("sklearn_metric._lmnn.multi.wide_span", lambda X: None)
     full = MultiMetricLMNN(**params).fit(X, y)
     assert_allclose(wide.components_per_metric_, full.components_per_metric_, atol=1e-8)
     dist_w, ind_w = wide.kneighbors(Q, 5)
@@ -260,7 +260,7 @@ def test_wide_data_with_few_features_keeps_the_lifted_maps(monkeypatch):
 
 
 def test_evaluations_embedding_only_the_rows_they_read_match_full_ones(monkeypatch):
-    from sklearn_metric import _multi_lmnn_loss
+    from sklearn_metric._lmnn import multi_loss as _multi_lmnn_loss
 
     rng = np.random.RandomState(4)
     # Two clusters a class (targets in the other cluster's metric), classes apart.

@@ -11,7 +11,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.neighbors import NeighborhoodComponentsAnalysis
 
 from sklearn_metric import NCA
-from sklearn_metric._kernels import compiled
+from sklearn_metric._core.kernels import compiled
 from sklearn_metric._nca import nca_objective
 
 

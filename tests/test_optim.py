@@ -1,12 +1,13 @@
-"""The package's numpy L-BFGS (`_optim.lbfgs_numpy`) against textbook forms and scipy."""
+"""The package's numpy L-BFGS (`_core.lbfgs.lbfgs_numpy`) against textbook forms and scipy."""
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.optimize import minimize, rosen, rosen_der
 
-import sklearn_metric._optim as optim
-from sklearn_metric._optim import LBFGS, Exit, _compact_direction, lbfgs_numpy
+import sklearn_metric._core.optim as optim
+from sklearn_metric._core.lbfgs import _compact_direction, lbfgs_numpy
+from sklearn_metric._core.optim import LBFGS, Exit
 
 
 def _rosenbrock(x):

@@ -98,5 +98,5 @@ def test_the_checks_catch_what_they_look_for():
     assert _HASH.findall("refitted at 4578912 and b933f87 today")
     assert not _HASH.findall("a 1234567 point set, 0xdeadbeef, 1e-5")
     assert _DATE.findall("measured 2026-12-03")
-    assert _PRIVATE_IMPORT.findall("from sklearn_metric._sampling import sample_pairs")
+    assert _PRIVATE_IMPORT.findall("from sklearn_metric._core.sampling import sample_pairs")
     assert not _PRIVATE_IMPORT.findall("from sklearn_metric.tuples import sample_pairs")

@@ -5,8 +5,8 @@ import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_metric import RCA
+from sklearn_metric._core.sampling import sample_chunklets
 from sklearn_metric._rca import within_chunklet_covariance
-from sklearn_metric._sampling import sample_chunklets
 
 
 def test_removes_shared_nuisance_direction():

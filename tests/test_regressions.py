@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 from sklearn.datasets import load_wine
 
 from sklearn_metric import LMNN, MMC, NCA
-from sklearn_metric._init import initial_components
+from sklearn_metric._core.init import initial_components
 
 
 @pytest.mark.parametrize("scale", [1e-6, 1e5])
@@ -291,7 +291,7 @@ def test_mmc_checks_the_sdp_solver_name_before_sampling(monkeypatch):
     # before rejecting the name.
     import cvxpy
 
-    import sklearn_metric._mmc as mmc_module
+    import sklearn_metric._mmc.mmc as mmc_module
 
     def unreachable(*args, **kwargs):
         raise AssertionError("pairs drawn before the solver name was checked")
@@ -314,7 +314,7 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris_scaled):
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
-    import sklearn_metric._optim as optim_module
+    import sklearn_metric._core.optim as optim_module
 
     X, y = iris_scaled
     lmnn = LMNN(solver="lbfgs").fit(X, y)
@@ -333,7 +333,7 @@ def test_a_failed_fit_leaves_the_learner_unfitted(monkeypatch, iris_scaled):
 def test_run_until_complete_ends_when_runs_stop_iterating():
     # Bug: LMNN on data far from the origin looped for ever: each L-BFGS run ended
     # at once (a gradient lost to rounding) and each impostor check found new ones.
-    from sklearn_metric._optim import Exit, LBFGSResult, run_until_complete
+    from sklearn_metric._core.optim import Exit, LBFGSResult, run_until_complete
 
     class NeverIterates:
         n_iter, max_iter, last_rose = 0, 100, False
@@ -354,7 +354,7 @@ def test_run_until_complete_ends_when_runs_stop_iterating():
 def test_pair_outer_sum_keeps_its_precision_far_from_the_origin():
     # Bug: Z^T (Lap X) on data offset by 1e6 lost the pair differences to
     # cancellation; the Laplacian ignores constants, so both are centred first.
-    from sklearn_metric._linalg import pair_outer_sum
+    from sklearn_metric._core.linalg import pair_outer_sum
 
     rng = np.random.RandomState(0)
     X = rng.randn(40, 4) + 1e6

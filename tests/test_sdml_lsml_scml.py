@@ -13,7 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sklearn_metric._sdml as sdml_module
 from sklearn_metric import LSML, SCML, SDML
-from sklearn_metric._constraints import neighbourhood_triplets
+from sklearn_metric._core.constraints import neighbourhood_triplets
 from sklearn_metric._lsml import lsml_objective
 from sklearn_metric._scml import scml_loss, triplet_diffs_basis
 from sklearn_metric._sdml import largest_safe_balance, pair_loss_matrix
@@ -99,7 +99,7 @@ def test_sdml_graphical_lasso_by_blocks_is_the_whole_one():
 
 
 def test_sdml_components_by_blocks_square_to_the_precision():
-    from sklearn_metric._linalg import components_from_psd
+    from sklearn_metric._core.linalg import components_from_psd
     from sklearn_metric._sdml import _components_by_blocks, lasso_blocks
 
     P = np.diag([3.0, 1.0, 2.0, 0.5, 4.0])
@@ -114,7 +114,7 @@ def test_sdml_components_by_blocks_square_to_the_precision():
 def test_sdml_safe_balance_on_the_span_of_wide_points():
     # 6 points in 10 features: K lives on their 5-dim span; the bound computed
     # there is the one of the full 10 x 10 problem.
-    from sklearn_metric._linalg import row_span
+    from sklearn_metric._core.linalg import row_span
 
     rng = np.random.RandomState(0)
     points = rng.randn(6, 10)
@@ -216,7 +216,7 @@ def test_lsml_triangular_gradient_is_the_upper_triangle(through_points, by_block
     # For an upper triangular L the triangular form gives the same loss, and the
     # gradient's upper triangle, without inverting L; it matches finite differences
     # in the n (n + 1) / 2 free entries. by_blocks: its products skip the zero half.
-    import sklearn_metric._linalg as linalg_module
+    import sklearn_metric._core.linalg as linalg_module
 
     if by_blocks:
         monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
@@ -281,8 +281,8 @@ def test_lsml_index_quadruplets_and_learning(wine):
 @pytest.mark.parametrize("block_entries", [2**20, 12])  # one block; blocks of 2 rows
 def test_scml_basis_margins_through_the_points_equal_the_differences(monkeypatch, block_entries):
     import sklearn_metric._scml as scml_module
+    from sklearn_metric._core.tuples import Tuples
     from sklearn_metric._scml import _basis_margins, _unit
-    from sklearn_metric._tuples import Tuples
 
     monkeypatch.setattr(scml_module, "_MARGIN_BLOCK_ENTRIES", block_entries)
     rng = np.random.RandomState(2)

@@ -9,8 +9,8 @@ from numpy.testing import assert_allclose
 
 import sklearn_metric._covariance as covariance_module
 from sklearn_metric import MahalanobisTransformer
-from sklearn_metric._linalg import components_from_psd, inverse_sqrt_psd
-from sklearn_metric._span import SpanSplit, wide_span
+from sklearn_metric._core.linalg import components_from_psd, inverse_sqrt_psd
+from sklearn_metric._core.span import SpanSplit, wide_span
 
 
 @pytest.fixture
@@ -127,11 +127,11 @@ def _faces_like(n_samples=24, n_features=60, n_classes=4, seed=0, spread=2.0):
 @pytest.mark.parametrize("name", ["ITML", "LSML"])
 @pytest.mark.parametrize("n_components", [None, 5])
 def test_prior_learners_on_the_span_equal_the_full_problem(monkeypatch, name, n_components):
-    import importlib
+    import sys
 
     import sklearn_metric
 
-    module = importlib.import_module(f"sklearn_metric._{name.lower()}")
+    module = sys.modules[getattr(sklearn_metric, name).__module__]
     X, y = _faces_like()
     learner = getattr(sklearn_metric, name)(n_components=n_components, random_state=0)
     params = {"max_iter": 200} if name == "ITML" else {"max_iter": 30}
@@ -170,8 +170,8 @@ def test_points_outside_the_span_keep_the_prior_metric():
 
 def test_mmc_on_wide_data_solves_on_the_similar_pairs_span():
     from sklearn_metric import MMC
-    from sklearn_metric._linalg import row_span
-    from sklearn_metric._mmc import mmc_objective
+    from sklearn_metric._core.linalg import row_span
+    from sklearn_metric._mmc.mmc import mmc_objective
 
     X, y = _faces_like(n_samples=24, n_features=80)
     rng = np.random.default_rng(5)
@@ -258,7 +258,7 @@ def test_lfda_on_the_span_equals_the_full_problem(monkeypatch, n_components, emb
 
 
 def test_components_from_a_factor_equal_those_of_its_matrix():
-    from sklearn_metric._linalg import components_from_factor
+    from sklearn_metric._core.linalg import components_from_factor
 
     F = np.random.default_rng(6).normal(size=(7, 40))
     dense = components_from_psd(F.T @ F)
@@ -306,7 +306,8 @@ def test_scml_on_the_span_equals_the_full_problem(monkeypatch):
 
 @pytest.mark.parametrize("n_components", [None, 4])
 def test_mmc_on_the_span_equals_the_full_problem(monkeypatch, n_components):
-    from sklearn_metric import MMC, _mmc
+    from sklearn_metric import MMC
+    from sklearn_metric._mmc import mmc as _mmc
 
     X, y = _faces_like(n_samples=24, n_features=60, spread=0.5)
     params = dict(solver="projected_gradient", max_iter=40, n_components=n_components)
@@ -327,7 +328,7 @@ def test_project_psd_factored_matches_project_psd_for_any_rank_guess(n_positive,
     # Whichever side of zero the guess makes it compute (the positive pairs, the
     # non-positive ones, or all), the projection is the same; a factor comes with it
     # unless only the non-positive side was computed.
-    from sklearn_metric._linalg import project_psd, project_psd_factored
+    from sklearn_metric._core.linalg import project_psd, project_psd_factored
 
     rng = np.random.default_rng(n_positive)
     Q, _ = np.linalg.qr(rng.standard_normal((12, 12)))

@@ -29,8 +29,8 @@ from sklearn_metric import (
     QuadrupletClassifier,
     TripletClassifier,
 )
-from sklearn_metric._compat import InvalidParameterError
-from sklearn_metric._sampling import sample_pairs, sample_quadruplets, sample_triplets
+from sklearn_metric._core.compat import InvalidParameterError
+from sklearn_metric._core.sampling import sample_pairs, sample_quadruplets, sample_triplets
 from sklearn_metric.tuples import calibrate_threshold
 from sklearn_metric.tuples._calibration import rates_at_cuts
 
@@ -252,7 +252,7 @@ def _unordered(pairs):
 
 
 def test_pairs_from_labels_are_distinct_and_of_the_right_kinds():
-    from sklearn_metric._sampling import pairs_from_labels
+    from sklearn_metric._core.sampling import pairs_from_labels
 
     y = np.repeat(np.arange(6), 30)
     pairs, labels = pairs_from_labels(y, 500, 0)
@@ -265,7 +265,7 @@ def test_pairs_from_labels_are_distinct_and_of_the_right_kinds():
 def test_small_classes_give_every_similar_pair_once_and_as_many_dissimilar():
     import warnings
 
-    from sklearn_metric._sampling import pairs_from_labels
+    from sklearn_metric._core.sampling import pairs_from_labels
 
     y = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])  # 3 + 1 + 6 = 10 similar pairs
     with warnings.catch_warnings():
@@ -284,7 +284,7 @@ def test_distinct_by_hand_in_both_ways(n_tuples):
     # Points 0 and 2 are equal (one with -0.0), 1 differs. As many tuples as points or
     # more: compared by numbering the points; over a table of more points than
     # tuples: compared in blocks.
-    from sklearn_metric._tuples import Tuples
+    from sklearn_metric._core.tuples import Tuples
 
     points = np.array([[0.0, 1.0], [0.0, 2.0], [-0.0, 1.0]])
     index = np.array([[0, 2], [0, 1], [1, 1], [2, 1]] * 2)[:n_tuples]

@@ -40,6 +40,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from .._core.base import check_n_neighbors
+
 ANN_ALGORITHMS = ("hnsw", "ivf", "lsh")
 
 # ef_search / n_probe None: calibrated for target_recall at fit.
@@ -448,23 +450,6 @@ def check_euclidean(estimator):
             f"p={p!r}, metric_params={getattr(estimator, 'metric_params', None)!r}. "
             "A learned metric is applied by transforming first, so any Mahalanobis "
             "metric is served through metric_learner."
-        )
-
-
-def check_n_neighbors(n_neighbors, n_samples_fit, n_queries, query_is_train):
-    """scikit-learn's checks (and messages) of a k-NN query's ``n_neighbors``."""
-    if not isinstance(n_neighbors, int | np.integer) or isinstance(n_neighbors, bool):
-        raise TypeError(f"n_neighbors does not take {type(n_neighbors)} value, enter integer value")
-    if n_neighbors <= 0:
-        raise ValueError(f"Expected n_neighbors > 0. Got {n_neighbors}")
-    available = n_samples_fit - 1 if query_is_train else n_samples_fit
-    if n_neighbors > available:
-        inequality = (
-            "n_neighbors < n_samples_fit" if query_is_train else "n_neighbors <= n_samples_fit"
-        )
-        raise ValueError(
-            f"Expected {inequality}, but n_neighbors = {n_neighbors}, "
-            f"n_samples_fit = {n_samples_fit}, n_samples = {n_queries}"
         )
 
 

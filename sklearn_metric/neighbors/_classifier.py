@@ -2,7 +2,7 @@
 
 from sklearn.neighbors import KNeighborsClassifier
 
-from .._compat import HasMethods, StrOptions
+from .._core.compat import HasMethods, StrOptions
 from ._ann import ANN_ALGORITHMS
 from ._learned import LearnedNeighborsMixin
 

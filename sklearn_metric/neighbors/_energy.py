@@ -8,63 +8,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, fit_context
-from .._constraints import find_target_neighbors, squared_distances_rows
-from ..base import validate_labelled_data
+from .._core.base import validate_labelled_data
+from .._core.compat import HasMethods, fit_context
+from .._core.constraints import find_target_neighbors, squared_distances_rows
+from .._lmnn.energy import block_energy
 
-__all__ = ["EnergyClassifier", "block_energy"]
-
-
-def block_energy(D, impostor_distances, y, margins, mu, k, n_classes):
-    """LMNN's energy of a block of queries under each class label.
-
-    Parameters
-    ----------
-    D : ndarray of shape (n_queries, n_train)
-        Squared distances from each query to each training point (for the
-        query's own target neighbours and impostors).
-    impostor_distances : callable
-        ``impostor_distances(c)``: squared distances from each training point
-        to each query labelled ``c`` (for the query as an impostor of training
-        pairs); the same array for every ``c`` when one metric is used. The
-        term is computed once per distinct array.
-    y : ndarray of shape (n_train,)
-        Integer labels of the training points.
-    margins : ndarray of shape (n_train, k_targets)
-        ``1 + D(x_i, x_j)`` of each training point's target pairs, ``-inf`` padded.
-    mu : float
-    k : int
-        Target neighbours of the query.
-    n_classes : int
-
-    Returns
-    -------
-    energy : ndarray of shape (n_queries, n_classes)
-    """
-    onehot = np.zeros((y.shape[0], n_classes))
-    onehot[np.arange(y.shape[0]), y] = 1
-    out = np.empty((D.shape[0], n_classes))
-    seen = {}
-    for c in range(n_classes):
-        D_imp = impostor_distances(c)
-        if id(D_imp) not in seen:
-            # The query as an impostor of training pairs (i, j), summed per class of i.
-            as_impostor = np.zeros_like(D_imp)
-            for j in range(margins.shape[1]):
-                as_impostor += np.maximum(margins[None, :, j] - D_imp, 0)
-            seen[id(D_imp)] = (D_imp, as_impostor @ onehot)
-        by_class = seen[id(D_imp)][1]
-        own = y == c
-        D_own, D_other = D[:, own], D[:, ~own]
-        k_c = min(k, D_own.shape[1])
-        nearest = np.partition(D_own, k_c - 1, axis=1)[:, :k_c]
-        pull = nearest.sum(axis=1)
-        push = np.zeros(D.shape[0])
-        for j in range(k_c):
-            push += np.maximum(1 + nearest[:, j, None] - D_other, 0).sum(axis=1)
-        impostor = by_class.sum(axis=1) - by_class[:, c]
-        out[:, c] = (1 - mu) * pull + mu * (push + impostor)
-    return out
+__all__ = ["EnergyClassifier"]
 
 
 class EnergyClassifier(ClassifierMixin, BaseEstimator):
@@ -154,7 +103,7 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
         self : EnergyClassifier
             The fitted classifier.
         """
-        from .._lmnn import LMNN
+        from .._lmnn.lmnn import LMNN
 
         X, y, classes, y_enc = validate_labelled_data(self, X, y)
         learner = LMNN() if self.metric_learner is None else clone(self.metric_learner)

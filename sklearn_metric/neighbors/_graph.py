@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._compat import Interval, StrOptions, fit_context
+from .._core.compat import Interval, StrOptions, fit_context
 from ._ann import (
     ANN_ALGORITHMS,
     EuclideanIndex,

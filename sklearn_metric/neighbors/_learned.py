@@ -3,7 +3,7 @@
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import fit_context
+from .._core.compat import fit_context
 from ._ann import ANN_ALGORITHMS
 from ._search import ApproximateSearch, InheritedSearch, LearnedSpaceSearch
 

@@ -26,7 +26,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._compat import neighbors_fit, neighbors_fit_method
+from .._core.compat import neighbors_fit, neighbors_fit_method, set_neighbors_fit_method
 from . import _ann
 
 __all__ = ["ApproximateSearch", "InheritedSearch", "LearnedSpaceSearch"]
@@ -111,7 +111,7 @@ class LearnedSpaceSearch:
         for name in _KNN_ATTRIBUTES:
             if hasattr(knn, name):
                 setattr(clf, name, getattr(knn, name))
-        clf._fit_method = neighbors_fit_method(knn)
+        set_neighbors_fit_method(clf, neighbors_fit_method(knn))
         return cls(learner, knn)
 
     def _embed(self, X):
@@ -167,7 +167,7 @@ class ApproximateSearch:
         clf.n_samples_fit_ = fit_X.shape[0]
         clf.effective_metric_ = "euclidean"
         clf.effective_metric_params_ = {}
-        clf._fit_method = clf.algorithm
+        set_neighbors_fit_method(clf, clf.algorithm)
         return cls(clf, index, fit_X, y_fit)
 
     def _queries(self, X):

@@ -4,7 +4,7 @@ from sklearn.base import clone
 from sklearn.neighbors import KNeighborsTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, fit_context
+from .._core.compat import HasMethods, fit_context
 
 __all__ = ["KNNTransformer"]
 

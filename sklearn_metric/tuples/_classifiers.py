@@ -10,8 +10,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import HasMethods, Interval, StrOptions, fit_context
-from .._tuples import TUPLE_NAMES, check_pair_labels, check_tuples
+from .._core.compat import HasMethods, Interval, StrOptions, fit_context
+from .._core.tuples import TUPLE_NAMES, check_pair_labels, check_tuples
 from ._calibration import STRATEGIES, calibrate_threshold
 
 __all__ = ["PairsClassifier", "QuadrupletClassifier", "TripletClassifier"]
@@ -183,7 +183,7 @@ class PairsClassifier(_TupleEstimator):
         self.random_state = random_state
 
     def _default_learner(self):
-        from .._itml import ITML
+        from .._itml.itml import ITML
 
         return ITML()
 

@@ -1,6 +1,6 @@
 """Public samplers of index tuples from class labels, optionally within groups.
 
-The drawing itself is the shared layer's (:mod:`sklearn_metric._sampling`); these
+The drawing itself is the shared layer's (:mod:`sklearn_metric._core.sampling`); these
 functions validate their input, encode any label type, and restrict every tuple to
 the points of one group when ``groups`` is given.
 """
@@ -10,7 +10,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils import check_random_state, column_or_1d
 
-from .. import _sampling
+from .._core import sampling as _sampling
 
 __all__ = ["sample_pairs", "sample_quadruplets", "sample_triplets"]
 

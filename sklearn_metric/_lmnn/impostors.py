@@ -10,9 +10,9 @@ whether they held *every* impostor.
 
 import numpy as np
 
-from ._constraints import find_impostors, impostors_of_rows
+from .._core.constraints import find_impostors, impostors_of_rows
 
-__all__ = ["ImpostorCandidates"]
+__all__ = ["SLACK", "ImpostorCandidates", "sample_size"]
 
 # Candidates are searched in (1 + slack) times the margin radius (a larger slack
 # keeps them valid longer but makes every evaluation dearer).
@@ -40,7 +40,7 @@ _MISSING_TOLERANCE = 0.05
 _TOLERATE_FROM = 20_000
 
 
-def _sample_size(n_samples):
+def sample_size(n_samples):
     small_sample = min(max(n_samples // 20, _MIN_SAMPLED), _MAX_SMALL_SAMPLE)
     return min(n_samples, max(small_sample, int(_SAMPLED_FRACTION * n_samples)))
 
@@ -92,7 +92,7 @@ class ImpostorCandidates:
         centred = np.linalg.norm(X - X.mean(axis=0), axis=1)
         self.x_reach = centred + centred.max()  # bounds ||x_i - x_l|| for every l
         n_samples = X.shape[0]
-        self.n_sampled = _sample_size(n_samples)
+        self.n_sampled = sample_size(n_samples)
         self.tolerance = _MISSING_TOLERANCE if n_samples >= _TOLERATE_FROM else 0.0
         self.sample_order = np.random.RandomState(0).permutation(n_samples)
         self.sample_start = 0

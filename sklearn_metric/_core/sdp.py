@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._warn import warn
+from .warn import warn
 
 __all__ = [
     "choose_sdp_solver",

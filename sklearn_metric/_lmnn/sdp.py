@@ -1,15 +1,15 @@
 """LMNN's exact solver: the semidefinite program in ``M`` over a growing active set
-of triplets (cvxpy through :mod:`sklearn_metric._sdp`)."""
+of triplets (cvxpy through :mod:`sklearn_metric._core.sdp`)."""
 
 import sys
 
 import numpy as np
 
-from ._constraints import find_impostors, squared_distances_rows
-from ._linalg import components_from_psd, project_psd
-from ._lmnn_loss import margin_radii, target_distance_grid, target_pairs
-from ._optim import warn_not_converged
-from ._sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
+from .._core.constraints import find_impostors, squared_distances_rows
+from .._core.linalg import components_from_psd, project_psd
+from .._core.optim import warn_not_converged
+from .._core.sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
+from .loss import margin_radii, target_distance_grid, target_pairs
 
 __all__ = ["solve_sdp"]
 

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.linalg
 from scipy import sparse
 
-from ._kernels import compiled, run_split, scipy_blas_single_threaded, split_bounds
+from .kernels import compiled, run_split, scipy_blas_single_threaded, split_bounds
 
 __all__ = [
     "components_from_factor",
@@ -52,7 +52,7 @@ def rank_tolerance(shape, dtype=np.float64):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import rank_tolerance
+    >>> from sklearn_metric._core.linalg import rank_tolerance
     >>> float(rank_tolerance((10, 3)) / np.finfo(np.float64).eps)
     10.0
     """
@@ -76,7 +76,7 @@ def exp_in_place(E, floor=EXP_FLOOR):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import exp_in_place
+    >>> from sklearn_metric._core.linalg import exp_in_place
     >>> exp_in_place(np.array([0.0, -1.0, -745.0]))
     array([1.        , 0.36787944, 0.        ])
     """
@@ -120,7 +120,7 @@ def times_upper_transposed(X, R):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import times_upper_transposed
+    >>> from sklearn_metric._core.linalg import times_upper_transposed
     >>> times_upper_transposed(np.array([[1.0, 2.0]]), np.array([[1.0, 1.0], [0.0, 3.0]]))
     array([[3., 6.]])
     """
@@ -153,7 +153,7 @@ def upper_of_product(A, B):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import upper_of_product
+    >>> from sklearn_metric._core.linalg import upper_of_product
     >>> upper_of_product(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]))
     array([[3., 4.],
            [0., 8.]])
@@ -205,7 +205,7 @@ def inverse_sqrt_psd(C, tol=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import inverse_sqrt_psd
+    >>> from sklearn_metric._core.linalg import inverse_sqrt_psd
     >>> factors, eigvals, _, rank = inverse_sqrt_psd(np.diag([4.0, 0.0]))
     >>> factors, eigvals, rank
     (array([[0.5, 0. ],
@@ -238,7 +238,7 @@ def project_psd(M):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import project_psd
+    >>> from sklearn_metric._core.linalg import project_psd
     >>> project_psd(np.diag([2.0, -1.0]))
     array([[2., 0.],
            [0., 0.]])
@@ -283,7 +283,7 @@ def project_psd_factored(M, expected_rank=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import project_psd_factored
+    >>> from sklearn_metric._core.linalg import project_psd_factored
     >>> M_psd, F, rank = project_psd_factored(np.diag([4.0, -1.0]), expected_rank=1)
     >>> M_psd
     array([[4., 0.],
@@ -338,7 +338,7 @@ def components_from_psd(M):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import components_from_psd
+    >>> from sklearn_metric._core.linalg import components_from_psd
     >>> components_from_psd(np.diag([1.0, 9.0]))
     array([[0., 3.],
            [1., 0.]])
@@ -367,7 +367,7 @@ def components_from_factor(F, n_rows=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import components_from_factor
+    >>> from sklearn_metric._core.linalg import components_from_factor
     >>> np.abs(components_from_factor(np.array([[0.0, 3.0]])))  # rows up to sign
     array([[0., 3.],
            [0., 0.]])
@@ -399,7 +399,7 @@ def smallest_eigenpair(M):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import smallest_eigenpair
+    >>> from sklearn_metric._core.linalg import smallest_eigenpair
     >>> value, vector = smallest_eigenpair(np.diag([3.0, -2.0, 5.0]))
     >>> float(value), np.abs(vector).tolist()
     (-2.0, [0.0, 1.0, 0.0])
@@ -434,7 +434,7 @@ def row_span(X):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import row_span
+    >>> from sklearn_metric._core.linalg import row_span
     >>> U = row_span(np.array([[1.0, 0.0, 0.0], [2.0, 0.0, 0.0]]))
     >>> U.shape, np.abs(U).ravel().tolist()
     ((3, 1), [1.0, 0.0, 0.0])
@@ -463,7 +463,7 @@ def spans_everything(X):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import spans_everything
+    >>> from sklearn_metric._core.linalg import spans_everything
     >>> spans_everything(np.eye(3)), spans_everything(np.eye(3)[:2])
     (True, False)
     """
@@ -494,7 +494,7 @@ def null_space(X):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import null_space
+    >>> from sklearn_metric._core.linalg import null_space
     >>> N = null_space(np.array([[1.0, 0.0], [2.0, 0.0]]))
     >>> N.shape, np.abs(N).ravel().tolist()
     ((2, 1), [0.0, 1.0])
@@ -593,7 +593,7 @@ def pair_outer_sum(Z, X, rows, cols, weights, L=None, *, upper=False, centred=Fa
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._linalg import pair_outer_sum
+    >>> from sklearn_metric._core.linalg import pair_outer_sum
     >>> X = np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 1.0]])
     >>> S = pair_outer_sum(X, X, np.array([0, 2]), np.array([1, 0]), np.array([1.0, 0.5]))
     >>> S.tolist()  # 1 * (1, 2)^T (1, 2) + 0.5 * (3, 1)^T (3, 1)

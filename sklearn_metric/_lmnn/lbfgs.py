@@ -5,10 +5,10 @@ import sys
 
 from threadpoolctl import threadpool_limits
 
-from ._lmnn_loss import LMNNObjective
-from ._optim import LBFGS, run_until_complete
-from ._span import ReducedComponents, wide_span
-from ._warn import warn
+from .._core.optim import LBFGS, run_until_complete
+from .._core.span import ReducedComponents, wide_span
+from .._core.warn import warn
+from .loss import LMNNObjective
 
 __all__ = ["solve_lbfgs"]
 

@@ -169,7 +169,7 @@ def check_tuples(tuples, size, preprocessor=None, *, n_features=None, estimator=
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._tuples import check_tuples
+    >>> from sklearn_metric._core.tuples import check_tuples
     >>> points = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
     >>> tuples = check_tuples([[0, 1], [1, 2]], 2, preprocessor=points)
     >>> tuples.differences(0, 1).tolist()

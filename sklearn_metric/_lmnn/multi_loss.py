@@ -12,11 +12,11 @@ whose second point uses metric ``c``.
 import numpy as np
 from scipy import sparse
 
-from ._constraints import local_metric_impostors, squared_distances_rows
-from ._lmnn_impostors import SLACK, _sample_size
-from ._lmnn_loss import _HINGE_WIDTH, _smoothed_hinge, target_pairs
+from .._core.constraints import local_metric_impostors, squared_distances_rows
+from .impostors import SLACK, sample_size
+from .loss import HINGE_WIDTH, smoothed_hinge, target_pairs
 
-__all__ = ["MultiMetricObjective"]
+__all__ = ["MultiMetricObjective", "local_squared_distances"]
 
 # Entries of the per-metric Laplacian products computed at once (~128 MB in float64).
 _GRADIENT_ENTRIES = 2**24
@@ -118,7 +118,7 @@ def _gradient_by_laplacian(X, Zs, rows, cols, weights, metric, n_metrics, factor
     return grad
 
 
-def _local_squared_distances(Zs, assign, rows, cols):
+def local_squared_distances(Zs, assign, rows, cols):
     """``D(rows, cols)``, each pair in the metric of its second point (metric by metric:
     one metric's points stay in cache, where all of them at once would not)."""
     out = np.empty(rows.size)
@@ -133,12 +133,12 @@ def _local_squared_distances(Zs, assign, rows, cols):
 class _Candidates:
     """Impostor pairs searched within ``(1 + SLACK)`` times each point's reach, kept while
     the exact impostors of a rotating sample of points are all among them (LMNN's
-    rule, see :class:`~sklearn_metric._lmnn_impostors.ImpostorCandidates`); on small
+    rule, see :class:`~sklearn_metric._lmnn.impostors.ImpostorCandidates`); on small
     sets the sample is every point, so the candidates are checked exactly."""
 
     def __init__(self, n_samples):
         self.n_samples = n_samples
-        self.n_sampled = _sample_size(n_samples)
+        self.n_sampled = sample_size(n_samples)
         self.order = np.random.RandomState(0).permutation(n_samples)
         self.start = 0
         self.keys = None
@@ -220,7 +220,7 @@ class MultiMetricObjective:
         """Target distances on the (n_samples, k) grid and each point's reach
         ``sqrt(1 + max_j D(i, j))`` (0 without target)."""
         grid = np.full(self.targets.shape, -np.inf)
-        grid[self.valid] = _local_squared_distances(Zs, self.assign, self.rows, self.cols)
+        grid[self.valid] = local_squared_distances(Zs, self.assign, self.rows, self.cols)
         radii = grid.max(axis=1, initial=-np.inf) + 1
         radii[~np.isfinite(radii)] = 0.0
         return grid, np.sqrt(radii)
@@ -269,9 +269,9 @@ class MultiMetricObjective:
             candidates.search(Zs, self.assign, self.y, reach)
         # A candidate outside a point's reach has margin < 0 for every target: no term.
         imp_rows, imp_cols = candidates.rows, candidates.cols
-        d_imp = _local_squared_distances(Zs, self.assign, imp_rows, imp_cols)
+        d_imp = local_squared_distances(Zs, self.assign, imp_rows, imp_cols)
         margins = 1 + grid[imp_rows] - d_imp[:, None]
-        hinge, slope = _smoothed_hinge(margins, _HINGE_WIDTH)
+        hinge, slope = smoothed_hinge(margins, HINGE_WIDTH)
         loss = (1 - mu) * grid[self.valid].sum() + mu * hinge.sum()
 
         slots = (imp_rows[:, None] * k + np.arange(k)).ravel()

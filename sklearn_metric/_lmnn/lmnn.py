@@ -10,16 +10,16 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from ._compat import Interval, StrOptions, fit_context
-from ._constraints import find_target_neighbors
-from ._init import INIT_OPTIONS, n_components_of, starting_components
-from ._lmnn_lbfgs import solve_lbfgs
-from ._lmnn_loss import lmnn_loss
-from ._lmnn_sdp import solve_sdp
-from ._lmnn_triplets import solve_triplets_lbfgs, solve_triplets_sdp, triplet_loss
-from ._sdp import SolverFailedError, choose_sdp_solver
-from ._tuples import validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from .._core.base import MetricLearnerMixin, validate_labelled_data
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.constraints import find_target_neighbors
+from .._core.init import INIT_OPTIONS, n_components_of, starting_components
+from .._core.sdp import SolverFailedError, choose_sdp_solver
+from .._core.tuples import validate_tuples
+from .lbfgs import solve_lbfgs
+from .loss import lmnn_loss
+from .sdp import solve_sdp
+from .triplets import solve_triplets_lbfgs, solve_triplets_sdp, triplet_loss
 
 __all__ = ["LMNN"]
 

@@ -20,7 +20,7 @@ This module imports only :mod:`._linalg`.
 import numpy as np
 import scipy.linalg
 
-from ._linalg import rank_tolerance, row_span, symmetrize
+from .linalg import rank_tolerance, row_span, symmetrize
 
 __all__ = [
     "ReducedComponents",
@@ -49,7 +49,7 @@ def wide_span(X):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._span import wide_span
+    >>> from sklearn_metric._core.span import wide_span
     >>> wide_span(np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 1.0]])).ravel().tolist()
     [1.0, 0.0, 0.0]
     >>> wide_span(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])) is None  # spans both
@@ -77,7 +77,7 @@ class SpanSplit:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._span import SpanSplit
+    >>> from sklearn_metric._core.span import SpanSplit
     >>> split = SpanSplit(np.array([[1.0], [0.0]]), np.array([[4.0]]), 1.0)
     >>> split.full()
     array([[4., 0.],
@@ -150,7 +150,7 @@ class SpanSplit:
     def components(self, n_components=None):
         """``L`` with ``L.T @ L`` the matrix (negative eigenvalues clipped), rows
         ``sqrt(eigval) * eigvec`` in decreasing order of eigenvalue, as
-        :func:`~sklearn_metric._linalg.components_from_psd`; the first
+        :func:`~sklearn_metric._core.linalg.components_from_psd`; the first
         ``n_components`` rows only when given.
 
         The complement's rows (eigenvalue ``c``) are built only when kept and
@@ -179,8 +179,8 @@ class SpanSplit:
         """The symmetric pseudo-inverse square root, its eigenvalues and its rank.
 
         Eigenvalues at most ``tol`` times the largest (``None``:
-        :func:`~sklearn_metric._linalg.rank_tolerance` of the full matrix) get
-        weight zero, as :func:`~sklearn_metric._linalg.inverse_sqrt_psd`.
+        :func:`~sklearn_metric._core.linalg.rank_tolerance` of the full matrix) get
+        weight zero, as :func:`~sklearn_metric._core.linalg.inverse_sqrt_psd`.
 
         Returns
         -------
@@ -296,7 +296,7 @@ def span_coordinates(X, L0):
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._span import span_coordinates
+    >>> from sklearn_metric._core.span import span_coordinates
     >>> X = np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 1.0]])
     >>> X_fit, L_start, lift = span_coordinates(X, np.eye(3))
     >>> X_fit.shape, L_start.shape
@@ -345,7 +345,7 @@ class SpanDistances:
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn_metric._span import ReducedComponents, SpanDistances, wide_span
+    >>> from sklearn_metric._core.span import ReducedComponents, SpanDistances, wide_span
     >>> rng = np.random.RandomState(0)
     >>> X, L0 = rng.randn(3, 5), rng.randn(4, 5)
     >>> reduced = ReducedComponents(X, L0, wide_span(X))

@@ -1,30 +1,24 @@
 """Mahalanobis Metric for Clustering (Xing, Ng, Jordan & Russell, NIPS 2002)."""
 
-import sys
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
 
-from ._compat import Interval, StrOptions, fit_context
-from ._constraints import squared_distances_rows
-from ._linalg import (
+from .._core.base import MetricLearnerMixin, validate_labelled_data, validate_pairs
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.linalg import (
     components_from_psd,
-    pair_outer_sum,
     project_psd,
-    project_psd_factored,
     rank_tolerance,
     row_span,
     spans_everything,
 )
-from ._optim import warn_not_converged
-from ._sampling import pairs_from_labels
-from ._sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
-from ._span import SpanSplit, wide_span
-from ._tuples import Tuples
-from ._warn import warn
-from .base import MetricLearnerMixin, validate_labelled_data, validate_pairs
+from .._core.sampling import pairs_from_labels
+from .._core.sdp import SolverFailedError, choose_sdp_solver, mmc_problem, solve_for_value
+from .._core.span import SpanSplit, wide_span
+from .._core.tuples import Tuples
+from .._core.warn import warn
+from .solver import PairSet, as_diffs, mmc_objective, normalise, projected_gradient, squared
 
 __all__ = ["MMC", "mmc_objective"]
 
@@ -34,223 +28,6 @@ _AUTO_SDP_MAX_FEATURES = 5
 _AUTO_SDP_MAX_PAIRS = 500
 
 
-def mmc_objective(M, similar, dissimilar):
-    """Xing et al.'s objective at ``M``, scale-normalised.
-
-    Parameters
-    ----------
-    M : ndarray of shape (n_features, n_features) or (n_features,)
-        Full or diagonal Mahalanobis matrix.
-    similar, dissimilar : ndarray of shape (n_pairs, n_features)
-        Differences ``a - b`` of the similar and dissimilar pairs.
-
-    Returns
-    -------
-    value : float
-        ``sum_D sqrt(D_M) / sqrt(sum_S D_M)``: the objective
-        ``sum_D sqrt(D_M)`` at ``M`` rescaled onto the constraint
-        ``sum_S D_M = 1`` (where the optimum lies).
-    """
-    g = _squared(M, similar).sum()
-    return float(np.sqrt(_squared(M, dissimilar)).sum() / np.sqrt(g)) if g > 0 else np.inf
-
-
-def _squared(M, diffs):
-    if isinstance(diffs, (_PairSet, _Squares)):
-        return diffs.squared(M)
-    if M.ndim == 1:
-        return (diffs * diffs) @ M
-    return np.einsum("ij,ij->i", diffs @ M, diffs)
-
-
-class _Gram:
-    """The points' Gram matrices ``P M P^T`` under the last two ``M`` seen, shared by
-    the pair sets over the same points (an objective, its normalisation and the
-    next gradient then cost one product of the points, not five), and the factors
-    ``F`` (``M = F^T F``, few rows) of the last two low-rank ``M``."""
-
-    def __init__(self, points):
-        self.points = points
-        self._recent = []  # [(M, G)]: M kept referenced, so identity is meaningful
-        self._factors = []  # [(M, F)]
-
-    def of(self, M):
-        for seen, G in self._recent:
-            if seen is M:
-                return G
-        return self._remember(M, (self.points @ M) @ self.points.T)
-
-    def factor_of(self, M):
-        """The recorded ``F`` with ``M = F^T F``, or ``None``."""
-        for seen, F in self._factors:
-            if seen is M:
-                return F
-        return None
-
-    def factored(self, M, F, gram=True):
-        """Record ``M = F^T F`` (``F`` with few rows: ``P M P^T`` is then cheap, and
-        computed now if ``gram``)."""
-        self._factors = [(M, F), *self._factors[:1]]
-        if gram:
-            projected = self.points @ F.T
-            self._remember(M, projected @ projected.T)
-
-    def scaled(self, M, scaled_M, factor):
-        """Record ``scaled_M = factor * M`` (if ``M``'s Gram matrix or factor is at hand)."""
-        for seen, G in self._recent:
-            if seen is M:
-                self._remember(scaled_M, factor * G)
-                break
-        F = self.factor_of(M)
-        if F is not None:
-            self.factored(scaled_M, np.sqrt(factor) * F, gram=False)
-
-    def _remember(self, M, G):
-        self._recent = [(M, G), *self._recent[:1]]
-        return G
-
-
-class _Squares:
-    """Pair differences as their squares, which is all a diagonal ``M`` needs
-    (``D_M = squares @ M``, gradients ``squares^T w``): formed once, not at each
-    evaluation (Yale B, 28880 pairs in 1024 features: 92 ms per evaluation before).
-    The differences given are squared in place."""
-
-    def __init__(self, diffs):
-        self.squares = np.square(diffs, out=diffs)
-
-    def squared(self, M):
-        return self.squares @ M
-
-
-class _PairSet:
-    """Pairs as ``(points, index)``: their squared distances under ``M`` and their
-    weighted scatter ``sum_k w_k d_k d_k^T``, by whichever is cheaper of the
-    differences (O(n_pairs k^2)) and the points' Gram matrix (O(n_points k (n_points +
-    k)), when many pairs share few points; ``gram`` shares it between sets).
-    ``points`` are centred (MMC centres them first: the scatter relies on it)."""
-
-    def __init__(self, points, index, gram=None):
-        self.points, self.index = points, index
-        n_points, k = points.shape
-        self.by_points = n_points * (n_points + k) < index.shape[0] * k
-        self.gram = _Gram(points) if gram is None else gram
-        self._diffs = None
-
-    def diffs(self):
-        if self._diffs is None:
-            self._diffs = self.points[self.index[:, 0]] - self.points[self.index[:, 1]]
-        return self._diffs
-
-    def squared(self, M):
-        if M.ndim == 1:
-            return _squared(M, self.diffs())
-        if not self.by_points:
-            F = self.gram.factor_of(M)
-            if F is None:
-                return _squared(M, self.diffs())
-            projected = self.diffs() @ F.T  # O(n_pairs k rank), not k^2
-            return np.einsum("ij,ij->i", projected, projected)
-        G = self.gram.of(M)
-        a, b = self.index[:, 0], self.index[:, 1]
-        return G[a, a] + G[b, b] - 2 * G[a, b]
-
-    def spanning_differences(self):
-        """Differences of points that span the same space as the pairs' differences,
-        one per point beyond the first of each connected part of the pair graph
-        (``x_i - x_root``): at most ``n_points`` rows, however many pairs."""
-        n = self.points.shape[0]
-        a, b = self.index[:, 0], self.index[:, 1]
-        graph = sparse.coo_array((np.ones(a.size), (a, b)), shape=(n, n))
-        _, part = connected_components(graph, directed=False)
-        used = np.flatnonzero(np.bincount(a, minlength=n) + np.bincount(b, minlength=n))
-        root = np.empty(part.max() + 1, dtype=np.intp)
-        root[part[used[::-1]]] = used[::-1]  # the first used point of each part
-        members = used[used != root[part[used]]]
-        return self.points[members] - self.points[root[part[members]]]
-
-    def squared_norm(self, basis=None):
-        """``sum_k ||d_k||^2``, or of the parts of the ``d_k`` off ``basis``'s span."""
-        points = self.points
-        if basis is not None:
-            points = points - (points @ basis) @ basis.T
-        return float(squared_distances_rows(points, self.index[:, 0], self.index[:, 1]).sum())
-
-    def scatter(self, weights):
-        if not self.by_points:
-            d = self.diffs()
-            return d.T @ (d * weights[:, None])
-        a, b = self.index[:, 0], self.index[:, 1]
-        return pair_outer_sum(self.points, self.points, a, b, weights, centred=True)
-
-
-def _gradient(M, similar, dissimilar, grad_g=None):
-    """Gradient of ``h(M) = f(M) / sqrt(g(M))`` (f: dissimilar sum, g: similar sum).
-
-    ``similar`` and ``dissimilar`` are difference arrays or :class:`_PairSet`; for a
-    full ``M``, ``grad_g`` (the similar pairs' scatter, constant) may be given.
-    """
-    q = np.maximum(_squared(M, dissimilar), 0)
-    f = np.sqrt(q).sum()
-    g = _squared(M, similar).sum()
-    # d sqrt(q) / dq is infinite at q = 0 (a dissimilar pair that differs only where
-    # M is zero): a finite weight there (at most 100 times the typical one) keeps the
-    # step search from collapsing while pulling M towards separating that pair.
-    weights = 0.5 / np.sqrt(np.maximum(q, 1e-4 * max(float(q.mean()), 1e-300)))
-    if isinstance(dissimilar, _PairSet) and M.ndim == 2:
-        grad_f = dissimilar.scatter(weights)
-        if grad_g is None:
-            grad_g = similar.scatter(np.ones(similar.index.shape[0]))
-    elif M.ndim == 1:
-        grad_f = _squares_of(dissimilar).T @ weights
-        if grad_g is None:
-            grad_g = _squares_of(similar).sum(axis=0)
-    else:
-        dissimilar, similar = _as_diffs(dissimilar), _as_diffs(similar)
-        grad_f = dissimilar.T @ (dissimilar * weights[:, None])
-        grad_g = similar.T @ similar if grad_g is None else grad_g
-    return grad_f / np.sqrt(g) - f * grad_g / (2 * g**1.5)
-
-
-def _project_psd_keeping_factor(M, similar, expected_rank=None):
-    """``M``'s projection onto the PSD cone and its rank. When the factor ``F``
-    (``F^T F`` over the positive eigenpairs) has few rows, it is recorded for the
-    pair sets: squared distances then cost O(n_pairs k rank), or the points' Gram
-    matrix comes from ``F``. MMC's iterates often have low rank (4 of 1024 at the end
-    on Yale B, 3 of 172 on isolet), and ``expected_rank``, the last iterate's, lets
-    the eigensolver compute only the few positive pairs."""
-    projected, F, rank = project_psd_factored(M, expected_rank)
-    if F is not None and isinstance(similar, _PairSet) and F.shape[0] < F.shape[1] // 2:
-        similar.gram.factored(projected, F, gram=similar.by_points)
-    return projected, rank
-
-
-# Sufficient increase asked of a step, relative to the first-order prediction.
-_ARMIJO = 1e-4
-
-
-def _spectral_step(s, y, step):
-    """Barzilai and Borwein's step ``<s, s> / <s, y>`` from the last move ``s`` and
-    the gradient's change ``y`` (its decrease: the objective is maximised), kept
-    within a factor 1e3 of the classic ``step``; ``1.5 * step`` where the
-    curvature seen along ``s`` is not positive (``<s, y> <= 0``)."""
-    sy = float(np.vdot(s, y))
-    if not sy > 0:
-        return 1.5 * step
-    return float(np.clip(np.vdot(s, s) / sy, step * 1e-3, step * 1e3))
-
-
-def _squares_of(pairs):
-    if isinstance(pairs, _Squares):
-        return pairs.squares
-    diffs = _as_diffs(pairs)
-    return diffs * diffs
-
-
-def _as_diffs(pairs):
-    return pairs.diffs() if isinstance(pairs, _PairSet) else pairs
-
-
 def _bounded_subspace(similar, dissimilar, diagonal):
     """Where the problem has an optimum: ``None`` (everywhere), or the basis to solve in.
 
@@ -258,7 +35,7 @@ def _bounded_subspace(similar, dissimilar, diagonal):
     pair has extent but some dissimilar pair has (for ``diagonal``: any such
     feature). Such directions are left out of ``M`` (weight zero) with a warning.
     ``similar`` and ``dissimilar`` are difference arrays for ``diagonal``, else
-    :class:`_PairSet`.
+    :class:`PairSet`.
     Returns an orthonormal basis of shape (n_features, k), or for ``diagonal`` a
     boolean mask of the features kept.
     """
@@ -285,19 +62,6 @@ def _bounded_subspace(similar, dissimilar, diagonal):
         UserWarning,
     )
     return kept
-
-
-def _normalise(M, similar):
-    g = _squared(M, similar).sum()
-    if not g > 1e-300:
-        raise ValueError(
-            "The MMC problem is unbounded: the similar pairs have no extent along some "
-            "direction where dissimilar pairs do. Add similar pairs or use diagonal=True."
-        )
-    normalised = M / g
-    if isinstance(similar, _PairSet):
-        similar.gram.scaled(M, normalised, 1 / g)
-    return normalised
 
 
 class MMC(MetricLearnerMixin):
@@ -531,25 +295,25 @@ class MMC(MetricLearnerMixin):
                 "dissimilar."
             )
         if self.diagonal:
-            similar = _PairSet(points, similar_index).diffs()
-            dissimilar = _PairSet(points, dissimilar_index).diffs()
+            similar = PairSet(points, similar_index).diffs()
+            dissimilar = PairSet(points, dissimilar_index).diffs()
             subspace = _bounded_subspace(similar, dissimilar, True)
             if subspace is not None:
                 similar, dissimilar = similar[:, subspace], dissimilar[:, subspace]
             sub_points = None
         else:
-            similar = _PairSet(points, similar_index)
-            dissimilar = _PairSet(points, dissimilar_index, similar.gram)
+            similar = PairSet(points, similar_index)
+            dissimilar = PairSet(points, dissimilar_index, similar.gram)
             subspace = _bounded_subspace(similar, dissimilar, False)
             sub_points = points if subspace is None else points @ subspace
-            similar = _PairSet(sub_points, similar_index)
-            dissimilar = _PairSet(sub_points, dissimilar_index, similar.gram)
+            similar = PairSet(sub_points, similar_index)
+            dissimilar = PairSet(sub_points, dissimilar_index, similar.gram)
         solver = self.solver
         if solver == "auto":
             small = n_features <= _AUTO_SDP_MAX_FEATURES and pairs.n_tuples <= _AUTO_SDP_MAX_PAIRS
             solver = "sdp" if small else "projected_gradient"
         # The problem is the same for pairs in any unit (M scales by 1 / s^2, and
-        # _normalise below restores the constraint): solve it for similar pairs
+        # normalise below restores the constraint): solve it for similar pairs
         # of unit mean squared length, so that the solvers see well-scaled data.
         if self.diagonal:
             scale = np.sqrt(np.mean(np.sum(similar**2, axis=1)))
@@ -561,11 +325,11 @@ class MMC(MetricLearnerMixin):
             scaled = similar / scale, dissimilar / scale
         else:
             scaled_points = sub_points / scale
-            scaled = _PairSet(scaled_points, similar_index)
-            scaled = scaled, _PairSet(scaled_points, dissimilar_index, scaled.gram)
+            scaled = PairSet(scaled_points, similar_index)
+            scaled = scaled, PairSet(scaled_points, dissimilar_index, scaled.gram)
         if solver == "sdp":
             try:
-                M, n_iter = self._solve_sdp(*map(_as_diffs, scaled)), 1
+                M, n_iter = self._solve_sdp(*map(as_diffs, scaled)), 1
             except SolverFailedError as exc:
                 if self.solver != "auto":
                     raise
@@ -580,12 +344,12 @@ class MMC(MetricLearnerMixin):
             full = np.zeros(points.shape[1])
             full[subspace] = M
             M = full
-            similar = _PairSet(points, similar_index).diffs()
-            dissimilar = _PairSet(points, dissimilar_index).diffs()
+            similar = PairSet(points, similar_index).diffs()
+            dissimilar = PairSet(points, dissimilar_index).diffs()
         # On the similar pairs' span S (if not every direction): M = S M_S S^T, zero
         # off it, normalised, scored and decomposed there (no n_features^2 step).
-        M = _normalise(M, similar)
-        self.objective_ = float(np.sqrt(np.maximum(_squared(M, dissimilar), 0)).sum())
+        M = normalise(M, similar)
+        self.objective_ = float(np.sqrt(np.maximum(squared(M, dissimilar), 0)).sum())
         if subspace is not None and not self.diagonal:
             components = SpanSplit(subspace, M, 0.0).components(n_rows)
         else:
@@ -613,75 +377,15 @@ class MMC(MetricLearnerMixin):
         return np.maximum(value, 0) if self.diagonal else project_psd(value)
 
     def _solve_projected_gradient(self, similar, dissimilar):
-        n_features = (similar.points if isinstance(similar, _PairSet) else similar).shape[1]
-        if self.diagonal:  # the differences are squared once (the caller's copies)
-            similar, dissimilar = _Squares(similar), _Squares(dissimilar)
-        M = np.ones(n_features) if self.diagonal else np.eye(n_features)
-        M = _normalise(M, similar)
-        value = mmc_objective(M, similar, dissimilar)
-        grad_g = None  # the similar pairs' scatter (or its diagonal): constant
-        if self.diagonal:
-            grad_g = similar.squares.sum(axis=0)
-        elif isinstance(similar, _PairSet):
-            grad_g = similar.scatter(np.ones(similar.index.shape[0]))
-        step = None  # the classic step: grown 1.5 times on success, halved on failure
-        previous = None  # (M, gradient) of the last accepted iterate
-        spectral_ok = True  # the spectral step made progress last time it was tried
-        rank = n_features  # of the iterate M
-        converged = False
-        n_iter = 0
-        for n_iter in range(1, self.max_iter + 1):
-            grad = _gradient(M, similar, dissimilar, grad_g)
-            if step is None:
-                step = 0.1 * np.linalg.norm(M) / max(np.linalg.norm(grad), 1e-300)
-            # Every other step is spectral: alone, they crawl where the classic ones
-            # would not (usps: 292 iterations against 162), and vice versa.
-            spectral = previous is not None and spectral_ok and n_iter % 2 == 0
-            trial = step
-            if spectral:
-                trial = _spectral_step(M - previous[0], previous[1] - grad, step)
-            while True:
-                projected = M + trial * grad
-                if self.diagonal:
-                    projected = np.maximum(projected, 0)
-                else:
-                    projected, candidate_rank = _project_psd_keeping_factor(
-                        projected, similar, rank
-                    )
-                # Armijo's sufficient increase along the projection arc.
-                wanted = _ARMIJO * np.vdot(grad, projected - M)
-                candidate = _normalise(projected, similar)
-                new_value = mmc_objective(candidate, similar, dissimilar)
-                if new_value >= value + wanted or trial < 1e-20:
-                    break
-                trial /= 2
-            improvement = (new_value - value) / max(abs(value), 1e-300)
-            previous = None
-            if new_value >= value:
-                previous = M, grad
-                M, value = candidate, new_value
-                if not self.diagonal:
-                    rank = candidate_rank
-                step = max(step, 1.5 * trial) if spectral else 1.5 * trial
-            elif not spectral:
-                step = trial
-            stalled = 0 <= improvement < self.tol or trial < 1e-20
-            if spectral:
-                # A spectral step too short to progress: the next one is classic.
-                spectral_ok, stalled = not stalled, False
-            else:
-                spectral_ok = True
-            if self.verbose:
-                print(
-                    f"[MMC] iteration {n_iter:4d} objective {value:.8e} step {step:.3e}",
-                    file=sys.stdout,
-                )
-            if stalled:
-                converged = True
-                break
-        if not converged:
-            warn_not_converged(type(self).__name__, "MMC (projected_gradient)", self.max_iter)
-        return M, n_iter
+        return projected_gradient(
+            similar,
+            dissimilar,
+            diagonal=self.diagonal,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            verbose=self.verbose,
+            name=type(self).__name__,
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -9,8 +9,8 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
-from ._kernels import compiled, run_split, split_bounds
-from ._warn import warn
+from .kernels import compiled, run_split, split_bounds
+from .warn import warn
 
 __all__ = [
     "find_impostors",

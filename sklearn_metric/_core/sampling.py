@@ -7,7 +7,7 @@ with index arrays (never copies of points).
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._warn import warn
+from .warn import warn
 
 __all__ = [
     "pairs_from_labels",

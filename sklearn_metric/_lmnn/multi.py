@@ -8,16 +8,15 @@ from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import Interval, StrOptions, fit_context
-from ._constraints import find_target_neighbors
-from ._lmnn import LMNN
-from ._multi_lmnn_loss import MultiMetricObjective, _local_squared_distances
-from ._optim import LBFGS, run_for_components
-from ._span import ReducedComponents, SpanDistances, wide_span
-from ._warn import warn
-from .base import MetricLearnerMixin, validate_labelled_data
-from .neighbors._ann import check_n_neighbors
-from .neighbors._energy import block_energy
+from .._core.base import MetricLearnerMixin, check_n_neighbors, validate_labelled_data
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.constraints import find_target_neighbors
+from .._core.optim import LBFGS, run_for_components
+from .._core.span import ReducedComponents, SpanDistances, wide_span
+from .._core.warn import warn
+from .energy import block_energy
+from .lmnn import LMNN
+from .multi_loss import MultiMetricObjective, local_squared_distances
 
 __all__ = ["MultiMetricLMNN"]
 
@@ -356,7 +355,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         rows = np.repeat(np.arange(X.shape[0]), targets.shape[1])
         valid = targets.ravel() >= 0
         margins = np.full(targets.size, -np.inf)
-        margins[valid] = 1 + _local_squared_distances(
+        margins[valid] = 1 + local_squared_distances(
             Zs, self.metric_of_point_, rows[valid], targets.ravel()[valid]
         )
         self._margins = margins.reshape(targets.shape)

@@ -4,10 +4,10 @@ triplets given instead of drawn from target neighbours and impostors."""
 
 import numpy as np
 
-from ._linalg import components_from_psd, pair_outer_sum, project_psd
-from ._lmnn_loss import _HINGE_WIDTH, _smoothed_hinge
-from ._optim import LBFGS, Exit
-from ._sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
+from .._core.linalg import components_from_psd, pair_outer_sum, project_psd
+from .._core.optim import LBFGS, Exit
+from .._core.sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
+from .loss import HINGE_WIDTH, smoothed_hinge
 
 __all__ = ["solve_triplets_lbfgs", "solve_triplets_sdp", "triplet_loss"]
 
@@ -34,7 +34,7 @@ def triplet_loss(L, X, triplets, mu, width=0.0):
     Z = X @ L.T
     i, j, l_ = triplets.T
     pi, pj = _unique_pairs(i, j)
-    hinge, _ = _smoothed_hinge(1 + _squared(Z, i, j) - _squared(Z, i, l_), width)
+    hinge, _ = smoothed_hinge(1 + _squared(Z, i, j) - _squared(Z, i, l_), width)
     return float((1 - mu) * _squared(Z, pi, pj).sum() + mu * hinge.sum())
 
 
@@ -42,7 +42,7 @@ def _loss_and_gradient(L, X, triplets, mu, scale):
     Z = X @ L.T
     i, j, l_ = triplets.T
     pi, pj = _unique_pairs(i, j)
-    hinge, slope = _smoothed_hinge(1 + _squared(Z, i, j) - _squared(Z, i, l_), _HINGE_WIDTH)
+    hinge, slope = smoothed_hinge(1 + _squared(Z, i, j) - _squared(Z, i, l_), HINGE_WIDTH)
     loss = (1 - mu) * _squared(Z, pi, pj).sum() + mu * hinge.sum()
     rows = np.concatenate([pi, i, i])
     cols = np.concatenate([pj, j, l_])

@@ -17,7 +17,8 @@ __all__ = ["warn"]
 
 
 def _library_dirs():
-    dirs = [os.path.dirname(os.path.abspath(__file__))]
+    # this package: the folder above _core/
+    dirs = [os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
     for name in ("sklearn", "scipy", "numpy", "joblib", "cvxpy"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__file__", None):

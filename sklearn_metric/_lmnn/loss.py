@@ -2,14 +2,22 @@
 
 import numpy as np
 
-from ._constraints import find_impostors, pair_squared_distances, squared_distances_rows
-from ._linalg import pair_outer_sum
-from ._lmnn_impostors import ImpostorCandidates
+from .._core.constraints import find_impostors, pair_squared_distances, squared_distances_rows
+from .._core.linalg import pair_outer_sum
+from .impostors import ImpostorCandidates
 
-__all__ = ["LMNNObjective", "lmnn_loss", "margin_radii", "target_distance_grid", "target_pairs"]
+__all__ = [
+    "HINGE_WIDTH",
+    "LMNNObjective",
+    "lmnn_loss",
+    "margin_radii",
+    "smoothed_hinge",
+    "target_distance_grid",
+    "target_pairs",
+]
 
 # Width of the quadratic part of the smoothed hinge of the gradient solver.
-_HINGE_WIDTH = 0.05
+HINGE_WIDTH = 0.05
 
 
 def target_pairs(targets):
@@ -34,7 +42,7 @@ def margin_radii(grid):
     return radius
 
 
-def _smoothed_hinge(z, width):
+def smoothed_hinge(z, width):
     """Value and derivative of the hinge ``max(z, 0)``, quadratic on ``[0, width]``."""
     if width == 0:
         return np.maximum(z, 0), (z > 0).astype(z.dtype)
@@ -81,8 +89,8 @@ def _exact_loss(Z, grid, valid, imp_rows, imp_cols, mu):
 class LMNNObjective:
     """Smoothed LMNN loss in ``L`` and its exact gradient, normalised per target pair.
 
-    The hinge is smoothed (quadratic on ``[0, _HINGE_WIDTH]``) and the push
-    term runs over the :class:`~sklearn_metric._lmnn_impostors.ImpostorCandidates`,
+    The hinge is smoothed (quadratic on ``[0, HINGE_WIDTH]``) and the push
+    term runs over the :class:`~sklearn_metric._lmnn.impostors.ImpostorCandidates`,
     searched again whenever they may miss an impostor. Called on a flat ``L``
     it returns ``(loss, gradient)`` for L-BFGS.
 
@@ -149,7 +157,7 @@ class LMNNObjective:
             candidates.search(L, Z, reach)
         d_imp = pair_squared_distances(Z, candidates.rows, candidates.cols)
         margins = 1 + grid[candidates.rows] - d_imp[:, None]
-        hinge, slope = _smoothed_hinge(margins, _HINGE_WIDTH)
+        hinge, slope = smoothed_hinge(margins, HINGE_WIDTH)
         loss = (1 - mu) * grid[self.valid].sum() + mu * hinge.sum()
 
         slots = (candidates.rows[:, None] * k + np.arange(k)).ravel()

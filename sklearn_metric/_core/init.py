@@ -8,10 +8,10 @@ from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
-from ._linalg import inverse_sqrt_psd
-from ._span import SpanSplit, wide_span
-from ._warn import warn
 from .base import check_n_components
+from .linalg import inverse_sqrt_psd
+from .span import SpanSplit, wide_span
+from .warn import warn
 
 __all__ = [
     "INIT_OPTIONS",
@@ -263,7 +263,7 @@ def prior_matrix(prior, points, n_features, random_state=None):
 
 
 def prior_split(prior, points):
-    """The prior as a :class:`~sklearn_metric._span.SpanSplit` on the span of ``points``,
+    """The prior as a :class:`~sklearn_metric._core.span.SpanSplit` on the span of ``points``,
     or ``None`` when the problem is solved in full.
 
     Wide data (fewer points than features) whose constraints are differences of

@@ -8,12 +8,12 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from ._compat import Interval, StrOptions, fit_context
-from ._contrastive_loss import LOSSES, MINERS_OF, batch_loss, tuple_loss
-from ._init import n_components_of, starting_components
-from ._span import span_coordinates
-from ._tuples import check_pair_labels, validate_tuples
-from .base import MetricLearnerMixin, validate_labelled_data
+from .._core.base import MetricLearnerMixin, validate_labelled_data
+from .._core.compat import Interval, StrOptions, fit_context, validate_params
+from .._core.init import n_components_of, starting_components
+from .._core.span import span_coordinates
+from .._core.tuples import check_pair_labels, validate_tuples
+from .loss import LOSSES, MINERS_OF, batch_loss, tuple_loss
 
 __all__ = ["ContrastiveEmbedding"]
 
@@ -305,7 +305,7 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         """
         first_call = not hasattr(self, "components_")
         if first_call:
-            self._validate_params()
+            validate_params(self)
             self._check_miner()
         X, y = validate_data(self, X, y, reset=first_call, dtype=[np.float64, np.float32])
         y_enc = np.unique(y, return_inverse=True)[1]
