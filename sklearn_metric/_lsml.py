@@ -13,11 +13,9 @@ from ._core.constraints import squared_distances_rows
 from ._core.init import on_span, prior_matrix, prior_split
 from ._core.linalg import (
     components_from_psd,
-    pair_outer_sum,
-    times_upper_transposed,
-    upper_of_product,
 )
 from ._core.optim import LBFGS, Exit
+from ._core.products import pair_outer_sum, times_upper_transposed, upper_of_product
 from ._core.sampling import sample_quadruplets
 from ._core.span import SpanSplit
 from ._core.tuples import Tuples, validate_tuples

@@ -19,7 +19,7 @@ from sklearn_metric import (
     KNNClassifier,
     MahalanobisTransformer,
 )
-from sklearn_metric.neighbors import _ann
+from sklearn_metric.neighbors import _ann, _query
 
 faiss = pytest.importorskip("faiss")
 
@@ -117,7 +117,7 @@ def test_query_none_leaves_each_point_out(blobs):
 def test_drop_self_without_self_in_the_answer():
     dist = np.array([[0.0, 1.0, 2.0], [0.5, 0.6, 0.7]])
     ind = np.array([[0, 3, 4], [2, 3, 4]])  # row 1 did not find itself (a duplicate did)
-    d, i = _ann.drop_self(dist, ind)
+    d, i = _query.drop_self(dist, ind)
     np.testing.assert_array_equal(i, [[3, 4], [2, 3]])
     np.testing.assert_array_equal(d, [[1.0, 2.0], [0.5, 0.6]])
 

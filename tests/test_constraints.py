@@ -144,7 +144,7 @@ def test_small_class_search_equals_scikit_learns(monkeypatch, n_neighbors):
 # (3 dims, 80 pairs): Z^T (Lap X); (1 dim, 400 pairs): the products by W of Z and X.
 @pytest.mark.parametrize("n_dims, n_pairs", [(3, 80), (1, 400)])
 def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
-    from sklearn_metric._core.linalg import pair_outer_sum
+    from sklearn_metric._core.products import pair_outer_sum
 
     rng = np.random.RandomState(0)
     X = rng.randn(30, 5)
@@ -165,8 +165,8 @@ def test_pair_outer_sum_is_the_sum_over_pairs(n_dims, n_pairs):
 def test_pair_outer_sum_upper_and_centred(monkeypatch, upper):
     # upper=True: the upper triangle of the same sum (by blocks from 2 columns on
     # here), zero below; centred=True with centred inputs: the same sum.
-    import sklearn_metric._core.linalg as linalg_module
-    from sklearn_metric._core.linalg import pair_outer_sum
+    import sklearn_metric._core.products as linalg_module
+    from sklearn_metric._core.products import pair_outer_sum
 
     monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)
     rng = np.random.RandomState(2)
@@ -184,8 +184,8 @@ def test_pair_outer_sum_upper_and_centred(monkeypatch, upper):
 
 
 def test_triangular_products_by_hand_and_by_blocks(monkeypatch):
-    import sklearn_metric._core.linalg as linalg_module
-    from sklearn_metric._core.linalg import times_upper_transposed, upper_of_product
+    import sklearn_metric._core.products as linalg_module
+    from sklearn_metric._core.products import times_upper_transposed, upper_of_product
 
     # By hand: [1, 2] R^T with R = [[1, 1], [0, 3]] is [1 + 2, 6]; below R's diagonal
     # nothing is read.

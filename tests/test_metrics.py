@@ -6,7 +6,7 @@ from numpy.testing import assert_allclose
 from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-import sklearn_metric.metrics as metrics_module
+import sklearn_metric._ranking as metrics_module
 from sklearn_metric import NCA
 from sklearn_metric.metrics import (
     make_retrieval_scorer,

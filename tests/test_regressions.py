@@ -354,7 +354,7 @@ def test_run_until_complete_ends_when_runs_stop_iterating():
 def test_pair_outer_sum_keeps_its_precision_far_from_the_origin():
     # Bug: Z^T (Lap X) on data offset by 1e6 lost the pair differences to
     # cancellation; the Laplacian ignores constants, so both are centred first.
-    from sklearn_metric._core.linalg import pair_outer_sum
+    from sklearn_metric._core.products import pair_outer_sum
 
     rng = np.random.RandomState(0)
     X = rng.randn(40, 4) + 1e6

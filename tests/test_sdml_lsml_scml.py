@@ -216,7 +216,7 @@ def test_lsml_triangular_gradient_is_the_upper_triangle(through_points, by_block
     # For an upper triangular L the triangular form gives the same loss, and the
     # gradient's upper triangle, without inverting L; it matches finite differences
     # in the n (n + 1) / 2 free entries. by_blocks: its products skip the zero half.
-    import sklearn_metric._core.linalg as linalg_module
+    import sklearn_metric._core.products as linalg_module
 
     if by_blocks:
         monkeypatch.setattr(linalg_module, "_TRIANGLE_MIN", 2)

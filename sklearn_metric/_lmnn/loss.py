@@ -3,7 +3,7 @@
 import numpy as np
 
 from .._core.constraints import find_impostors, pair_squared_distances, squared_distances_rows
-from .._core.linalg import pair_outer_sum
+from .._core.products import pair_outer_sum
 from .impostors import ImpostorCandidates
 
 __all__ = [

@@ -14,6 +14,7 @@ from .._core.constraints import find_target_neighbors
 from .._core.optim import LBFGS, run_for_components
 from .._core.span import ReducedComponents, SpanDistances, wide_span
 from .._core.warn import warn
+from .clusters import cluster_means, merge_small_clusters
 from .energy import block_energy
 from .lmnn import LMNN
 from .multi_loss import MultiMetricObjective, local_squared_distances
@@ -29,31 +30,6 @@ def _squared_cross(A, B):
     D = np.einsum("ij,ij->i", A, A)[:, None] + np.einsum("ij,ij->i", B, B)[None, :]
     D -= 2 * A @ B.T
     return np.maximum(D, 0, out=D)
-
-
-def _cluster_means(X, assign, n_metrics):
-    sums = np.zeros((n_metrics, X.shape[1]))
-    np.add.at(sums, assign, X)
-    return sums / np.maximum(np.bincount(assign, minlength=n_metrics), 1)[:, None]
-
-
-def _merge_small_clusters(X, assign, min_size):
-    """Merge clusters smaller than ``min_size``, smallest first, into the cluster with the
-    nearest centre, until none is small (or one is left); return the renumbered
-    assignment and how many clusters were merged away. (A loop over clusters.)"""
-    assign = assign.copy()
-    merged = 0
-    while True:
-        labels, counts = np.unique(assign, return_counts=True)
-        if labels.size < 2 or counts.min() >= min_size:
-            break
-        smallest = labels[np.argmin(counts)]
-        centres = np.array([X[assign == label].mean(axis=0) for label in labels])
-        distances = ((centres - X[assign == smallest].mean(axis=0)) ** 2).sum(axis=1)
-        distances[labels == smallest] = np.inf
-        assign[assign == smallest] = labels[np.argmin(distances)]
-        merged += 1
-    return np.unique(assign, return_inverse=True)[1], merged
 
 
 class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
@@ -291,7 +267,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         self.global_lmnn_ = lmnn
         self.components_ = L
         self.metric_of_point_ = assign
-        self.cluster_centers_ = _cluster_means(X, assign, n_metrics)
+        self.cluster_centers_ = cluster_means(X, assign, n_metrics)
         self.classes_ = classes
         self.n_iter_ = lbfgs.n_iter
         self.loss_ = result.fun
@@ -335,7 +311,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         km = KMeans(self.n_metrics, n_init=4, random_state=self.random_state).fit(Z)
         assign = np.unique(km.labels_, return_inverse=True)[1]
         empty = self.n_metrics - (assign.max() + 1)
-        assign, merged = _merge_small_clusters(Z, assign, self.n_neighbors + 1)
+        assign, merged = merge_small_clusters(Z, assign, self.n_neighbors + 1)
         if empty or merged:
             warn(
                 f"MultiMetricLMNN: {empty + merged} of the n_metrics={self.n_metrics} "

@@ -4,8 +4,9 @@ triplets given instead of drawn from target neighbours and impostors."""
 
 import numpy as np
 
-from .._core.linalg import components_from_psd, pair_outer_sum, project_psd
+from .._core.linalg import components_from_psd, project_psd
 from .._core.optim import LBFGS, Exit
+from .._core.products import pair_outer_sum
 from .._core.sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value
 from .loss import HINGE_WIDTH, smoothed_hinge
 

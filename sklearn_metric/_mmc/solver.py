@@ -11,10 +11,10 @@ from scipy.sparse.csgraph import connected_components
 
 from .._core.constraints import squared_distances_rows
 from .._core.linalg import (
-    pair_outer_sum,
     project_psd_factored,
 )
 from .._core.optim import warn_not_converged
+from .._core.products import pair_outer_sum
 
 __all__ = [
     "ARMIJO",

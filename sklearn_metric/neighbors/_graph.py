@@ -11,12 +11,11 @@ from ._ann import (
     ANN_ALGORITHMS,
     EuclideanIndex,
     calibrate_for,
-    graph,
     import_faiss,
     n_threads,
-    query,
     resolve_params,
 )
+from ._query import graph, query
 
 __all__ = ["ApproximateNeighborsTransformer"]
 

@@ -27,7 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from .._core.compat import neighbors_fit, neighbors_fit_method, set_neighbors_fit_method
-from . import _ann
+from . import _ann, _query
 
 __all__ = ["ApproximateSearch", "InheritedSearch", "LearnedSpaceSearch"]
 
@@ -140,7 +140,7 @@ class ApproximateSearch:
 
     @classmethod
     def fit(cls, clf, X, y):
-        _ann.check_euclidean(clf)
+        _query.check_euclidean(clf)
         params = _ann.resolve_params(clf.algorithm, clf.algorithm_params)
         _ann.import_faiss(clf.algorithm)  # before a long learner fit
         classifier = is_classifier(clf)
@@ -183,19 +183,19 @@ class ApproximateSearch:
         Q = self._queries(X)
         dtype = np.float64 if Q is None else Q.dtype
         n_neighbors = self.clf.n_neighbors if n_neighbors is None else n_neighbors
-        return _ann.query(self.index, self.fit_X, Q, n_neighbors, return_distance, dtype=dtype)
+        return _query.query(self.index, self.fit_X, Q, n_neighbors, return_distance, dtype=dtype)
 
     def predict_proba(self, X):
         dist, ind = self.kneighbors(X, None)
-        weights = _ann.vote_weights(dist, self.clf.weights)
-        return _ann.class_proba(ind, weights, self.y_fit, self.clf.classes_.shape[0])
+        weights = _query.vote_weights(dist, self.clf.weights)
+        return _query.class_proba(ind, weights, self.y_fit, self.clf.classes_.shape[0])
 
     def predict(self, X):
         if is_classifier(self.clf):
             return self.clf.classes_[np.argmax(self.predict_proba(X), axis=1)]
         dist, ind = self.kneighbors(X, None)
-        return _ann.weighted_mean(self.y_fit, ind, _ann.vote_weights(dist, self.clf.weights))
+        return _query.weighted_mean(self.y_fit, ind, _query.vote_weights(dist, self.clf.weights))
 
     def kneighbors_graph(self, X, n_neighbors, mode):
         dist, ind = self.kneighbors(X, n_neighbors)
-        return _ann.graph(dist, ind, self.clf.n_samples_fit_, mode)
+        return _query.graph(dist, ind, self.clf.n_samples_fit_, mode)

@@ -14,7 +14,8 @@ split tuples, not points.
 """
 
 from ._calibration import calibrate_threshold
-from ._classifiers import PairsClassifier, QuadrupletClassifier, TripletClassifier
+from ._classifiers import PairsClassifier
+from ._order import QuadrupletClassifier, TripletClassifier
 from ._sampling import sample_pairs, sample_quadruplets, sample_triplets
 
 __all__ = [
