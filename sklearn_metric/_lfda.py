@@ -7,6 +7,7 @@ import scipy.linalg
 
 from ._core.base import MetricLearnerMixin, validate_labelled_data
 from ._core.compat import Interval, StrOptions, fit_context
+from ._core.distances import squared_cross
 from ._core.linalg import exp_in_place, rank_tolerance, symmetrize
 from ._core.span import wide_span
 from ._core.warn import warn
@@ -19,8 +20,7 @@ _BLOCK_ENTRIES = 2**22
 
 def _squared_distances(Xc, sq_norms, rows):
     """Squared distances from the points ``rows`` of a class to all of it (self: 0)."""
-    D = sq_norms[rows, None] + sq_norms[None, :] - 2 * Xc[rows] @ Xc.T
-    np.maximum(D, 0, out=D)
+    D = squared_cross(Xc[rows], Xc, A_norms=sq_norms[rows], B_norms=sq_norms)
     D[np.arange(D.shape[0]), np.arange(rows.start, rows.stop)] = 0.0
     return D
 

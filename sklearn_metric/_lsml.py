@@ -9,7 +9,7 @@ from sklearn.utils import check_random_state
 
 from ._core.base import MetricLearnerMixin, validate_labelled_data
 from ._core.compat import Interval, StrOptions, fit_context
-from ._core.constraints import squared_distances_rows
+from ._core.distances import squared_distances_rows
 from ._core.init import on_span, prior_matrix, prior_split
 from ._core.linalg import (
     components_from_psd,

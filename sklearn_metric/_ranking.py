@@ -13,6 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._core.compat import num_samples, safe_indexing
+from ._core.distances import squared_cross
 
 # Entries of one block of the query x reference distance matrix (~32 MB in float64).
 _BLOCK_ENTRIES = 2**22
@@ -65,8 +66,7 @@ def distance_blocks(X, y, X_ref, y_ref, leave_one_out):
     step = max(1, _BLOCK_ENTRIES // max(1, n_ref))
     for start in range(0, X.shape[0], step):
         rows = np.arange(start, min(start + step, X.shape[0]))
-        D = np.einsum("ij,ij->i", X[rows], X[rows])[:, None] + ref_norms - 2 * X[rows] @ X_ref.T
-        np.maximum(D, 0, out=D)
+        D = squared_cross(X[rows], X_ref, B_norms=ref_norms)
         if leave_one_out:
             D[np.arange(rows.size), rows] = np.inf  # a query is not its own reference
         relevant = y_ref[None, :] == y[rows, None]

@@ -1,7 +1,6 @@
 """Approximate neighbour search: KNNClassifier(algorithm="hnsw"/"ivf") and
 ApproximateNeighborsTransformer, checked against scikit-learn's exact search."""
 
-import os
 import pickle
 import re
 import sys
@@ -19,7 +18,8 @@ from sklearn_metric import (
     KNNClassifier,
     MahalanobisTransformer,
 )
-from sklearn_metric.neighbors import _ann, _query
+from sklearn_metric._core.kernels import n_threads, threads_for_n_jobs
+from sklearn_metric.neighbors import _query
 
 faiss = pytest.importorskip("faiss")
 
@@ -168,7 +168,7 @@ def test_n_jobs_sets_faiss_threads_and_restores_them(blobs):
     assert clf._search.index.threads == 1
     clf.predict(Xq)
     assert faiss.omp_get_max_threads() == before
-    assert _ann.n_threads(None) == 1 and _ann.n_threads(-1) == (os.cpu_count() or 1)
+    assert threads_for_n_jobs(None) == 1 and threads_for_n_jobs(-1) == n_threads()
 
 
 def test_transformer_graph_matches_kneighbors_transformer(blobs):

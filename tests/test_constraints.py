@@ -9,9 +9,8 @@ from sklearn_metric._core.constraints import (
     find_target_neighbors,
     impostors_of_rows,
     neighbourhood_triplets,
-    pair_squared_distances,
-    squared_distances_rows,
 )
+from sklearn_metric._core.distances import pair_squared_distances, squared_distances_rows
 
 
 @pytest.fixture
@@ -28,12 +27,12 @@ def _brute_force_impostors(Z, y, radii_sq):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
-    import sklearn_metric._core.constraints as constraints
+    import sklearn_metric._core.distances as distances
 
     X, y = data
     radii_sq = np.random.RandomState(1).uniform(0, 6, size=120)
     radii_sq[::7] = 0  # no radius: no impostors
-    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 500)  # many blocks
+    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 500)  # many blocks
     rows, cols, dists = find_impostors(X, y, radii_sq, dtype=dtype)
     expected = _brute_force_impostors(X, y, radii_sq)
     found = set(zip(rows.tolist(), cols.tolist(), strict=True))
@@ -72,12 +71,12 @@ def test_max_impostors_keeps_the_closest(data):
 def test_max_impostors_trims_while_searching(data, monkeypatch):
     # Many small blocks: the kept set is trimmed (and the radii tightened) many
     # times, and must still be the max_impostors smallest ratios overall.
-    import sklearn_metric._core.constraints as constraints
+    import sklearn_metric._core.distances as distances
 
     X, y = data
     radii_sq = np.random.RandomState(3).uniform(1, 8, size=120)
     rows, cols, dists = find_impostors(X, y, radii_sq)
-    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 300)
+    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 300)
     r2, c2, d2 = find_impostors(X, y, radii_sq, max_impostors=40)
     ratio = np.sort(dists / radii_sq[rows])
     assert r2.size == 40
@@ -85,11 +84,11 @@ def test_max_impostors_trims_while_searching(data, monkeypatch):
 
 
 def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
-    import sklearn_metric._core.constraints as constraints
+    import sklearn_metric._core.distances as distances
 
     X, y = data
     radii_sq = np.random.RandomState(4).uniform(0, 6, size=120)
-    monkeypatch.setattr(constraints, "_BLOCK_ENTRIES", 700)
+    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 700)
     rows = np.array([5, 17, 3, 99, 64])
     r, c = impostors_of_rows(X, y, rows, radii_sq)
     expected = {(i, imp) for i, imp in _brute_force_impostors(X, y, radii_sq) if i in rows}

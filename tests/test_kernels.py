@@ -8,10 +8,10 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
 
-import sklearn_metric._core.constraints as constraints_module
+import sklearn_metric._core.distances as constraints_module
 import sklearn_metric._core.kernels as kernels_module
 import sklearn_metric._core.products as linalg_module
-from sklearn_metric._core.constraints import squared_distances_rows
+from sklearn_metric._core.distances import squared_distances_rows
 from sklearn_metric._core.kernels import compiled, n_threads, run_split, split_bounds
 from sklearn_metric._core.products import _graph_product, pair_outer_sum
 

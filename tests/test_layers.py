@@ -24,6 +24,7 @@ LAYERS = [
         "numerics",
         [
             "_core.linalg",
+            "_core.distances",
             "_core.products",
             "_core.sdp",
             "_core.lbfgs",

@@ -12,7 +12,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric import LMNN
-from sklearn_metric._core.constraints import find_target_neighbors, squared_distances_rows
+from sklearn_metric._core.constraints import find_target_neighbors
+from sklearn_metric._core.distances import squared_distances_rows
 from sklearn_metric._core.linalg import components_from_psd, project_psd
 from sklearn_metric._lmnn import impostors as _lmnn_impostors
 from sklearn_metric._lmnn import lbfgs as _lmnn_lbfgs

@@ -8,6 +8,8 @@ without a negative) has loss 0 and gradient 0. Distances are Euclidean (not squa
 
 import numpy as np
 
+from .._core.distances import squared_cross, squared_distances_rows
+
 __all__ = ["LOSSES", "MINERS_OF", "batch_loss", "tuple_loss"]
 
 # Floor of a distance in a gradient (d ||z_i - z_j|| / d z_i is undefined at 0).
@@ -28,9 +30,9 @@ def _distances(Z):
     """Euclidean distances between the rows of ``Z`` through the Gram matrix (BLAS, no
     ``(B, B, n_components)`` tensor), zero on the diagonal."""
     sq = np.einsum("ij,ij->i", Z, Z)
-    D2 = sq[:, None] + sq[None, :] - 2 * (Z @ Z.T)
+    D2 = squared_cross(Z, Z, A_norms=sq, B_norms=sq)
     np.fill_diagonal(D2, 0)
-    return np.sqrt(np.maximum(D2, 0))
+    return np.sqrt(D2, out=D2)
 
 
 def _masks(y):
@@ -192,7 +194,7 @@ def tuple_loss(Z, tuples, margin, *, signs=None, sphere=False):
     n = tuples.shape[0]
 
     def dist(a, b):
-        return np.sqrt(((Z[a] - Z[b]) ** 2).sum(axis=1))
+        return np.sqrt(squared_distances_rows(Z, a, b))
 
     if tuples.shape[1] == 2:
         a, b = tuples[:, 0], tuples[:, 1]

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
-from .kernels import compiled, run_split, split_bounds
+from .distances import block_rows, squared_distances_rows
 from .warn import warn
 
 __all__ = [
@@ -18,16 +18,7 @@ __all__ = [
     "impostors_of_rows",
     "local_metric_impostors",
     "neighbourhood_triplets",
-    "pair_squared_distances",
-    "squared_distances_rows",
 ]
-
-# Largest number of distance-matrix entries computed at once (~128 MB in float64).
-_BLOCK_ENTRIES = 2**24
-
-
-def _block_size(n_columns):
-    return max(1, _BLOCK_ENTRIES // max(1, n_columns))
 
 
 def find_target_neighbors(Z, y, n_neighbors):
@@ -98,94 +89,6 @@ def _nearest_others(Z, k):
     dists = np.take_along_axis(D, columns, axis=1)
     order = np.lexsort((columns, dists), axis=1)[:, :k]
     return np.take_along_axis(columns, order, axis=1)
-
-
-# Entries (pairs x dimensions) gathered at once by squared_distances_rows (16 MiB
-# in float64): bounds the temporary memory. Smaller chunks were no faster on MNIST
-# (164 dimensions) within the run-to-run noise, and slowed LMNN on digits by 40%:
-# glibc then serves the fit's other arrays from fresh (page-faulting) mappings.
-_PAIR_CHUNK_ENTRIES = 2**21
-# From this many entries (pairs x dimensions) on, squared_distances_rows runs the
-# compiled kernel (when numba is installed), split over threads of as many entries
-# each at least: no gathered copies. 500,000 pairs of MNIST (164 dimensions): 280 ms
-# gathered, 75 ms compiled, 40 ms on two threads; LSML's 28,880 pairs of Yale B
-# (1024): 78 ms gathered. Smaller calls stay on numpy, so small fits never wait for
-# a compilation.
-_COMPILED_MIN_ENTRIES = 2**23
-
-
-def squared_distances_rows(Z, rows, cols):
-    """``||Z[rows] - Z[cols]||^2`` elementwise, for index arrays of equal shape.
-
-    Works in chunks of pairs, so the gathered rows take O(chunk * n_dims)
-    memory however many pairs there are. The compiled kernel visits the pairs
-    sorted by ``rows``: each row of ``Z`` is then read once from memory, not once
-    per pair, and threads share rows, not the cache (LSML's 28880 pairs on Yale B,
-    1024 dimensions: 17-22 ms -> 8-9 ms with ``Z`` in cache, sort included; little
-    gain when ``Z`` has left the cache).
-    """
-    rows, cols = np.asarray(rows), np.asarray(cols)
-    flat_rows, flat_cols = rows.ravel(), cols.ravel()
-    out = np.empty(flat_rows.size, dtype=np.result_type(Z.dtype, np.float32))
-    n_dims = max(1, Z.shape[1])
-    large = flat_rows.size * n_dims >= _COMPILED_MIN_ENTRIES
-    kernel = compiled("pair_distances") if large else None
-    if kernel is not None and Z.dtype in (np.float32, np.float64):
-        order = None
-        if not np.all(flat_rows[1:] >= flat_rows[:-1]):
-            order = np.argsort(flat_rows, kind="stable")
-            flat_rows, flat_cols = flat_rows[order], flat_cols[order]
-        args = (
-            np.ascontiguousarray(Z),
-            np.ascontiguousarray(flat_rows),
-            np.ascontiguousarray(flat_cols),
-            out,
-        )
-        bounds = split_bounds(flat_rows.size, max(1, _COMPILED_MIN_ENTRIES // n_dims))
-        run_split(kernel, args, bounds)
-        if order is not None:
-            out[order] = out.copy()
-        return out.reshape(rows.shape)
-    chunk = max(256, _PAIR_CHUNK_ENTRIES // max(1, Z.shape[1]))
-    for start in range(0, flat_rows.size, chunk):
-        stop = start + chunk
-        diff = Z[flat_rows[start:stop]]
-        diff -= Z[flat_cols[start:stop]]
-        out[start:stop] = np.einsum("ij,ij->i", diff, diff)
-    return out.reshape(rows.shape)
-
-
-def pair_squared_distances(Z, rows, cols):
-    """``||Z[rows] - Z[cols]||^2`` for many pairs.
-
-    Few pairs are gathered directly; many pairs (a good fraction of all n^2)
-    are read off blocks of the Gram matrix ``Z Z^T``, which BLAS computes
-    much faster than gathering ``2 * n_pairs`` rows of ``Z``.
-    """
-    n_pairs, n_samples = rows.size, Z.shape[0]
-    if n_pairs * 32 < n_samples * n_samples:
-        return squared_distances_rows(Z, rows, cols)
-    presorted = bool(np.all(rows[1:] >= rows[:-1]))  # impostor lists come sorted by row
-    order = None if presorted else np.argsort(rows, kind="stable")
-    if order is not None:
-        rows, cols = rows[order], cols[order]
-    sq_norms = np.einsum("ij,ij->i", Z, Z)
-    out = np.empty(n_pairs, dtype=Z.dtype)
-    step = _block_size(n_samples)
-    starts = np.arange(0, n_samples, step)
-    bounds = np.searchsorted(rows, np.append(starts, n_samples))
-    for start, lo, hi in zip(starts, bounds[:-1], bounds[1:], strict=True):
-        if lo == hi:
-            continue
-        gram = Z[start : start + step] @ Z.T
-        r, c = rows[lo:hi], cols[lo:hi]
-        out[lo:hi] = sq_norms[r] + sq_norms[c] - 2 * gram[r - start, c]
-    np.maximum(out, 0, out=out)
-    if order is None:
-        return out
-    result = np.empty_like(out)
-    result[order] = out
-    return result
 
 
 def neighbourhood_triplets(Z, y, anchors, n_genuine, n_impostors):
@@ -310,7 +213,7 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
     for begin, end in zip(ends[:-1] - counts[:-1], ends[:-1], strict=True):
         group_a, later = order[begin:end], order[end:]
         right_later = right[later]
-        step = _block_size(later.size)
+        step = block_rows(later.size)
         for start in range(0, group_a.size, step):
             block = group_a[start : start + step]
             minus_half_d = left[block] @ right_later.T  # -||z_i - z_l||^2 / 2
@@ -388,7 +291,7 @@ def impostors_of_rows(Z, y, rows, radii_sq):
     """
     left, right = _distance_factors(Z)
     found_rows, found_cols = [], []
-    step = _block_size(Z.shape[0])
+    step = block_rows(Z.shape[0])
     for start in range(0, rows.size, step):
         block = rows[start : start + step]
         minus_half_d = left[block] @ right.T  # -||z_i - z_l||^2 / 2
@@ -453,7 +356,7 @@ def local_metric_impostors(Zs, assign, y, radii_sq):
         # ||z_i - z_l||^2 <= r_i^2  <=>  z_i . z_l - |z_l|^2 / 2 >= (|z_i|^2 - r_i^2) / 2
         thresholds = (half_active - radii_sq[active] / 2).astype(np.float32)
         y_members = y[members]
-        step = _block_size(members.size)
+        step = block_rows(members.size)
         for start in range(0, active.size, step):
             stop = min(start + step, active.size)
             G = Z_active[start:stop] @ Z_members.T

@@ -33,7 +33,14 @@ from pathlib import PurePath
 
 import numpy as np
 
-__all__ = ["compiled", "n_threads", "run_split", "scipy_blas_single_threaded", "split_bounds"]
+__all__ = [
+    "compiled",
+    "n_threads",
+    "run_split",
+    "scipy_blas_single_threaded",
+    "split_bounds",
+    "threads_for_n_jobs",
+]
 
 # Reassociation only (vectorised sums); no assumption that values are finite.
 _FASTMATH = {"reassoc", "nsz", "contract", "arcp"}
@@ -318,6 +325,18 @@ def n_threads():
     except ValueError:
         limit = n_cpus
     return max(1, min(n_cpus, limit))
+
+
+def threads_for_n_jobs(n_jobs):
+    """Threads for scikit-learn's ``n_jobs`` (faiss searches): ``None`` is one thread,
+    ``-1`` as many as :func:`n_threads`, ``-2`` one fewer, a positive number at most that.
+    """
+    available = n_threads()
+    if n_jobs is None:
+        return 1
+    if n_jobs < 0:
+        return max(1, available + 1 + n_jobs)
+    return max(1, min(n_jobs, available))
 
 
 _SCIPY_OWN_BLAS = []  # [controller or None], found on first use

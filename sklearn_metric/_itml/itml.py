@@ -8,6 +8,7 @@ from threadpoolctl import threadpool_limits
 
 from .._core.base import MetricLearnerMixin, pair_tuples_for_fit, pair_tuples_for_fit_pairs
 from .._core.compat import Interval, StrOptions, fit_context
+from .._core.distances import squared_cross
 from .._core.init import on_span, prior_matrix, prior_split
 from .._core.linalg import components_from_psd, project_psd
 from .._core.optim import warn_not_converged
@@ -29,10 +30,8 @@ def default_bounds(points, M0, random_state):
     if points.shape[0] > _BOUNDS_SAMPLE:
         points = points[rng.choice(points.shape[0], _BOUNDS_SAMPLE, replace=False)]
     Z = points @ components_from_psd(M0).T
-    norms = np.einsum("ij,ij->i", Z, Z)
-    squared = norms[:, None] + norms[None, :] - 2 * Z @ Z.T
-    upper = squared[np.triu_indices(points.shape[0], 1)]
-    return np.percentile(np.maximum(upper, 0), [5, 95])
+    upper = squared_cross(Z, Z)[np.triu_indices(points.shape[0], 1)]
+    return np.percentile(upper, [5, 95])
 
 
 def _visiting_order(n_constraints, random_state):

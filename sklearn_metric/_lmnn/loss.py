@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .._core.constraints import find_impostors, pair_squared_distances, squared_distances_rows
+from .._core.constraints import find_impostors
+from .._core.distances import pair_squared_distances, squared_distances_rows
 from .._core.products import pair_outer_sum
 from .impostors import ImpostorCandidates
 

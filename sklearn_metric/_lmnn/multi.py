@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._core.base import MetricLearnerMixin, check_n_neighbors, validate_labelled_data
 from .._core.compat import Interval, StrOptions, fit_context
 from .._core.constraints import find_target_neighbors
+from .._core.distances import squared_cross
 from .._core.optim import LBFGS, run_for_components
 from .._core.span import ReducedComponents, SpanDistances, wide_span
 from .._core.warn import warn
@@ -23,13 +24,6 @@ __all__ = ["MultiMetricLMNN"]
 
 # Restarts of L-BFGS after a failed line search (the smoothed hinge has kinks).
 _MAX_RESTARTS = 10
-
-
-def _squared_cross(A, B):
-    """``||a_i - b_j||^2`` for every row pair, clipped at 0."""
-    D = np.einsum("ij,ij->i", A, A)[:, None] + np.einsum("ij,ij->i", B, B)[None, :]
-    D -= 2 * A @ B.T
-    return np.maximum(D, 0, out=D)
 
 
 class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
@@ -424,7 +418,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         for start in range(0, Q.shape[0], step):
             q = Q[start : start + step]
             # (queries, train, metrics): ||L_c (x_i - q)||^2 for every metric c.
-            per_metric = np.stack([_squared_cross(q @ L.T, X_train @ L.T) for L in Ls], axis=2)
+            per_metric = np.stack([squared_cross(q @ L.T, X_train @ L.T) for L in Ls], axis=2)
             D = np.take_along_axis(per_metric, assign[None, :, None], axis=2)[:, :, 0]
             if self.n_metrics == "classes":
                 # A query labelled c is measured in class c's metric.
@@ -442,7 +436,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         """The metric of each query: the cluster whose centre is nearest in the global metric."""
         L = self.components_
         centres = self.cluster_centers_ @ L.T
-        return np.argmin(_squared_cross(Q @ L.T, centres), axis=1)
+        return np.argmin(squared_cross(Q @ L.T, centres), axis=1)
 
     def predict_proba(self, X):
         """Class frequencies among the ``n_neighbors`` nearest training points.

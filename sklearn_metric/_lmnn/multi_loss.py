@@ -12,7 +12,8 @@ whose second point uses metric ``c``.
 import numpy as np
 from scipy import sparse
 
-from .._core.constraints import local_metric_impostors, squared_distances_rows
+from .._core.constraints import local_metric_impostors
+from .._core.distances import squared_distances_rows
 from .impostors import SLACK, sample_size
 from .loss import HINGE_WIDTH, smoothed_hinge, target_pairs
 

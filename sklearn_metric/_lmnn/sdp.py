@@ -5,7 +5,8 @@ import sys
 
 import numpy as np
 
-from .._core.constraints import find_impostors, squared_distances_rows
+from .._core.constraints import find_impostors
+from .._core.distances import squared_distances_rows
 from .._core.linalg import components_from_psd, project_psd
 from .._core.optim import warn_not_converged
 from .._core.sdp import SolverFailedError, lmnn_sdp_problem, solve_for_value

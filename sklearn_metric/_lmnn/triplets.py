@@ -4,6 +4,7 @@ triplets given instead of drawn from target neighbours and impostors."""
 
 import numpy as np
 
+from .._core.distances import squared_distances_rows
 from .._core.linalg import components_from_psd, project_psd
 from .._core.optim import LBFGS, Exit
 from .._core.products import pair_outer_sum
@@ -22,8 +23,7 @@ def _unique_pairs(anchor, positive):
 
 
 def _squared(Z, a, b):
-    diff = Z[a] - Z[b]
-    return np.einsum("ij,ij->i", diff, diff)
+    return squared_distances_rows(Z, a, b)
 
 
 def triplet_loss(L, X, triplets, mu, width=0.0):

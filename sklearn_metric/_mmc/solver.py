@@ -9,7 +9,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from .._core.constraints import squared_distances_rows
+from .._core.distances import squared_distances_rows
 from .._core.linalg import (
     project_psd_factored,
 )

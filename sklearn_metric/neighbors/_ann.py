@@ -138,18 +138,6 @@ def resolve_params(algorithm, algorithm_params):
     return params
 
 
-def n_threads(n_jobs):
-    """faiss threads for scikit-learn's ``n_jobs``: ``None`` is one, ``-1`` every core."""
-    import os
-
-    cores = os.cpu_count() or 1
-    if n_jobs is None:
-        return 1
-    if n_jobs < 0:
-        return max(1, cores + 1 + n_jobs)
-    return max(1, min(n_jobs, cores))
-
-
 @contextmanager
 def _faiss_threads(faiss, threads):
     previous = faiss.omp_get_max_threads()

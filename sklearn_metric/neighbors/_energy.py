@@ -10,7 +10,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._core.base import validate_labelled_data
 from .._core.compat import HasMethods, fit_context
-from .._core.constraints import find_target_neighbors, squared_distances_rows
+from .._core.constraints import find_target_neighbors
+from .._core.distances import squared_cross, squared_distances_rows
 from .._lmnn.energy import block_energy
 
 __all__ = ["EnergyClassifier"]
@@ -147,8 +148,7 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
         step = max(1, 2**21 // max(1, Z.shape[0]))
         for start in range(0, Q.shape[0], step):
             q = Q[start : start + step]
-            D = np.einsum("ij,ij->i", q, q)[:, None] + z_norms[None, :] - 2 * q @ Z.T
-            np.maximum(D, 0, out=D)
+            D = squared_cross(q, Z, B_norms=z_norms)
             out[start : start + step] = block_energy(
                 D, lambda c, D=D: D, y, self._margins, mu, k, n_classes
             )

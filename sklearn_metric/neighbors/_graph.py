@@ -7,12 +7,12 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core.compat import Interval, StrOptions, fit_context
+from .._core.kernels import threads_for_n_jobs
 from ._ann import (
     ANN_ALGORITHMS,
     EuclideanIndex,
     calibrate_for,
     import_faiss,
-    n_threads,
     resolve_params,
 )
 from ._query import graph, query
@@ -152,7 +152,7 @@ class ApproximateNeighborsTransformer(
         import_faiss(self.algorithm)
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         self._fit_X = np.ascontiguousarray(X, dtype=np.float32)
-        self._index = EuclideanIndex(self.algorithm, params, n_threads(self.n_jobs))
+        self._index = EuclideanIndex(self.algorithm, params, threads_for_n_jobs(self.n_jobs))
         self._index.build(self._fit_X)
         # The graph asks for n_neighbors + 1 in 'distance' mode (each point is its own first).
         calibrate_for(self, self._index, self._fit_X, self.n_neighbors + 1)

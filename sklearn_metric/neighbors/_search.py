@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 )
 
 from .._core.compat import neighbors_fit, neighbors_fit_method, set_neighbors_fit_method
+from .._core.kernels import threads_for_n_jobs
 from . import _ann, _query
 
 __all__ = ["ApproximateSearch", "InheritedSearch", "LearnedSpaceSearch"]
@@ -159,7 +160,7 @@ class ApproximateSearch:
         else:
             y_fit = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         fit_X = np.ascontiguousarray(Xt, dtype=np.float32)
-        index = _ann.EuclideanIndex(clf.algorithm, params, _ann.n_threads(clf.n_jobs))
+        index = _ann.EuclideanIndex(clf.algorithm, params, threads_for_n_jobs(clf.n_jobs))
         index.build(fit_X)
         _ann.calibrate_for(clf, index, fit_X, clf.n_neighbors)
         if classifier:
