@@ -325,6 +325,7 @@ class LSML(MetricLearnerMixin):
             max_iter=self.max_iter,
             tol=self.tol,
             verbose=self.verbose,
+            numpy_solver=False,  # no real gain on LSML (see optim.LARGE_PROBLEM)
         )
         result = lbfgs.run(L0[upper])
         if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
