@@ -8,7 +8,8 @@ MMC_Supervised, ITML_Supervised, Covariance) and PyLMNN 1.6.4 run in the pinned 
 environment (``benchmarks/requirements-peers.txt``, see benchmarks/README.md), and
 scikit-learn's NCA in both. Each fit is a subprocess under ``--timeout`` seconds and
 ``--max-memory`` GiB; a fit past either is reported as "timeout" or "out of memory", one that
-raises as "failed: reason". Results are cached in ``benchmarks/cache/results_run.json`` by
+raises as "failed: reason". Results are cached (locally, untracked) in
+``benchmarks/cache/results_run.json`` by
 (dataset, method, version), so a run resumes and re-runs only what changed.
 
 ``--quick`` uses scikit-learn's bundled sets (iris, wine, breast_cancer, digits) and skips the
