@@ -173,8 +173,8 @@ class SDML(MetricLearnerMixin):
 
     n_iter_ : int
         Iterations of the graphical lasso: the most of its independent blocks
-        (``lasso_blocks``), 0 when every feature is alone (a diagonal
-        solution, no solver run).
+        (``lasso_blocks``); 1 when every feature is alone (the diagonal
+        solution, in closed form: one step, no solver run).
 
     n_features_in_ : int
         Number of features seen during :term:`fit`.
@@ -315,12 +315,12 @@ class SDML(MetricLearnerMixin):
     def _graphical_lasso(self, S, singles, blocks):
         """The graphical lasso of ``S``, block by block (see ``lasso_blocks``).
 
-        Returns the precision and the most iterations any block took (0 when every
-        block is a single feature: the solution is then diagonal, with no solver run).
+        Returns the precision and the most iterations any block took (1 when every
+        block is a single feature: the diagonal solution is one closed-form step).
         """
         precision = np.zeros_like(S)
         precision[singles, singles] = 1.0 / S[singles, singles]
-        n_iter = 0
+        n_iter = 1  # a fit that ran took a step, even in closed form
         for block in blocks:
             sub, block_iter = self._graphical_lasso_block(S[np.ix_(block, block)])
             precision[np.ix_(block, block)] = sub

@@ -95,7 +95,7 @@ def test_sdml_graphical_lasso_by_blocks_is_the_whole_one():
     S = np.diag([2.0, 4.0]) + 0.05
     precision, n_iter = sdml._graphical_lasso(S, *lasso_blocks(S, 0.1))
     assert_allclose(precision, np.diag([1 / 2.05, 1 / 4.05]))
-    assert n_iter == 0
+    assert n_iter == 1  # the diagonal solution: one closed-form step, no solver
 
 
 def test_sdml_components_by_blocks_square_to_the_precision():
@@ -427,3 +427,21 @@ def test_pickle_round_trip(learner, wine):
     learner.fit(X, y)
     restored = pickle.loads(pickle.dumps(learner))
     assert_allclose(restored.transform(X), learner.transform(X))
+
+
+@pytest.mark.parametrize(
+    "params", [{"balance_param": 1e-5}, {"sparsity_param": 10.0}], ids=["tiny-eta", "diagonal"]
+)
+def test_sdml_reports_an_iteration_when_the_lasso_is_skipped(params):
+    # Bug: a diagonal solution (no graphical lasso run) set n_iter_ = 0, which
+    # scikit-learn's check_transformer_n_iter rejects for an iterative estimator.
+    from sklearn.utils.estimator_checks import check_transformer_n_iter
+
+    from sklearn_metric import SDML
+
+    learner = SDML(**params)
+    from sklearn.datasets import load_iris
+
+    check_transformer_n_iter("SDML", learner)
+    X, y = load_iris(return_X_y=True)
+    assert learner.fit(X, y).n_iter_ == 1
