@@ -7,7 +7,7 @@ import scipy.linalg
 
 from ._core.base import MetricLearnerMixin, validate_labelled_data
 from ._core.compat import Interval, StrOptions, fit_context
-from ._core.distances import squared_cross
+from ._core.distances import block_rows, squared_cross
 from ._core.linalg import exp_in_place, rank_tolerance, symmetrize
 from ._core.span import wide_span
 from ._core.warn import warn
@@ -15,7 +15,6 @@ from ._core.warn import warn
 __all__ = ["LFDA", "local_scatter_matrices"]
 
 # Entries of one block of a class's affinity matrix (~32 MB in float64).
-_BLOCK_ENTRIES = 2**22
 
 
 def _squared_distances(Xc, sq_norms, rows):
@@ -61,7 +60,7 @@ def _class_laplacian_scatter(Xc, k, block_entries):
         return np.zeros((n_features, n_features))
     k = min(k, n_c - 1)
     sq_norms = np.einsum("ij,ij->i", Xc, Xc)
-    step = max(1, block_entries // n_c)
+    step = block_rows(n_c) if block_entries is None else max(1, block_entries // n_c)
     blocks = [slice(start, min(start + step, n_c)) for start in range(0, n_c, step)]
     if len(blocks) == 1:
         D = _squared_distances(Xc, sq_norms, blocks[0])
@@ -79,7 +78,7 @@ def _class_laplacian_scatter(Xc, k, block_entries):
     return -(Xc.T @ AX)  # X^T (diag(row sums) - A) X in one product
 
 
-def local_scatter_matrices(X, y, k, block_entries=_BLOCK_ENTRIES):
+def local_scatter_matrices(X, y, k, block_entries=None):
     """LFDA's local within-class and local between-class scatter matrices.
 
     With the local-scaling affinity ``A_ij = exp(-||x_i - x_j||^2 / (s_i s_j))``
@@ -98,8 +97,9 @@ def local_scatter_matrices(X, y, k, block_entries=_BLOCK_ENTRIES):
         Integer class labels.
     k : int
         Neighbour of the local scaling (clipped to each class's size - 1).
-    block_entries : int
-        Largest number of affinity entries computed at once.
+    block_entries : int or None, default=None
+        Largest number of affinity entries computed at once; ``None`` follows
+        scikit-learn's ``working_memory`` (see ``_core.distances.block_entries``).
 
     Returns
     -------

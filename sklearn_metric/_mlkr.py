@@ -8,6 +8,7 @@ from sklearn.utils.validation import validate_data
 
 from ._core.base import MetricLearnerMixin
 from ._core.compat import Interval, StrOptions, fit_context
+from ._core.distances import block_rows
 from ._core.init import n_components_of, starting_components
 from ._core.linalg import exp_in_place
 from ._core.optim import LBFGS, run_for_components
@@ -16,10 +17,9 @@ from ._core.span import components_problem
 __all__ = ["MLKR", "mlkr_loss"]
 
 # Entries of one block of the n x n kernel matrix (~32 MB in float64).
-_BLOCK_ENTRIES = 2**22
 
 
-def mlkr_loss(L, X, y, block_entries=_BLOCK_ENTRIES):
+def mlkr_loss(L, X, y, block_entries=None):
     """Leave-one-out kernel-regression error of MLKR and its gradient, in row blocks.
 
     With ``k_ij = exp(-||L x_i - L x_j||^2)`` the leave-one-out Nadaraya-Watson
@@ -35,8 +35,9 @@ def mlkr_loss(L, X, y, block_entries=_BLOCK_ENTRIES):
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
         Real targets.
-    block_entries : int
-        Largest number of matrix entries computed at once.
+    block_entries : int or None, default=None
+        Largest number of matrix entries computed at once; ``None`` follows
+        scikit-learn's ``working_memory`` (see ``_core.distances.block_entries``).
 
     Returns
     -------
@@ -56,7 +57,7 @@ def mlkr_loss(L, X, y, block_entries=_BLOCK_ENTRIES):
     Q = np.zeros((Z.shape[1], n_features))
     diagonal = np.zeros((Z.shape[1], n_features))
     column_sums = np.zeros(n_samples)
-    step = max(1, block_entries // n_samples)
+    step = block_rows(n_samples) if block_entries is None else max(1, block_entries // n_samples)
     for start in range(0, n_samples, step):
         rows = np.arange(start, min(start + step, n_samples))
         E = Z[rows] @ Z2.T  # -||z_i - z_j||^2 up to a per-row constant

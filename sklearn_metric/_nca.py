@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ._core.base import MetricLearnerMixin, validate_labelled_data
 from ._core.compat import Interval, StrOptions, fit_context
+from ._core.distances import block_rows
 from ._core.init import n_components_of, starting_components
 from ._core.kernels import compiled, n_threads
 from ._core.linalg import EXP_FLOOR, exp_in_place
@@ -18,8 +19,6 @@ from ._core.warn import warn
 
 __all__ = ["NCA"]
 
-# Entries of one block of the n x n soft-neighbour matrix (~32 MB in float64).
-_BLOCK_ENTRIES = 2**22
 # A block whose predecessor (on the same thread) kept fewer than this share of
 # its soft-neighbour weights (the rest below exp(EXP_FLOOR) of each row's
 # largest) takes W @ X from the kept entries instead of a dense GEMM (on MNIST
@@ -99,7 +98,7 @@ class _GradientSums:
         return 2 * (A_X + self.Q + self.L @ self.S)
 
 
-def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
+def nca_objective(L, X, y, block_entries=None, references=None):
     """Expected leave-one-out accuracy of NCA and its gradient, in row blocks.
 
     ``p_ij = exp(-||L x_i - L x_j||^2) / sum_{k != i} exp(-||L x_i - L x_k||^2)``
@@ -114,8 +113,9 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     X : ndarray of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
         Integer labels.
-    block_entries : int
-        Largest number of matrix entries computed at once.
+    block_entries : int or None, default=None
+        Largest number of matrix entries computed at once; ``None`` follows
+        scikit-learn's ``working_memory`` (see ``_core.distances.block_entries``).
     references : ndarray of shape (n_references,) or None, default=None
         Sorted distinct row indices of the candidate neighbours; ``None`` is
         every point (exact NCA).
@@ -143,7 +143,7 @@ def nca_objective(L, X, y, block_entries=_BLOCK_ENTRIES, references=None):
     # Where each row meets itself among the references (-1: it is not one).
     self_column = np.full(n_samples, -1)
     self_column[references] = np.arange(n_refs)
-    step = max(1, block_entries // n_refs)
+    step = block_rows(n_refs) if block_entries is None else max(1, block_entries // n_refs)
     kernel = compiled("nca_softmax_rows") if step < n_samples else None
     if kernel is not None:
         refs = (Z_refs, X_refs, y_refs, sq_norms)

@@ -7,7 +7,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._core.base import MetricLearnerMixin, check_pairs, validate_pairs
+from ._core.base import MetricLearnerMixin, validate_pairs
 from ._core.compat import Interval, fit_context, validate_params
 from ._core.linalg import row_span, smallest_eigenpair
 from ._core.sampling import sample_pairs
@@ -332,8 +332,6 @@ class POLA(MetricLearnerMixin):
         """
         pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
         self._reset(pairs.n_features)
-        pairs = pairs.compact()
-        pairs = pairs.mapped(pairs.points.astype(np.float64))
         return self._learn(pairs.differences(0, 1), y, pairs.points)
 
     def partial_fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -359,41 +357,43 @@ class POLA(MetricLearnerMixin):
         pairs, y = validate_pairs(self, pairs, y, reset=first_call, preprocessor=preprocessor)
         if first_call:
             self._reset(pairs.n_features)
-        pairs = pairs.compact()
-        pairs = pairs.mapped(pairs.points.astype(np.float64))
         return self._learn(pairs.differences(0, 1), y, pairs.points)
 
     # -- using the metric ------------------------------------------------------------
 
-    def decision_function_pairs(self, pairs):
+    def decision_function_pairs(self, pairs, *, preprocessor=None):
         """``threshold_ - D_M`` of each pair: positive means similar.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            Pairs of points.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            Pairs of points, or of indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
         """
         check_is_fitted(self)
-        pairs = check_pairs(pairs, self.n_features_in_)
-        return self.threshold_ - self.pair_distance(pairs) ** 2
+        return self.threshold_ - self.pair_distance(pairs, preprocessor=preprocessor) ** 2
 
-    def predict_pairs(self, pairs):
+    def predict_pairs(self, pairs, *, preprocessor=None):
         """+1 (similar) where ``D_M <= threshold_``, else -1.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            Pairs of points.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            Pairs of points, or of indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
         labels : ndarray of shape (n_pairs,)
         """
-        return np.where(self.decision_function_pairs(pairs) >= 0, 1, -1)
+        scores = self.decision_function_pairs(pairs, preprocessor=preprocessor)
+        return np.where(scores >= 0, 1, -1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

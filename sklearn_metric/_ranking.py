@@ -1,6 +1,6 @@
 """The ranking behind the retrieval metrics: input checks, blocked exact distances
 and rankings (or an index's), and the per-query quantities the metrics average. The
-block size follows ``_BLOCK_ENTRIES`` distances."""
+blocks follow scikit-learn's ``working_memory`` (``_core.distances.block_rows``)."""
 
 from numbers import Integral
 
@@ -13,10 +13,7 @@ from sklearn.utils.validation import (
 )
 
 from ._core.compat import num_samples, safe_indexing
-from ._core.distances import squared_cross
-
-# Entries of one block of the query x reference distance matrix (~32 MB in float64).
-_BLOCK_ENTRIES = 2**22
+from ._core.distances import block_rows, squared_cross
 
 
 def check_sets(X, y, X_ref, y_ref):
@@ -63,7 +60,7 @@ def distance_blocks(X, y, X_ref, y_ref, leave_one_out):
     n_ref = X_ref.shape[0]
     ref_norms = np.einsum("ij,ij->i", X_ref, X_ref)
     R_all = n_relevant(y, y_ref, leave_one_out)
-    step = max(1, _BLOCK_ENTRIES // max(1, n_ref))
+    step = block_rows(n_ref)
     for start in range(0, X.shape[0], step):
         rows = np.arange(start, min(start + step, X.shape[0]))
         D = squared_cross(X[rows], X_ref, B_norms=ref_norms)
@@ -165,7 +162,7 @@ def _index_ranked_blocks(index, X, y, y_ref, leave_one_out, depth):
     """As :func:`_ranked_blocks`, the ranking being the fitted ``index``'s."""
     R_all = n_relevant(y, y_ref, leave_one_out)
     k_all = np.minimum(depth(R_all), y_ref.shape[0] - leave_one_out)
-    step = max(1, min(4096, _BLOCK_ENTRIES // max(1, int(k_all.max(initial=0)))))
+    step = min(4096, block_rows(int(k_all.max(initial=0))))
     for start in range(0, y.shape[0], step):
         rows = np.arange(start, min(start + step, y.shape[0]))
         k, K = k_all[rows], int(k_all[rows].max())

@@ -9,7 +9,7 @@ from scipy.linalg import eigh
 from scipy.sparse.csgraph import connected_components
 from sklearn.covariance import graphical_lasso
 
-from ._core.base import MetricLearnerMixin, pairs_for_fit, pairs_for_fit_pairs
+from ._core.base import MetricLearnerMixin, pair_tuples_for_fit, validate_pairs
 from ._core.compat import Interval, StrOptions, fit_context
 from ._core.init import prior_matrix
 from ._core.linalg import inverse_sqrt_psd, row_span
@@ -251,7 +251,7 @@ class SDML(MetricLearnerMixin):
         self : SDML
             The fitted learner.
         """
-        return self._fit(*pairs_for_fit(self, X, y))
+        return self._fit(*pair_tuples_for_fit(self, X, y))
 
     @fit_context(prefer_skip_nested_validation=True)
     def fit_pairs(self, pairs, y, *, preprocessor=None):
@@ -271,7 +271,9 @@ class SDML(MetricLearnerMixin):
         self : SDML
             The fitted learner.
         """
-        return self._fit(*pairs_for_fit_pairs(self, pairs, y, preprocessor))
+        pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor, both_kinds=True)
+        self._check_n_components(pairs.n_features)
+        return self._fit(pairs, y)
 
     def _balance(self, S0, K, span=None):
         """The pair weight: checked to keep ``S0 + eta K`` positive definite."""
@@ -287,8 +289,8 @@ class SDML(MetricLearnerMixin):
             )
         return float(self.balance_param)
 
-    def _fit(self, diffs, sign, points):
-        n_features = diffs.shape[1]
+    def _fit(self, pairs, sign):
+        diffs, points, n_features = pairs.differences(0, 1), pairs.points, pairs.n_features
         n_components = self._check_n_components(n_features)
         K = pair_loss_matrix(diffs, sign)
         if isinstance(self.prior, str) and self.prior == "identity":

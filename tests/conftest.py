@@ -59,6 +59,21 @@ def fake_solver_status(monkeypatch):
 # -- data shared by the test modules (read-only: copy before changing) ---------------
 
 
+@pytest.fixture
+def set_block_entries():
+    """A setter of the entries of the package's blocks (through scikit-learn's
+    ``working_memory``, restored afterwards): small values force many blocks."""
+    from sklearn import get_config, set_config
+
+    before = get_config()["working_memory"]
+
+    def setter(entries):
+        set_config(working_memory=entries * 64 / 2**20)
+
+    yield setter
+    set_config(working_memory=before)
+
+
 @pytest.fixture(scope="session")
 def wine():
     """scikit-learn's wine, standardised: (X, y), 178 x 13, 3 classes."""

@@ -70,7 +70,7 @@ def test_metric_is_independent_of_refits(learner):
 @pytest.mark.parametrize(
     "pairs, msg",
     [
-        (np.zeros((3, 2)), r"shape \(n_pairs, 2, n_features\); got shape \(3, 2\)"),
+        (np.zeros((3, 2)), r"shape \(n_pairs, 2, n_features\) \(points\) .* got shape \(3, 2\)"),
         (np.zeros((3, 3, 2)), r"got shape \(3, 3, 2\)"),
         (np.zeros((3, 2, 4)), "pairs have 4 features, but the metric was fitted on 2"),
         (np.full((1, 2, 2), np.nan), "NaN"),

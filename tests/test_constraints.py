@@ -26,13 +26,11 @@ def _brute_force_impostors(Z, y, radii_sq):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_find_impostors_matches_brute_force(data, dtype, monkeypatch):
-    import sklearn_metric._core.distances as distances
-
+def test_find_impostors_matches_brute_force(data, dtype, set_block_entries):
     X, y = data
     radii_sq = np.random.RandomState(1).uniform(0, 6, size=120)
     radii_sq[::7] = 0  # no radius: no impostors
-    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 500)  # many blocks
+    set_block_entries(500)  # many blocks
     rows, cols, dists = find_impostors(X, y, radii_sq, dtype=dtype)
     expected = _brute_force_impostors(X, y, radii_sq)
     found = set(zip(rows.tolist(), cols.tolist(), strict=True))
@@ -68,27 +66,23 @@ def test_max_impostors_keeps_the_closest(data):
     assert np.max(d2) <= np.sort(dists)[50] + 1e-12
 
 
-def test_max_impostors_trims_while_searching(data, monkeypatch):
+def test_max_impostors_trims_while_searching(data, set_block_entries):
     # Many small blocks: the kept set is trimmed (and the radii tightened) many
     # times, and must still be the max_impostors smallest ratios overall.
-    import sklearn_metric._core.distances as distances
-
     X, y = data
     radii_sq = np.random.RandomState(3).uniform(1, 8, size=120)
     rows, cols, dists = find_impostors(X, y, radii_sq)
-    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 300)
+    set_block_entries(300)
     r2, c2, d2 = find_impostors(X, y, radii_sq, max_impostors=40)
     ratio = np.sort(dists / radii_sq[rows])
     assert r2.size == 40
     np.testing.assert_allclose(np.sort(d2 / radii_sq[r2]), ratio[:40])
 
 
-def test_impostors_of_rows_matches_brute_force(data, monkeypatch):
-    import sklearn_metric._core.distances as distances
-
+def test_impostors_of_rows_matches_brute_force(data, set_block_entries):
     X, y = data
     radii_sq = np.random.RandomState(4).uniform(0, 6, size=120)
-    monkeypatch.setattr(distances, "BLOCK_ENTRIES", 700)
+    set_block_entries(700)
     rows = np.array([5, 17, 3, 99, 64])
     r, c = impostors_of_rows(X, y, rows, radii_sq)
     expected = {(i, imp) for i, imp in _brute_force_impostors(X, y, radii_sq) if i in rows}

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "sklearn_metric"
 # From the bottom up; a module's layer is the first whose prefix its dotted name
 # (relative to the package) starts with.
 LAYERS = [
-    ("bottom", ["_core.compat", "_core.warn", "_core.kernels", "_core.tuples"]),
+    ("bottom", ["_core.compat", "_core.warn", "_core.kernels"]),
     (
         "numerics",
         [
@@ -32,7 +32,7 @@ LAYERS = [
             "_core.sampling",
         ],
     ),
-    ("structure", ["_core.span", "_core.constraints", "_core.base"]),
+    ("structure", ["_core.tuples", "_core.span", "_core.constraints", "_core.base"]),
     ("set-up", ["_core.init", "_core$", "base"]),
     (
         "learners",

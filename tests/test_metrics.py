@@ -6,7 +6,6 @@ from numpy.testing import assert_allclose
 from sklearn.datasets import load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-import sklearn_metric._ranking as metrics_module
 from sklearn_metric import NCA
 from sklearn_metric.metrics import (
     make_retrieval_scorer,
@@ -58,9 +57,9 @@ def _ours(X, y, X_ref=None, y_ref=None, k=3):
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize("block_entries", [2**22, 7])
-def test_agrees_with_brute_force_with_ties(seed, block_entries, monkeypatch):
+def test_agrees_with_brute_force_with_ties(seed, block_entries, set_block_entries):
     # Points on a small integer grid: many exactly tied distances, broken by index.
-    monkeypatch.setattr(metrics_module, "_BLOCK_ENTRIES", block_entries)
+    set_block_entries(block_entries)
     rng = np.random.RandomState(seed)
     X = rng.randint(0, 3, size=(40, 2)).astype(float)
     y = rng.randint(0, 4, size=40)

@@ -279,12 +279,13 @@ def test_lsml_index_quadruplets_and_learning(wine):
 
 
 @pytest.mark.parametrize("block_entries", [2**20, 12])  # one block; blocks of 2 rows
-def test_scml_basis_margins_through_the_points_equal_the_differences(monkeypatch, block_entries):
-    import sklearn_metric._scml as scml_module
+def test_scml_basis_margins_through_the_points_equal_the_differences(
+    set_block_entries, block_entries
+):
     from sklearn_metric._core.tuples import Tuples
     from sklearn_metric._scml import _basis_margins, _unit
 
-    monkeypatch.setattr(scml_module, "_MARGIN_BLOCK_ENTRIES", block_entries)
+    set_block_entries(block_entries)
     rng = np.random.RandomState(2)
     points, B = rng.randn(7, 4), rng.randn(5, 4)
     z = rng.randn(9, 5)

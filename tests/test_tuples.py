@@ -31,6 +31,7 @@ from sklearn_metric import (
 )
 from sklearn_metric._core.compat import InvalidParameterError
 from sklearn_metric._core.sampling import sample_pairs, sample_quadruplets, sample_triplets
+from sklearn_metric._core.tuples import Tuples
 from sklearn_metric.tuples import calibrate_threshold
 from sklearn_metric.tuples._calibration import rates_at_cuts
 
@@ -284,7 +285,6 @@ def test_distinct_by_hand_in_both_ways(n_tuples):
     # Points 0 and 2 are equal (one with -0.0), 1 differs. As many tuples as points or
     # more: compared by numbering the points; over a table of more points than
     # tuples: compared in blocks.
-    from sklearn_metric._core.tuples import Tuples
 
     points = np.array([[0.0, 1.0], [0.0, 2.0], [-0.0, 1.0]])
     index = np.array([[0, 2], [0, 1], [1, 1], [2, 1]] * 2)[:n_tuples]
@@ -293,3 +293,48 @@ def test_distinct_by_hand_in_both_ways(n_tuples):
     # The same tuples over a table with many unused points: compared in blocks.
     wide_table = np.vstack([points, np.arange(40.0).reshape(20, 2)])
     assert_array_equal(Tuples(index, wide_table).distinct(), expected)
+
+
+def _pairs_with_duplicates():
+    rng = np.random.RandomState(0)
+    X = rng.randn(30, 4)
+    X[10:20] = X[:10]  # every point of the first ten twice, under two indices
+    pairs = np.array([[i, (i + 3) % 30] for i in range(30)] + [[i, i + 10] for i in range(10)])
+    y = np.where(np.arange(40) % 2 == 0, 1, -1)
+    return X, pairs, y
+
+
+@pytest.mark.parametrize(
+    "learner",
+    [ITML(random_state=0), SDML(random_state=0), MMC(random_state=0), POLA(random_state=0)],
+    ids=lambda est: type(est).__name__,
+)
+def test_index_and_point_routes_see_one_point_table(learner):
+    # Equal points are stored once whichever way the pairs come, so statistics of
+    # the point table (ITML's default bounds) do not depend on the route.
+    X, pairs, y = _pairs_with_duplicates()
+    by_index = clone(learner).fit_pairs(pairs, y, preprocessor=X)
+    by_points = clone(learner).fit_pairs(X[pairs], y)
+    assert_allclose(by_index.components_, by_points.components_, rtol=1e-10, atol=1e-12)
+    if isinstance(learner, ITML):
+        assert_array_equal(by_index.bounds_, by_points.bounds_)
+
+
+def test_compact_stores_equal_points_once_in_first_index_order():
+    points = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [-0.0, 1.0], [5.0, 5.0]])
+    tuples = Tuples(np.array([[4, 2], [0, 3], [1, 2]]), points).compact()
+    assert_array_equal(tuples.points, [[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    assert_array_equal(tuples.indices, [[2, 0], [0, 1], [1, 0]])
+
+
+@pytest.mark.parametrize("learner", [ITML(random_state=0), LMNN(random_state=0)])
+def test_pair_distance_takes_indices_with_a_preprocessor(wine, learner):
+    X, y = wine
+    learner = clone(learner).fit(X, y)
+    pairs = np.array([[0, 1], [5, 100], [7, 7]])
+    expected = learner.pair_distance(X[pairs])
+    assert_allclose(learner.pair_distance(pairs, preprocessor=X), expected)
+    assert_allclose(learner.pair_score(pairs, preprocessor=lambda i: X[i]), -expected)
+    assert expected[2] == 0.0
+    with pytest.raises(ValueError, match="hold indices, but no preprocessor"):
+        learner.pair_distance(pairs)

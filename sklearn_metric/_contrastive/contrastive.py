@@ -8,11 +8,11 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from .._core.base import MetricLearnerMixin, validate_labelled_data
+from .._core.base import MetricLearnerMixin, validate_labelled_data, validate_pairs
 from .._core.compat import Interval, StrOptions, fit_context, validate_params
 from .._core.init import n_components_of, starting_components
 from .._core.span import span_coordinates
-from .._core.tuples import check_pair_labels, validate_tuples
+from .._core.tuples import validate_tuples
 from .loss import LOSSES, MINERS_OF, batch_loss, tuple_loss
 
 __all__ = ["ContrastiveEmbedding"]
@@ -240,8 +240,7 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         self : ContrastiveEmbedding
             The fitted learner.
         """
-        tuples = validate_tuples(self, pairs, 2, preprocessor)
-        signs = check_pair_labels(y, tuples.n_tuples, estimator=self)
+        tuples, signs = validate_pairs(self, pairs, y, preprocessor=preprocessor, both_kinds=True)
         return self._fit_tuples(tuples, signs)
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -261,7 +260,7 @@ class ContrastiveEmbedding(MetricLearnerMixin):
         self : ContrastiveEmbedding
             The fitted learner.
         """
-        return self._fit_tuples(validate_tuples(self, triplets, 3, preprocessor), None)
+        return self._fit_tuples(validate_tuples(self, triplets, 3, preprocessor).compact(), None)
 
     def _fit_tuples(self, tuples, signs):
         points = tuples.points.astype(np.float64, copy=False)

@@ -23,7 +23,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .sampling import pairs_from_labels
-from .tuples import Tuples, check_pair_labels, validate_tuples
+from .tuples import Tuples, check_pair_labels, check_tuples, validate_tuples
 
 __all__ = [
     "MetricLearnerMixin",
@@ -154,19 +154,38 @@ def check_pairs(pairs, n_features=None, *, dtype=(np.float64, np.float32)):
 
 
 def validate_pairs(estimator, pairs, y, *, reset=True, preprocessor=None, both_kinds=False):
-    """Check pairs (points or indices into ``preprocessor``) and their +1/-1 labels.
+    """The one entry point of pair input: points, or indices into ``preprocessor``.
 
-    Sets ``n_features_in_`` when ``reset``, else checks it.
+    Every pair learner's ``fit_pairs`` (and POLA's ``partial_fit_pairs``) comes here.
+    Checks the pairs and their +1/-1 labels, sets (``reset``) or checks
+    ``n_features_in_``, and stores each distinct point once, as float64, whichever
+    way the pairs came.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        The learner (named in messages; gets ``n_features_in_``).
+    pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+        The two points of each pair, or their indices into ``preprocessor``.
+    y : array-like of shape (n_pairs,)
+        +1 for a similar pair, -1 for a dissimilar one.
+    reset : bool, default=True
+        Whether this starts a fit (``False`` for a ``partial_fit``).
+    preprocessor : array-like of shape (n_points, n_features), callable or None
+        The points that index pairs refer to.
+    both_kinds : bool, default=False
+        Require at least one pair of each kind.
 
     Returns
     -------
     pairs : Tuples
-        See :class:`sklearn_metric._core.tuples.Tuples`.
+        See :class:`sklearn_metric._core.tuples.Tuples`; float64 points, each once.
     y : ndarray of int of shape (n_pairs,)
     """
     tuples = validate_tuples(estimator, pairs, 2, preprocessor, reset=reset)
     y = check_pair_labels(y, tuples.n_tuples, both_kinds=both_kinds, estimator=estimator)
-    return tuples, y
+    tuples = tuples.compact()
+    return tuples.mapped(tuples.points.astype(np.float64, copy=False)), y
 
 
 def pair_tuples_for_fit(estimator, X, y):
@@ -185,31 +204,6 @@ def pair_tuples_for_fit(estimator, X, y):
     X = X.astype(np.float64, copy=False)
     index_pairs, labels = pairs_from_labels(y_enc, estimator.n_constraints, estimator.random_state)
     return Tuples(index_pairs, X).compact(), labels
-
-
-def pair_tuples_for_fit_pairs(estimator, pairs, y, preprocessor):
-    """A pair learner's ``fit_pairs``: validated pairs (points or indices), both kinds.
-
-    Returns ``(pairs, labels)`` as :func:`pair_tuples_for_fit`.
-    """
-    tuples = validate_tuples(estimator, pairs, 2, preprocessor)
-    y = check_pair_labels(y, tuples.n_tuples, estimator=estimator)
-    estimator._check_n_components(tuples.n_features)
-    tuples = tuples.compact()
-    return tuples.mapped(tuples.points.astype(np.float64, copy=False)), y
-
-
-def pairs_for_fit(estimator, X, y):
-    """:func:`pair_tuples_for_fit` as ``(diffs, labels, points)``: ``x_a - x_b`` of each
-    pair and the distinct points the pairs use."""
-    pairs, labels = pair_tuples_for_fit(estimator, X, y)
-    return pairs.differences(0, 1), labels, pairs.points
-
-
-def pairs_for_fit_pairs(estimator, pairs, y, preprocessor):
-    """:func:`pair_tuples_for_fit_pairs` as ``(diffs, labels, points)``."""
-    pairs, labels = pair_tuples_for_fit_pairs(estimator, pairs, y, preprocessor)
-    return pairs.differences(0, 1), labels, pairs.points
 
 
 def check_n_components(n_components, n_features):
@@ -324,13 +318,16 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         M = L.T @ L
         return (M + M.T) / 2
 
-    def pair_distance(self, pairs):
+    def pair_distance(self, pairs, *, preprocessor=None):
         """Learned distance between the two points of each pair.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            Pairs of points.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            Pairs of points, or of indices into ``preprocessor`` (as ``fit_pairs``
+            takes them).
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
@@ -338,26 +335,30 @@ class MetricLearnerMixin(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             ``||L (a - b)||_2`` for each pair ``(a, b)`` (not squared).
         """
         check_is_fitted(self)
-        pairs = check_pairs(pairs, self.n_features_in_)
-        diff = (pairs[:, 0, :] - pairs[:, 1, :]) @ self.components_.T
+        tuples = check_tuples(
+            pairs, 2, preprocessor, n_features=self.n_features_in_, estimator=self
+        )
+        diff = tuples.differences(0, 1) @ self.components_.T
         return np.sqrt(np.einsum("ij,ij->i", diff, diff))
 
-    def pair_score(self, pairs):
+    def pair_score(self, pairs, *, preprocessor=None):
         """Similarity score of each pair: the negative learned distance.
 
         Higher means more similar, the convention of scikit-learn scores.
 
         Parameters
         ----------
-        pairs : array-like of shape (n_pairs, 2, n_features)
-            Pairs of points.
+        pairs : array-like of shape (n_pairs, 2, n_features) or (n_pairs, 2)
+            Pairs of points, or of indices into ``preprocessor``.
+        preprocessor : array-like of shape (n_points, n_features), callable or None
+            The points that index pairs refer to.
 
         Returns
         -------
         scores : ndarray of shape (n_pairs,)
             ``-pair_distance(pairs)``.
         """
-        return -self.pair_distance(pairs)
+        return -self.pair_distance(pairs, preprocessor=preprocessor)
 
     def get_metric(self):
         """Return the learned distance as a callable ``metric(u, v)``.

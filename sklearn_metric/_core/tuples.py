@@ -15,6 +15,8 @@ quadruplets ``(a, b, c, d)`` (``d(a, b) < d(c, d)`` wanted).
 import numpy as np
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
+from .distances import block_rows
+
 __all__ = ["TUPLE_NAMES", "Tuples", "check_pair_labels", "check_tuples", "validate_tuples"]
 
 TUPLE_NAMES = {2: "pairs", 3: "triplets", 4: "quadruplets"}
@@ -23,9 +25,6 @@ _SHAPES = {
     3: "(n_triplets, 3, n_features)",
     4: "(n_quadruplets, 4, n_features)",
 }
-
-# Entries (tuples x features) compared at once by Tuples.distinct.
-_DISTINCT_BLOCK_ENTRIES = 2**22
 
 
 class Tuples:
@@ -68,7 +67,7 @@ class Tuples:
         if self.n_tuples >= self.points.shape[0] and self.points.shape[-1] > 0:
             ids = _point_ids(self.points)
             return ids[self.indices[:, a]] != ids[self.indices[:, b]]
-        block = max(1, _DISTINCT_BLOCK_ENTRIES // max(1, self.n_features))
+        block = block_rows(self.n_features)
         out = np.empty(self.n_tuples, dtype=bool)
         for start in range(0, self.n_tuples, block):
             rows = self.indices[start : start + block]
@@ -81,9 +80,23 @@ class Tuples:
         return Tuples(self.indices[rows], self.points)
 
     def compact(self):
-        """The same tuples over a table of only the points they use, in index order."""
+        """The same tuples over a table of only the distinct points they use.
+
+        Equal points are stored once, whichever way the tuples came (points or
+        indices), so that statistics of the point table (ITML's default bounds, a
+        span) do not depend on the route. Rows keep the order of their first index.
+        """
         used, inverse = np.unique(self.indices, return_inverse=True)
-        return Tuples(inverse.reshape(self.indices.shape), self.points[used])
+        points = self.points[used]
+        if points.shape[0] > 1 and points.shape[1] > 0:
+            _, first, same = np.unique(_point_ids(points), return_index=True, return_inverse=True)
+            if first.shape[0] < points.shape[0]:
+                order = np.argsort(first, kind="stable")
+                rank = np.empty_like(order)
+                rank[order] = np.arange(order.shape[0])
+                inverse = rank[same.ravel()][inverse]
+                points = points[first[order]]
+        return Tuples(inverse.reshape(self.indices.shape), points)
 
     def mapped(self, points):
         """The same tuples over another table of as many points (e.g. their coordinates
@@ -201,9 +214,9 @@ def check_tuples(tuples, size, preprocessor=None, *, n_features=None, estimator=
             )
             if points.shape[1] == 0:
                 raise ValueError(f"{owner}{name} have 0 features; at least 1 is required.")
-            # The same point in several tuples is stored once (as with indices).
-            points, inverse = np.unique(points, axis=0, return_inverse=True)
-            result = Tuples(inverse.reshape(array.shape[0], size), points)
+            # One row per tuple member; a fit merges equal points with compact().
+            indices = np.arange(points.shape[0]).reshape(array.shape[0], size)
+            result = Tuples(indices, points)
         else:
             raise ValueError(
                 f"{owner}{name} must be an array of shape {_SHAPES[size]} (points) or "

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from .._core.base import MetricLearnerMixin, pair_tuples_for_fit, pair_tuples_for_fit_pairs
+from .._core.base import MetricLearnerMixin, pair_tuples_for_fit, validate_pairs
 from .._core.compat import Interval, StrOptions, fit_context
 from .._core.distances import squared_cross
 from .._core.init import on_span, prior_matrix, prior_split
@@ -214,7 +214,9 @@ class ITML(MetricLearnerMixin):
         self : ITML
             The fitted learner.
         """
-        return self._fit(*pair_tuples_for_fit_pairs(self, pairs, y, preprocessor))
+        pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor, both_kinds=True)
+        self._check_n_components(pairs.n_features)
+        return self._fit(pairs, y)
 
     def _check_bounds(self):
         if self.bounds is None:

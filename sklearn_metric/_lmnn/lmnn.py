@@ -317,7 +317,7 @@ class LMNN(MetricLearnerMixin):
         self : LMNN
             The fitted learner.
         """
-        tuples = validate_tuples(self, triplets, 3, preprocessor)
+        tuples = validate_tuples(self, triplets, 3, preprocessor).compact()
         X = tuples.points.astype(np.float64, copy=False)
         if isinstance(self.init, str) and self.init == "lda":
             raise ValueError("init='lda' needs class labels; fit_triplets has none. Use 'pca'.")

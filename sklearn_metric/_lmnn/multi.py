@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._core.base import MetricLearnerMixin, check_n_neighbors, validate_labelled_data
 from .._core.compat import Interval, StrOptions, fit_context
 from .._core.constraints import find_target_neighbors
-from .._core.distances import squared_cross
+from .._core.distances import block_rows, squared_cross
 from .._core.optim import LBFGS, run_for_components
 from .._core.span import ReducedComponents, SpanDistances, wide_span
 from .._core.warn import warn
@@ -414,7 +414,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         Ls = self._local_components
         n_classes = self.classes_.shape[0]
         out = np.empty((Q.shape[0], n_classes))
-        step = max(1, 2**21 // max(1, X_train.shape[0] * max(1, len(Ls))))
+        step = block_rows(X_train.shape[0] * max(1, len(Ls)))
         for start in range(0, Q.shape[0], step):
             q = Q[start : start + step]
             # (queries, train, metrics): ||L_c (x_i - q)||^2 for every metric c.

@@ -13,14 +13,11 @@ import numpy as np
 from scipy import sparse
 
 from .._core.constraints import local_metric_impostors
-from .._core.distances import squared_distances_rows
+from .._core.distances import block_rows, squared_distances_rows
 from .impostors import SLACK, sample_size
 from .loss import HINGE_WIDTH, smoothed_hinge, target_pairs
 
 __all__ = ["MultiMetricObjective", "local_squared_distances"]
-
-# Entries of the per-metric Laplacian products computed at once (~128 MB in float64).
-_GRADIENT_ENTRIES = 2**24
 
 
 # An evaluation embeds just the rows it reads while they are at most this share of
@@ -83,7 +80,7 @@ def _gradient_by_pairs(X, Zs, rows, cols, weights, metric, n_metrics, factor=2.0
     grad = np.empty((n_metrics, Zs.shape[2], X.shape[1]))
     order = np.argsort(metric, kind="stable")
     bounds = np.searchsorted(metric[order], np.arange(n_metrics + 1))
-    step = max(1, _GRADIENT_ENTRIES // (X.shape[1] + Zs.shape[2]))
+    step = block_rows(X.shape[1] + Zs.shape[2])
     for c in range(n_metrics):
         if bounds[c] == bounds[c + 1]:
             grad[c] = 0.0
@@ -100,10 +97,10 @@ def _gradient_by_pairs(X, Zs, rows, cols, weights, metric, n_metrics, factor=2.0
 
 def _gradient_by_laplacian(X, Zs, rows, cols, weights, metric, n_metrics, factor=2.0):
     """The gradient through ``Lap_c X``: two sparse products per chunk of metrics,
-    stacked as row blocks (row ``(c - first) * n + i``), memory O(_GRADIENT_ENTRIES)."""
+    stacked as row blocks (row ``(c - first) * n + i``), memory O(block_entries())."""
     n_samples, n_features = X.shape
     grad = np.empty((n_metrics, Zs.shape[2], n_features))
-    chunk = max(1, _GRADIENT_ENTRIES // (n_samples * n_features))
+    chunk = block_rows(n_samples * n_features)
     for first in range(0, n_metrics, chunk):
         m = min(chunk, n_metrics - first)
         pairs = (metric >= first) & (metric < first + m)

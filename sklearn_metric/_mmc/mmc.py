@@ -259,7 +259,7 @@ class MMC(MetricLearnerMixin):
         pairs, y = validate_pairs(self, pairs, y, preprocessor=preprocessor)
         self._check_n_components(pairs.n_features)
         self._check_sdp_solver()
-        return self._fit(pairs.compact(), y)
+        return self._fit(pairs, y)
 
     def _check_sdp_solver(self):
         """A bad ``sdp_solver`` name fails before any work."""

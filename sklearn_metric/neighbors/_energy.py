@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._core.base import validate_labelled_data
 from .._core.compat import HasMethods, fit_context
 from .._core.constraints import find_target_neighbors
-from .._core.distances import squared_cross, squared_distances_rows
+from .._core.distances import block_rows, squared_cross, squared_distances_rows
 from .._lmnn.energy import block_energy
 
 __all__ = ["EnergyClassifier"]
@@ -145,7 +145,7 @@ class EnergyClassifier(ClassifierMixin, BaseEstimator):
         n_classes = self.classes_.shape[0]
         z_norms = np.einsum("ij,ij->i", Z, Z)
         out = np.empty((Q.shape[0], n_classes))
-        step = max(1, 2**21 // max(1, Z.shape[0]))
+        step = block_rows(Z.shape[0])
         for start in range(0, Q.shape[0], step):
             q = Q[start : start + step]
             D = squared_cross(q, Z, B_norms=z_norms)
