@@ -53,6 +53,7 @@ LAYERS = [
         ],
     ),
     ("meta-estimators", ["neighbors", "tuples", "dask", "metrics", "_ranking"]),
+    ("compatibility", ["metric_learn"]),
     ("command line", ["__main__", "__init__"]),
 ]
 # Private scikit-learn methods and attributes that only the compatibility layer may touch.
