@@ -1,6 +1,6 @@
 """Approximate neighbour search against exact search, in one run.
 
-    python benchmarks/bench_ann.py [--n-points 300000 1000000] [--n-queries 10000]
+    python -m benchmarks.bench_ann [--n-points 300000 1000000] [--n-queries 10000]
         [--data-dir DIR] [--skip-mnist] [--usearch] [--out benchmarks/results_ann.md]
 
 Two parts:
@@ -25,14 +25,12 @@ Every search uses both cores. The table goes to stdout and to ``--out``.
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
 
 K = 10
 
@@ -259,9 +257,9 @@ def mnist_embedding(data_dir, cache):
     if path.exists():
         data = np.load(path)
         return data["Z"], data["y"], data["Z_test"], data["y_test"], float(data["fit_s"])
-    from common import prepare
-
     from sklearn_metric import LMNN
+
+    from .common import prepare
 
     data = np.load(prepare("mnist", data_dir=Path(data_dir)))
     lmnn, fit_s = timed(lambda: LMNN(n_neighbors=3).fit(data["X"], data["y"]))
@@ -350,7 +348,7 @@ def main(argv=None):
     except ImportError:
         usearch_version = "not installed"
 
-    from common import git_commit
+    from .common import git_commit
 
     commit = git_commit()
     report = [

@@ -1,6 +1,6 @@
 """ContrastiveEmbedding on a million points: memory stays O(batch^2), one run.
 
-    python benchmarks/bench_contrastive_scale.py [--n-points 1000000] [--n-queries 2000]
+    python -m benchmarks.bench_contrastive_scale [--n-points 1000000] [--n-queries 2000]
         [--max-iter 3000] [--out benchmarks/results_contrastive_scale.md]
 
 Synthetic retrieval set (seed 0): 100 classes whose centres differ only in the first 8
@@ -17,7 +17,6 @@ frozen embedding, ``metrics.precision_at_k(..., index=...)``).
 
 import argparse
 import resource
-import sys
 import time
 from pathlib import Path
 
@@ -99,8 +98,7 @@ def main(argv=None):
     )
     print(rows[-1], flush=True)
 
-    sys.path.insert(0, str(HERE))
-    from common import git_commit
+    from .common import git_commit
 
     commit = git_commit()
     lines = [

@@ -14,7 +14,7 @@ Data: MNIST from ``--data-dir`` (default ``$SKLEARN_METRIC_DATA`` or
 points; a synthetic set of that size when the file is absent. The metric is
 ``MahalanobisTransformer`` (whitening), learned on the training part.
 
-    python benchmarks/bench_knn.py [--data-dir DIR] [--mahalanobis-queries N]
+    python -m benchmarks.bench_knn [--data-dir DIR] [--mahalanobis-queries N]
 
 The per-pair route is slow (hundreds of seconds for all 10000 queries), so by default
 it is timed on the first ``--mahalanobis-queries`` queries and scaled linearly to

@@ -11,7 +11,7 @@ the final loss:
 - MultiMetricLMNN on isolet (PCA 172, one metric per class: 26 x 172 x 172 = 769,184
   unknowns), its joint phase at 100 iterations.
 
-Run ``python benchmarks/bench_lbfgs.py [--data-dir DIR] [--rounds 2]``; writes
+Run ``python -m benchmarks.bench_lbfgs [--data-dir DIR] [--rounds 2]``; writes
 ``benchmarks/results_lbfgs.md``. The numpy solver is worth keeping only where it is
 more than 20% faster.
 """
@@ -19,7 +19,7 @@ more than 20% faster.
 import argparse
 import json
 
-from common import DEFAULT_DATA_DIR, HERE, ab_report
+from .common import DEFAULT_DATA_DIR, HERE, ab_report
 
 PROBLEMS = {
     "LMNN, Yale B": ("yaleb_faces", "LMNN", {"max_iter": 50}),

@@ -1,6 +1,6 @@
 """Beyond one global metric, side by side with metric-learn, in one run.
 
-    python benchmarks/bench_local.py [--datasets rings digits letter isolet segment
+    python -m benchmarks.bench_local [--datasets rings digits letter isolet segment
         satimage vowel balance_scale diabetes friedman1] [--methods ...] [--timeout 600]
         [--data-dir DIR] [--peers-python PATH] [--out benchmarks/results_local.md]
 
@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import (
+
+from .common import (
     DEFAULT_DATA_DIR,
     DEFAULT_PEERS_PYTHON,
     HERE,

@@ -1,6 +1,6 @@
 """Weakly supervised learners side by side with metric-learn, on the same tuples, in one run.
 
-    python benchmarks/bench_pairs.py [--datasets digits letter isolet mnist olivetti_faces
+    python -m benchmarks.bench_pairs [--datasets digits letter isolet mnist olivetti_faces
         yale_faces yaleb_faces] [--methods ...] [--folds 10] [--timeout 300]
         [--data-dir DIR] [--peers-python PATH] [--out benchmarks/results_pairs.md]
 
@@ -36,13 +36,21 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import DEFAULT_DATA_DIR, DEFAULT_PEERS_PYTHON, HERE, prepare
 from sklearn.decomposition import PCA
 from sklearn.metrics import roc_auc_score, roc_curve
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_metric._core.sampling import sample_pairs, sample_quadruplets, sample_triplets
 from sklearn_metric.tuples import calibrate_threshold
+
+from .common import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_PEERS_PYTHON,
+    HERE,
+    invocation,
+    prepare,
+    write_results,
+)
 
 LEARNERS = ["ITML", "SDML", "LSML", "SCML", "MMC"]
 METHODS = (
@@ -51,6 +59,7 @@ METHODS = (
     + [f"metric_learn.{name}" for name in LEARNERS]
 )
 FACES = ("olivetti_faces", "yale_faces", "yaleb_faces")
+TITLE = "Weakly supervised learners against metric-learn"
 N_TEST_PAIRS = 2000
 
 
@@ -135,6 +144,7 @@ def main(argv=None):
     parser.add_argument("--peers-python", default=DEFAULT_PEERS_PYTHON)
     parser.add_argument("--out", default=str(HERE / "results_pairs.md"))
     args = parser.parse_args(argv)
+    command = sys.argv[1:] if argv is None else argv
 
     cache = HERE / "cache"
     cache.mkdir(exist_ok=True)
@@ -168,14 +178,13 @@ def main(argv=None):
             auc, eer, acc = np.mean([r["scores"] for r in results], axis=0)
             iterations = np.mean([r.get("iterations", -1) for r in results])
             rows.append((name, method, (fit, auc, eer, acc, len(results), iterations), ""))
-        Path(args.out).write_text(_report(rows, args))  # after each dataset: a partial table
+        # After each dataset: a partial table.
+        write_results(args.out, TITLE, invocation("bench_pairs", command), _report(rows, args))
     print(Path(args.out).read_text())
 
 
 def _report(rows, args):
     lines = [
-        "# Weakly supervised learners against metric-learn (`benchmarks/bench_pairs.py`)",
-        "",
         f"Generated {time.strftime('%Y-%m-%d')} on this machine's 2 cores, time limit "
         f"{args.timeout:g} s per fit, {args.folds} fold(s) of disjoint identities on the "
         "face sets. See the script's docstring for the protocol.",

@@ -1,6 +1,6 @@
 """Retrieval in learned spaces: precision@1, R-precision, MAP@R and fit time, in one run.
 
-    python benchmarks/bench_retrieval.py [--datasets isolet letter mnist] [--timeout 900]
+    python -m benchmarks.bench_retrieval [--datasets isolet letter mnist] [--timeout 900]
         [--data-dir DIR] [--out benchmarks/results_retrieval.md]
 
 Each dataset is prepared as in ``common.prepare`` (standardised; isolet PCA 172,
@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import DEFAULT_DATA_DIR, HERE, prepare
+
+from .common import DEFAULT_DATA_DIR, HERE, prepare
 
 METHODS = {
     "Euclidean": None,

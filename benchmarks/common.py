@@ -12,6 +12,7 @@ memory cap (``RLIMIT_AS``) is reported as "out of memory".
 import json
 import os
 import resource
+import shlex
 import subprocess
 import sys
 import time
@@ -29,6 +30,56 @@ DEFAULT_PEERS_PYTHON = Path(
 # A fit during which other processes used more than this share of all cores' time shared
 # the machine with other work; its fit time is flagged in the tables.
 BUSY_SHARE = 0.25
+
+
+def invocation(module, argv):
+    """The command line that ran ``module`` with ``argv``, without its ``--out``."""
+    argv = list(argv)
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--out":
+            skip = True
+        elif not arg.startswith("--out="):
+            kept.append(arg)
+    return shlex.join(["python", "-m", f"benchmarks.{module}", *kept])
+
+
+SECTION = "<!-- results of: {} -->"
+
+
+def write_results(path, title, command, body):
+    """Write one invocation's results into its script's one results file.
+
+    The file holds the title ``# title`` and one section per command line
+    (``command``, from ``invocation``): a rerun of the same command replaces its
+    section, a new command appends one. ``body`` is the run's Markdown; a leading
+    level-1 heading is dropped (the file's title stands for it) and the other headings
+    move one level down, under the section's own ``## command`` heading.
+    """
+    path = Path(path)
+    lines = body.strip("\n").splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    lines = ["#" + line if line.startswith("#") else line for line in lines]
+    section = "\n".join([SECTION.format(command), f"## `{command}`", *lines]).strip() + "\n"
+    sections = read_sections(path) if path.is_file() else {}
+    sections[command] = section
+    path.write_text(f"# {title}\n\n" + "\n".join(sections.values()))
+
+
+def read_sections(path):
+    """The sections of a results file written by ``write_results``, by command line."""
+    marker = SECTION.split("{}")[0]
+    sections, command = {}, None
+    for line in Path(path).read_text().splitlines(keepends=True):
+        if line.startswith(marker):
+            command = line[len(marker) :].rsplit(" -->", 1)[0]
+            sections[command] = ""
+        if command is not None:
+            sections[command] += line
+    return {command: text.rstrip("\n") + "\n" for command, text in sections.items()}
 
 
 def git_commit():

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from common import DEFAULT_DATA_DIR, HERE, PCA_DIMS, prepare
+
+from .common import DEFAULT_DATA_DIR, HERE, PCA_DIMS, prepare
 
 # Rows of MNIST deskewed at once: a block's sampling grid holds 3 x 28 x 28 floats a row.
 _DESKEW_BLOCK = 4096

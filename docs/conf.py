@@ -87,7 +87,15 @@ sphinx_gallery_conf = {
 }
 
 
+def draw_benchmark_figures(app):
+    """The report's figures, drawn from the tracked report into ``generated/`` (untracked)."""
+    from benchmarks.run import plot_report
+
+    plot_report(HERE.parent / "benchmarks" / "RESULTS.md", HERE / "generated" / "benchmarks")
+
+
 def setup(app):
     from sphinxext import check_public_sections
 
     app.connect("autodoc-process-docstring", check_public_sections)
+    app.connect("builder-inited", draw_benchmark_figures)

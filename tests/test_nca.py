@@ -291,8 +291,7 @@ def test_compiled_blocks_match_the_numpy_blocks(
 def test_compiled_softmax_row_by_hand():
     # One row, no self column, references 1:3 of its class: the weights are
     # exp(-d_j) / total times (1 - p) inside the class and -p outside, with the
-    # exponential (a polynomial on vector registers) accurate to rounding over
-    # [-80, 0] and 0 below.
+    # exponential exact to rounding over [-80, 0] and 0 below.
     pytest.importorskip("numba")
     kernel = compiled("nca_softmax_rows")
     distances = np.array([3.0, 0.5, 80.4, 0.0, 79.9, 41.25, 7.0])

@@ -1,13 +1,9 @@
-"""benchmarks/literature.py: deskewing and validation tuning, on small hand-made data."""
-
-import sys
-from pathlib import Path
+"""benchmarks.literature: deskewing and validation tuning, on small hand-made data."""
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-literature = pytest.importorskip("literature")
+from benchmarks import literature
 
 
 def _stroke(shear, size=28, top=4, bottom=24, centre=(13.5, 13.5)):
@@ -106,8 +102,8 @@ def test_reproduce_script_end_to_end_on_iris(tmp_path, monkeypatch):
     """The script's whole path (tune, refit, energy rule, multi-metric, JSON, report)."""
     import json
 
-    import common
-    import reproduce_literature as script
+    from benchmarks import common
+    from benchmarks import reproduce_literature as script
 
     path = common.prepare("iris", cache_dir=tmp_path)
     monkeypatch.setattr(script, "prepare_literature", lambda name, data_dir: path)

@@ -1,12 +1,10 @@
-"""The report of benchmarks/run.py, built from a hand-made table of results (no fits)."""
+"""The report of benchmarks.run, built from a hand-made table of results (no fits)."""
 
 import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-run = pytest.importorskip("run")
+from benchmarks import run
 
 
 def _ok(seconds, accuracy, n_train=100):
@@ -63,10 +61,30 @@ def test_paragraphs_report_failures_and_ratios(table):
 
 
 def test_error_vs_time_plot_is_written(table, tmp_path):
-    pytest.importorskip("matplotlib")
     path = tmp_path / "error_vs_time.png"
     run.plot_error_vs_time(table, path)
     assert path.stat().st_size > 1000
+
+
+def test_the_report_reads_back_into_the_table_it_was_written_from(table, tmp_path):
+    report = tmp_path / "RESULTS.md"
+    report.write_text(
+        "# Benchmark results\n\n## Headline\n\n"
+        + run.headline(table)
+        + "\n\n## All results\n\n"
+        + run.markdown_table(table, run.RATIOS)
+    )
+    read, scaling = run.read_report(report)
+    assert scaling == {}
+    assert list(read) == ["digits", "letter"]
+    assert read["digits"]["sklearn_metric.LMNN"] == {
+        "status": "ok",
+        "fit_seconds": 0.8,
+        "accuracy": pytest.approx(0.985),
+    }
+    assert read["digits"]["metric_learn.LMNN"] == {"status": "timeout"}
+    assert read["digits"]["metric_learn.RCA_Supervised"] == {"status": "failed"}
+    assert list(read["letter"]) == ["euclidean", "sklearn_metric.LMNN", "pylmnn.LMNN"]
 
 
 def test_every_algorithm_of_the_issue_is_benchmarked():

@@ -1,13 +1,8 @@
-"""benchmarks/bench_local.py's data and report, on hand-made results (no fits)."""
-
-import sys
-from pathlib import Path
+"""benchmarks.bench_local's data and report, on hand-made results (no fits)."""
 
 import numpy as np
-import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-bench_local = pytest.importorskip("bench_local")
+from benchmarks import bench_local
 
 
 def _ok(seconds, **scores):
