@@ -253,7 +253,7 @@ class MLKR(MetricLearnerMixin):
         )
         result = run_for_components(lbfgs, L_start, "MLKR")
         self.components_ = lift(result.x)
-        self.n_iter_ = lbfgs.n_iter
+        self.n_iter_ = max(1, lbfgs.n_iter)  # a fit that stops at its start evaluated it
         self.loss_ = result.fun
         return self
 

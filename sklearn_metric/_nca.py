@@ -437,7 +437,7 @@ class NCA(MetricLearnerMixin):
         )
         result = run_for_components(lbfgs, L_start, "NCA")
         self.components_ = lift(result.x)
-        self.n_iter_ = lbfgs.n_iter
+        self.n_iter_ = max(1, lbfgs.n_iter)  # a fit that stops at its start evaluated it
         self.objective_ = -result.fun
         return self
 

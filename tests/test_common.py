@@ -14,14 +14,24 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_metric
 from sklearn_metric import (
+    ITML,
+    LFDA,
     LMNN,
+    LSML,
     MLKR,
+    MMC,
     NCA,
+    POLA,
+    RCA,
+    SCML,
+    SDML,
     ApproximateNeighborsTransformer,
+    ContrastiveEmbedding,
     KNNClassifier,
     KNNRegressor,
     KNNTransformer,
     MahalanobisTransformer,
+    MultiMetricLMNN,
 )
 
 
@@ -60,6 +70,35 @@ def _instances():
         KNNClassifier(algorithm="lsh"),
         KNNTransformer(metric_learner=MahalanobisTransformer()),
         KNNTransformer(metric_learner=LMNN(n_neighbors=2), mode="connectivity"),
+    ]
+    # Each learner again at settings that take other code paths than its defaults:
+    # other solvers and priors, diagonal or low-rank metrics, other bases and losses.
+    instances += [
+        LMNN(n_passes=2, init="pca", random_state=0),
+        NCA(init="lda", n_components=2, random_state=0),
+        NCA(init="identity", max_iter=5),
+        MLKR(init="pca", n_components=2, random_state=0),
+        MLKR(init="identity", max_iter=5),
+        RCA(n_components=1, chunk_size=3, random_state=0),
+        LFDA(embedding_type="orthonormalized", k=3),
+        LFDA(embedding_type="plain", n_components=1),
+        ITML(prior="covariance", random_state=0),
+        ITML(prior="random", bounds=(0.5, 4.0), n_components=1, random_state=0),
+        SDML(balance_param=1e-5, random_state=0),
+        SDML(sparsity_param=10.0, random_state=0),
+        SDML(prior="covariance", n_components=1, random_state=0),
+        LSML(prior="covariance", random_state=0),
+        LSML(prior="random", regularization=0.1, random_state=0),
+        MMC(diagonal=True, random_state=0),
+        MMC(solver="projected_gradient", random_state=0),
+        MMC(solver="sdp", random_state=0),
+        SCML(basis="lda", n_basis=20, max_iter=2000, random_state=0),
+        SCML(n_components=1, batch_size=50, max_iter=2000, random_state=0),
+        POLA(shuffle=False, n_pairs=50, n_components=1, random_state=0),
+        ContrastiveEmbedding(loss="contrastive", miner="hard", max_iter=50, random_state=0),
+        ContrastiveEmbedding(miner="all", init="identity", max_iter=50, random_state=0),
+        MultiMetricLMNN(n_metrics=2, rule="energy", max_iter=50, random_state=0),
+        MultiMetricLMNN(n_components=1, max_iter=50, random_state=0),
     ]
     return instances
 

@@ -96,16 +96,23 @@ def test_estimator_without_covariance_attribute(correlated):
         MahalanobisTransformer(StandardScaler()).fit(correlated)
 
 
-@pytest.mark.parametrize("case", ["more_features_than_samples", "duplicated_column", "constant"])
+def test_constant_data_gives_no_metric():
+    # Its covariance is zero, whose pseudo-inverse is the all-zero metric: refused.
+    est = MahalanobisTransformer()
+    with pytest.warns(UserWarning, match="covariance is singular"):
+        with pytest.raises(ValueError, match="MahalanobisTransformer learned an all-zero metric"):
+            est.fit(np.ones((10, 3)))
+    assert not hasattr(est, "components_")
+
+
+@pytest.mark.parametrize("case", ["more_features_than_samples", "duplicated_column"])
 def test_singular_covariance_gives_pseudo_inverse_and_warns(case):
     rng = np.random.RandomState(0)
     if case == "more_features_than_samples":
         X = rng.randn(5, 8)
-    elif case == "duplicated_column":
+    else:
         X = rng.randn(40, 3)
         X = np.hstack([X, X[:, :1]])
-    else:
-        X = np.ones((10, 3))
     with pytest.warns(UserWarning, match="covariance is singular"):
         est = MahalanobisTransformer().fit(X)
     assert np.all(np.isfinite(est.components_))

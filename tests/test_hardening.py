@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import joblib
 import numpy as np
 import pytest
+from sklearn import config_context
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -157,7 +158,7 @@ def test_a_failed_refit_does_not_leave_the_old_model(
 
     monkeypatch.setattr(itml_module, "itml_projections", broken)
     import sklearn_metric._lsml as lsml_module
-    import sklearn_metric._scml as scml_module
+    import sklearn_metric._scml.scml as scml_module
     import sklearn_metric._sdml as sdml_module
 
     monkeypatch.setattr(sdml_module, "pair_loss_matrix", broken)
@@ -287,14 +288,39 @@ def test_no_n_by_n_allocation(learner):
     n = 20000
     y = rng.randint(10, size=n)
     X = rng.randn(n, 8) + y[:, None] * 0.3
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # Compiling the kernels (numba, on first use) allocates Python objects: done
+        # before the trace, on a size that takes the same code paths.
+        clone(learner).fit(X[:5000], y[:5000])
     tracemalloc.start()
     try:
-        import warnings
-
-        with warnings.catch_warnings():
+        # Blocks follow scikit-learn's working_memory (1 GiB by default, which at this
+        # size lets a block hold 800 rows): at 128 MiB the peak is bounded by the
+        # setting, far below an n x n matrix.
+        with warnings.catch_warnings(), config_context(working_memory=128):
             warnings.simplefilter("ignore", ConvergenceWarning)
             learner.fit(X, y)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert peak < n * n * 4 / 4, f"peak {peak / 2**20:.0f} MiB"
+
+
+@pytest.mark.parametrize("bad", [0.0, np.nan, np.inf], ids=["zero", "nan", "inf"])
+def test_no_learner_returns_an_all_zero_or_non_finite_metric(bad):
+    # Whatever a solver returns, every fit method checks the metric before returning.
+    from sklearn_metric._core.base import MetricLearnerMixin
+
+    class Broken(MetricLearnerMixin):
+        def fit(self, X, y=None):
+            self.components_ = np.full((2, X.shape[1]), bad)
+            return self
+
+    est = Broken()
+    match = "all-zero metric" if bad == 0 else "non-finite metric"
+    with pytest.raises(ValueError, match=f"Broken learned an {match}|Broken learned a {match}"):
+        est.fit(np.eye(3))
+    assert not hasattr(est, "components_")

@@ -31,7 +31,7 @@ import sklearn_metric._mmc.mmc as mmc_module
 import sklearn_metric._nca as nca_module
 import sklearn_metric._pola as pola_module
 import sklearn_metric._rca as rca_module
-import sklearn_metric._scml as scml_module
+import sklearn_metric._scml.scml as scml_module
 import sklearn_metric._sdml as sdml_module
 from sklearn_metric import (
     ITML,

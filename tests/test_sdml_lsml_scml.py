@@ -2,11 +2,13 @@
 
 import pickle
 import re
+import warnings
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 from scipy.optimize import check_grad
+from sklearn.datasets import make_blobs, make_classification
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import StandardScaler
@@ -15,7 +17,8 @@ import sklearn_metric._sdml as sdml_module
 from sklearn_metric import LSML, SCML, SDML
 from sklearn_metric._core.constraints import neighbourhood_triplets
 from sklearn_metric._lsml import lsml_objective
-from sklearn_metric._scml import scml_loss, triplet_diffs_basis
+from sklearn_metric._scml.basis import triplet_diffs_basis
+from sklearn_metric._scml.scml import scml_loss
 from sklearn_metric._sdml import largest_safe_balance, pair_loss_matrix
 
 PAIRS = np.array([[[0.0, 0.0], [2.0, 0.0]], [[0.0, 0.0], [0.0, 1.0]]])
@@ -283,7 +286,7 @@ def test_scml_basis_margins_through_the_points_equal_the_differences(
     set_block_entries, block_entries
 ):
     from sklearn_metric._core.tuples import Tuples
-    from sklearn_metric._scml import _basis_margins, _unit
+    from sklearn_metric._scml.scml import _basis_margins, _unit
 
     set_block_entries(block_entries)
     rng = np.random.RandomState(2)
@@ -336,7 +339,7 @@ def test_triplet_diffs_basis_without_a_separating_direction():
 
 
 def test_scml_fit_from_labels_uses_neighbourhood_triplets(monkeypatch, wine):
-    import sklearn_metric._scml as scml_module
+    import sklearn_metric._scml.scml as scml_module
 
     X, y = wine
     seen = []
@@ -388,6 +391,36 @@ def test_scml_triplets_by_index_and_weights(wine):
         atol=1e-10,
     )
     assert _knn_error(SCML(random_state=0), wine) <= _knn_error(StandardScaler(), wine)
+
+
+def test_scml_lda_basis_comes_from_neighbourhoods_holding_every_class():
+    # Three well-separated blobs: no k-means cluster holds two classes, yet every
+    # neighbourhood holds the nearest points of each class, so the basis is found.
+    X, y = make_blobs(random_state=42)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = SCML(basis="lda", n_basis=80, random_state=0).fit(X, y)
+    assert est.basis_.shape == (80, 2)
+    assert_allclose(np.linalg.norm(est.basis_, axis=1), 1.0)
+    # Along the blobs' discriminant directions, the classes separate.
+    assert _knn_error(SCML(basis="lda", n_basis=80, random_state=0), (X, y)) == 0.0
+
+
+def test_scml_lda_basis_warns_when_it_builds_fewer_directions_than_asked():
+    # 100 points, 3 classes: at most 100 neighbourhoods of 2 directions each.
+    X, y = make_classification(
+        n_samples=100,
+        n_classes=3,
+        n_features=60,
+        n_informative=60,
+        n_redundant=0,
+        random_state=42,
+    )
+    with pytest.warns(UserWarning, match=r"fewer than the n_basis=399 asked") as record:
+        est = SCML(basis="lda", n_basis=399, max_iter=500, random_state=0).fit(X, y)
+    built = int(re.search(r"built (\d+) directions", str(record[0].message)).group(1))
+    assert 11 < built <= 200
+    assert est.basis_.shape[0] == built
 
 
 @pytest.mark.parametrize(
@@ -446,3 +479,52 @@ def test_sdml_reports_an_iteration_when_the_lasso_is_skipped(params):
     check_transformer_n_iter("SDML", learner)
     X, y = load_iris(return_X_y=True)
     assert learner.fit(X, y).n_iter_ == 1
+
+
+# -- priors and the metric learned ---------------------------------------------------
+
+
+def _singular_prior(n_features=4, seed=0):
+    """``P diag(w) P^T`` with ``P`` orthogonal and ``w[0] = 0``: singular, though
+    its computed smallest eigenvalue may round to either side of zero."""
+    P, _ = np.linalg.qr(np.random.RandomState(seed).randn(n_features, n_features))
+    return (P * np.array([0.0, 1.0, 2.0, 3.0])) @ P.T
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(
+    "make_learner, fit",
+    [
+        (
+            lambda M0: SDML(prior=M0, balance_param=1e-3),
+            lambda est, X, y: est.fit(X, y),
+        ),
+        (
+            lambda M0: LSML(prior=M0),
+            lambda est, X, y: est.fit(X, y),
+        ),
+    ],
+    ids=["SDML", "LSML"],
+)
+def test_a_singular_prior_is_refused_whatever_the_rounding(make_learner, fit, seed):
+    X, y = make_classification(n_samples=60, n_features=4, n_redundant=0, random_state=seed)
+    M0 = _singular_prior(seed=seed)
+    est = make_learner(M0)
+    with pytest.raises(ValueError, match=r"The prior array must be positive definite"):
+        fit(est, X, y)
+    assert not hasattr(est, "components_")
+    # Lifted off zero, the same prior is accepted.
+    fit(make_learner(M0 + 0.1 * np.eye(4)), X, y)
+
+
+def test_covariance_prior_of_points_that_do_not_vary_everywhere():
+    # Covariance diag(4, 1, 0): the inverse is diag(1/4, 1) where the points vary,
+    # and the mean of those, 5/8, along the constant third feature (with a warning).
+    from sklearn_metric._core.init import prior_matrix
+
+    points = np.array([[2.0, 1.0, 7.0], [-2.0, 1.0, 7.0], [2.0, -1.0, 7.0], [-2.0, -1.0, 7.0]])
+    with pytest.warns(UserWarning, match=r"covariance has rank 2 < 3 features"):
+        M0 = prior_matrix("covariance", points, 3)
+    assert_allclose(M0, np.diag([0.25, 1.0, 0.625]), atol=1e-12)
+    with pytest.raises(ValueError, match="every feature is constant"):
+        prior_matrix("covariance", np.ones((4, 3)), 3)

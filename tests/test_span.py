@@ -288,7 +288,8 @@ def test_mlkr_on_the_span_gives_the_full_problems_iterates(monkeypatch):
 
 
 def test_scml_on_the_span_equals_the_full_problem(monkeypatch):
-    from sklearn_metric import SCML, _scml
+    from sklearn_metric import SCML
+    from sklearn_metric._scml import scml as _scml
 
     X, y = _faces_like(n_samples=24, n_features=60, spread=0.5)
     params = dict(n_basis=40, max_iter=300, random_state=0)

@@ -28,6 +28,7 @@ from .tuples import Tuples, check_pair_labels, check_tuples, validate_tuples
 __all__ = [
     "MetricLearnerMixin",
     "MahalanobisDistance",
+    "check_learned_metric",
     "check_n_components",
     "check_n_neighbors",
     "check_pairs",
@@ -217,16 +218,41 @@ def check_n_components(n_components, n_features):
     return n_components
 
 
-# Methods that learn a model from scratch: when one raises, the learner forgets
-# any previous model (see MetricLearnerMixin.__init_subclass__).
+# Methods that learn a model from scratch: the metric they learn is checked, and
+# when one raises, the learner forgets any previous model (see
+# MetricLearnerMixin.__init_subclass__).
 _FIT_METHODS = ("fit", "fit_pairs", "fit_triplets", "fit_quadruplets", "fit_chunklets")
+
+
+def check_learned_metric(learner):
+    """Raise ``ValueError`` when ``learner.components_`` is not finite or all zero.
+
+    Every fit method of a :class:`MetricLearnerMixin` subclass ends here, so no learner
+    returns a metric under which distances are not finite or all zero.
+    """
+    components = getattr(learner, "components_", None)
+    if components is None:
+        return
+    name = type(learner).__name__
+    if not np.all(np.isfinite(components)):
+        raise ValueError(
+            f"{name} learned a non-finite metric (components_ holds NaN or infinity); "
+            "standardise X, or check the data and the parameters."
+        )
+    if not np.any(components):
+        raise ValueError(
+            f"{name} learned an all-zero metric, under which every distance is 0 (constant "
+            "data, or parameters that weigh the data out); check the data and the parameters."
+        )
 
 
 def _forget_on_failure(fit):
     @functools.wraps(fit)
     def wrapper(self, *args, **kwargs):
         try:
-            return fit(self, *args, **kwargs)
+            fitted = fit(self, *args, **kwargs)
+            check_learned_metric(self)
+            return fitted
         except BaseException:
             self._forget_fit()
             raise

@@ -9,7 +9,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 
 from .base import check_n_components
-from .linalg import inverse_sqrt_psd
+from .linalg import inverse_sqrt_psd, rank_tolerance
 from .span import SpanSplit, wide_span
 from .warn import warn
 
@@ -217,14 +217,43 @@ def n_components_of(estimator, n_features):
     return n_features
 
 
+def _inverse_covariance(points, n_features):
+    """The inverse of the points' covariance; on the directions in which the points do
+    not vary (a singular covariance), the mean of its eigenvalues on the others."""
+    cov = np.atleast_2d(np.cov(points, rowvar=False, bias=True))
+    factors, eigvals, eigvecs, rank = inverse_sqrt_psd(cov)
+    M0 = factors.T @ factors
+    if rank == 0:
+        raise ValueError(
+            "prior='covariance' needs points that vary; every feature is constant. "
+            "Use prior='identity'."
+        )
+    if rank < n_features:
+        fill = float(np.mean(1.0 / eigvals[:rank]))
+        null = eigvecs[:, rank:]
+        M0 += fill * (null @ null.T)
+        warn(
+            f"prior='covariance': the points' covariance has rank {rank} < {n_features} "
+            "features, so it has no inverse. The prior is its inverse on the directions "
+            f"in which the points vary and {fill:.3g} (the mean of that inverse's "
+            "eigenvalues) on the other ones; drop constant or collinear features to "
+            "silence this warning."
+        )
+    return M0
+
+
 def prior_matrix(prior, points, n_features, random_state=None):
     """The prior Mahalanobis matrix ``M0`` (symmetric positive definite) of ITML, SDML, LSML.
 
     Parameters
     ----------
     prior : {"identity", "covariance", "random"} or ndarray of shape (n_features, n_features)
-        The identity, the inverse covariance of ``points`` (which must be
-        non-singular), a random positive definite matrix, or a given one.
+        The identity, the inverse covariance of ``points`` (when it is singular,
+        with a warning: its inverse on the directions in which the points vary and
+        the mean of that inverse's eigenvalues on the others), a random positive
+        definite matrix, or a given one: symmetric,
+        and positive definite beyond rounding (its smallest eigenvalue above
+        ``rank_tolerance`` times its largest).
     points : ndarray of shape (n_points, n_features)
     n_features : int
     random_state : int, RandomState instance or None, default=None
@@ -238,15 +267,7 @@ def prior_matrix(prior, points, n_features, random_state=None):
         if prior == "identity":
             return np.eye(n_features)
         if prior == "covariance":
-            cov = np.atleast_2d(np.cov(points, rowvar=False, bias=True))
-            factors, _, _, rank = inverse_sqrt_psd(cov)
-            if rank < n_features:
-                raise ValueError(
-                    f"prior='covariance' needs a non-singular covariance; the points' "
-                    f"covariance has rank {rank} < {n_features} features. Use prior='identity' "
-                    "or standardise and drop constant features."
-                )
-            return factors.T @ factors
+            return _inverse_covariance(points, n_features)
         # "random": a random symmetric positive definite matrix.
         A = check_random_state(random_state).standard_normal((n_features, n_features))
         return A @ A.T / n_features + np.eye(n_features) * 1e-3
@@ -257,8 +278,15 @@ def prior_matrix(prior, points, n_features, random_state=None):
         )
     if not np.all(np.isfinite(M0)) or not np.allclose(M0, M0.T):
         raise ValueError("The prior array must be a finite symmetric matrix.")
-    if np.linalg.eigvalsh(M0)[0] <= 0:
-        raise ValueError("The prior array must be positive definite (its LogDet must be finite).")
+    values = np.linalg.eigvalsh(M0)
+    # The rank tolerance decides, as for every rank: an eigenvalue within rounding of
+    # zero makes the prior singular, whatever its sign came out as.
+    if values[0] <= rank_tolerance(M0.shape) * max(values[-1], 0.0):
+        raise ValueError(
+            "The prior array must be positive definite (its LogDet must be finite); its "
+            f"smallest eigenvalue is {values[0]:.3g} against a largest of {values[-1]:.3g}, "
+            "which is singular to working precision."
+        )
     return M0
 
 
@@ -271,8 +299,8 @@ def prior_split(prior, points):
     leaves that span invariant (``"identity"``, or an array of that form),
     reduce to the span: ITML's projections and LSML's gradients never leave it,
     and the complement keeps the prior's metric. ``"random"`` priors mix the
-    span with its complement and are solved in full; ``"covariance"`` is
-    singular on wide data (:func:`prior_matrix` says so).
+    span with its complement and are solved in full, as is ``"covariance"``
+    (on wide data, filled in off the span by :func:`prior_matrix`).
 
     Parameters
     ----------

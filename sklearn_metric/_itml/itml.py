@@ -77,8 +77,10 @@ class ITML(MetricLearnerMixin):
     prior : {"identity", "covariance", "random"} or ndarray of shape \
             (n_features, n_features), default="identity"
         ``M0``: the identity, the inverse covariance of the training points
-        (non-singular), a random positive definite matrix, or a given
-        positive definite matrix.
+        (when it is singular, with a warning: its inverse where the points vary
+        and the mean of its eigenvalues elsewhere), a random positive definite
+        matrix, or a given positive definite matrix (refused when singular to
+        working precision).
 
     bounds : tuple of 2 floats or None, default=None
         ``(u, l)``, bounds on squared distances; ``None`` takes the 5th and

@@ -263,7 +263,7 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         self.metric_of_point_ = assign
         self.cluster_centers_ = cluster_means(X, assign, n_metrics)
         self.classes_ = classes
-        self.n_iter_ = lbfgs.n_iter
+        self.n_iter_ = max(1, lbfgs.n_iter)  # a fit that stops at its start evaluated it
         self.loss_ = result.fun
         span = None if reduced is None else SpanDistances(reduced, X.mean(axis=0))
         if span is not None and span.n_dims < X.shape[1]:
@@ -478,10 +478,10 @@ class MultiMetricLMNN(ClassifierMixin, MetricLearnerMixin):
         y : ndarray of shape (n_queries,)
             Predicted class labels.
         """
+        check_is_fitted(self)
         if self.rule == "energy":
             return self.classes_[np.argmin(self.energy(X), axis=1)]
-        proba = self.predict_proba(X)  # checks that the model is fitted
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,110 +1,31 @@
-"""Sparse Compositional Metric Learning (Shi, Bellet & Sha, AAAI 2014), global version."""
+"""Sparse Compositional Metric Learning (Shi, Bellet & Sha, AAAI 2014), global version:
+the learner, its loss and its AdaGrad solver (the basis is built in ``basis.py``)."""
 
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._core.base import MetricLearnerMixin, validate_labelled_data
-from ._core.compat import Interval, StrOptions, fit_context
-from ._core.constraints import neighbourhood_triplets
-from ._core.distances import block_rows
-from ._core.linalg import components_from_factor, components_from_psd
-from ._core.optim import warn_not_converged
-from ._core.span import wide_span
-from ._core.tuples import Tuples, validate_tuples
+from .._core.base import MetricLearnerMixin, validate_labelled_data
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.constraints import neighbourhood_triplets
+from .._core.distances import block_rows
+from .._core.linalg import components_from_factor, components_from_psd
+from .._core.optim import warn_not_converged
+from .._core.span import wide_span
+from .._core.tuples import Tuples, validate_tuples
+from .._core.warn import warn
+from .basis import lda_basis, signed_rows, triplet_diffs_basis
 
 __all__ = ["SCML", "scml_loss"]
 
-# "triplet_diffs" keeps the directions whose eigenvalue is above this fraction of the
-# largest: weaker ones separate nothing (and the cut is the same in any coordinates).
-_MIN_EIGENVALUE = 1e-8
 # n_basis=None builds 20 directions per feature, at most this many.
 _MAX_DEFAULT_BASIS = 2000
 # The loss over every triplet is checked every this many minibatch steps, and the
 # run stops after this many checks without improvement.
 _CHECK_EVERY = 100
 _N_NO_CHANGE = 5
-
-
-def _normalised_rows(A):
-    norms = np.linalg.norm(A, axis=1, keepdims=True)
-    keep = norms[:, 0] > 0
-    return A[keep] / norms[keep]
-
-
-def triplet_diffs_basis(anchor_minus_pos, anchor_minus_neg, n_basis, group_size, random_state):
-    """Unit directions along which triplets' negatives lie farther than their positives.
-
-    The triplets are split at random into groups of ``group_size``; each group
-    contributes the eigenvectors of positive eigenvalue of
-    ``sum (a - n)(a - n)^T - sum (a - p)(a - p)^T`` over its triplets: the
-    directions that separate its negative pairs more than its positive pairs.
-    Groups are taken until ``n_basis`` directions are found (fewer when the
-    triplets run out).
-    """
-    rng = check_random_state(random_state)
-    n_triplets = anchor_minus_pos.shape[0]
-    order = rng.permutation(n_triplets)
-    directions, found = [], 0
-    for start in range(0, n_triplets, group_size):
-        group = order[start : start + group_size]
-        near, far = anchor_minus_pos[group], anchor_minus_neg[group]
-        values, vectors = np.linalg.eigh(far.T @ far - near.T @ near)
-        keep = values > _MIN_EIGENVALUE * np.abs(values).max()
-        # Largest first: when n_basis cuts a group, its most discriminative directions stay.
-        directions.append(vectors[:, keep][:, ::-1].T)
-        found += np.count_nonzero(keep)
-        if found >= n_basis:
-            break
-    basis = np.vstack(directions)[:n_basis]
-    if basis.shape[0] == 0:
-        raise ValueError(
-            "basis='triplet_diffs' found no direction along which the negatives lie "
-            "farther from the anchors than the positives; check the triplets' order "
-            "(anchor, positive, negative) or give a basis array."
-        )
-    return _signed(basis)
-
-
-def _signed(basis):
-    """Each row with its entry of largest magnitude positive (a sign convention:
-    ``b b^T`` does not depend on it)."""
-    rows = np.arange(basis.shape[0])
-    signs = np.sign(basis[rows, np.abs(basis).argmax(axis=1)])
-    return basis * np.where(signs == 0, 1.0, signs)[:, None]
-
-
-def lda_basis(X, y, n_basis, random_state):
-    """Unit discriminant directions of local neighbourhoods (k-means clusters of X).
-
-    Each cluster with two classes or more contributes its LDA directions.
-    """
-    n_classes = np.unique(y).size
-    n_clusters = max(1, int(np.ceil(n_basis / max(1, n_classes - 1))))
-    # Neighbourhoods of about five points per class, so that most hold two classes.
-    n_clusters = max(1, min(n_clusters, X.shape[0] // (5 * n_classes)))
-    rng = check_random_state(random_state)
-    labels = KMeans(n_clusters=n_clusters, n_init=1, random_state=rng.randint(2**31 - 1))
-    labels = labels.fit_predict(X)
-    directions = []
-    for cluster in range(n_clusters):
-        members = labels == cluster
-        classes = np.unique(y[members])
-        if classes.size < 2 or members.sum() <= classes.size:
-            continue
-        lda = LinearDiscriminantAnalysis(solver="svd")
-        lda.fit(X[members], y[members])
-        directions.append(lda.scalings_.T[: classes.size - 1])
-    if not directions:
-        raise ValueError(
-            "basis='lda' found no neighbourhood holding two classes; use "
-            "basis='triplet_diffs' or a basis array."
-        )
-    return _normalised_rows(np.vstack(directions))[:n_basis]
 
 
 def _basis_margins(triplets, near, far, B):
@@ -193,13 +114,15 @@ class SCML(MetricLearnerMixin):
         random into groups of ``n_features`` and each group gives the
         eigenvectors of positive eigenvalue of
         ``sum (a - n)(a - n)^T - sum (a - p)(a - p)^T`` (directions that put its
-        negatives farther than its positives); "lda" takes discriminant
-        directions of local neighbourhoods (k-means clusters of ``X``;
-        ``fit(X, y)`` only); an array gives the rows.
+        negatives farther than its positives); "lda" takes the discriminant
+        directions of local neighbourhoods (around each k-means centre of ``X``,
+        the 5 nearest points of every class; ``fit(X, y)`` only); an array gives
+        the rows.
 
     n_basis : int or None, default=None
         Directions to build; ``None`` means ``20 * n_features``, at most 2000
-        (``"lda"`` builds at most ``n_classes - 1`` per neighbourhood).
+        (``"lda"`` builds at most ``n_classes - 1`` per neighbourhood and one
+        neighbourhood per point, and warns when that is fewer than asked).
 
     n_triplets : int or None, default=None
         Triplets ``fit(X, y)`` keeps; ``None`` means ``20 * n_classes**2``.
@@ -340,8 +263,17 @@ class SCML(MetricLearnerMixin):
         t = self._neighbourhood_triplets(X, y_enc, self.n_triplets or 20 * classes.size**2, rng)
         basis = None
         if isinstance(self.basis, str) and self.basis == "lda":
+            n_basis = self._n_basis(X.shape[1])
             with threadpool_limits(limits=1):
-                basis = lda_basis(X, y_enc, self._n_basis(X.shape[1]), rng)
+                basis = lda_basis(X, y_enc, n_basis, rng)
+            if basis.shape[0] < n_basis:
+                warn(
+                    f"basis='lda' built {basis.shape[0]} directions, fewer than the "
+                    f"n_basis={n_basis} asked: each of at most n_samples={X.shape[0]} "
+                    f"neighbourhoods gives at most n_classes - 1 = {classes.size - 1} "
+                    "(fewer when its points span fewer dimensions). Pass a smaller n_basis "
+                    "to silence this warning."
+                )
         return self._fit(Tuples(t, X).compact(), rng, basis)
 
     @fit_context(prefer_skip_nested_validation=True)
@@ -442,7 +374,7 @@ class SCML(MetricLearnerMixin):
         self.weights_ = w
         self.n_iter_ = n_iter
         if U is not None:  # lifted from the span's coordinates
-            self.basis_ = _signed(B @ U.T)
+            self.basis_ = signed_rows(B @ U.T)
             F = np.sqrt(w[active])[:, None] * B[active]
             self.components_ = components_from_factor(F, n_components) @ U.T
         elif np.count_nonzero(active) < n_features:
