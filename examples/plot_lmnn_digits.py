@@ -19,14 +19,13 @@ import argparse
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_metric import LMNN  # noqa: E402
+from sklearn_metric.inspection import EmbeddingDisplay  # noqa: E402
 
 
 def nearest_neighbour_agreement(Z, y):
@@ -60,17 +59,11 @@ def main(argv=None):
             f"nearest neighbour of the same class {agreement:.3f}"
         )
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.5))
-    for ax, (title, data) in zip(
-        axes, [("PCA of the pixels", X_test), ("PCA after LMNN", Z_test)], strict=True
-    ):
-        points = PCA(2, random_state=0).fit(data).transform(data)
-        scatter = ax.scatter(points[:, 0], points[:, 1], c=y_test, cmap="tab10", s=10)
-        ax.set_title(title)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.colorbar(scatter, ax=axes, label="digit")
-    fig.savefig(args.out, dpi=100)
+    # The test digits in two dimensions: principal components of the pixels and of
+    # the LMNN-transformed pixels.
+    display = EmbeddingDisplay.from_estimator(lmnn, X_test, y_test, compare_euclidean=True)
+    display.figure_.suptitle("test digits: PCA of the pixels, and after LMNN")
+    display.figure_.savefig(args.out, dpi=100)
     print(f"figure written to {args.out}")
 
 

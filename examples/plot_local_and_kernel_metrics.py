@@ -50,13 +50,13 @@ def kernel(learner, gammas):
 
 def plot(models, X, y, path):
     import matplotlib.pyplot as plt
+    from sklearn.inspection import DecisionBoundaryDisplay
 
-    grid = np.linspace(-1.5, 1.5, 150)
-    xx, yy = np.meshgrid(grid, grid)
-    points = np.c_[xx.ravel(), yy.ravel()]
     fig, axes = plt.subplots(1, len(models), figsize=(4 * len(models), 4))
     for ax, (name, model) in zip(axes, models.items(), strict=True):
-        ax.contourf(xx, yy, model.predict(points).reshape(xx.shape), alpha=0.3, cmap="coolwarm")
+        DecisionBoundaryDisplay.from_estimator(
+            model, X, grid_resolution=150, eps=0.3, alpha=0.3, cmap="coolwarm", ax=ax
+        )
         ax.scatter(X[:, 0], X[:, 1], c=y, s=12, cmap="coolwarm", edgecolors="k", linewidths=0.3)
         ax.set_title(name)
         ax.set_aspect("equal")

@@ -6,7 +6,8 @@
 centre (as scikit-learn's covariance estimators define it), so low scores are
 outliers. With ``covariance="min_cov_det"`` the estimate itself ignores the
 outliers. This example plants 5% outliers in correlated Gaussian data and
-compares how well the empirical and the robust metric rank them (ROC AUC).
+compares how well the empirical and the robust metric rank them (ROC AUC), then
+draws the points in the robust metric's whitened space beside the input space.
 
 Run ``python examples/plot_mahalanobis_outliers.py`` (``--small`` for fewer points;
 ``--out FILE.png`` for the figure).
@@ -22,6 +23,7 @@ import numpy as np  # noqa: E402
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from sklearn_metric import MahalanobisTransformer  # noqa: E402
+from sklearn_metric.inspection import EmbeddingDisplay  # noqa: E402
 
 
 def main(argv=None):
@@ -49,6 +51,16 @@ def main(argv=None):
         fig.colorbar(points, ax=ax, label="squared Mahalanobis distance")
     fig.savefig(args.out, dpi=100)
     print(f"figure written to {args.out}")
+
+    # The robust metric's space: whitened by the inliers' covariance, where the
+    # inliers form a round cloud and the planted outliers lie outside it.
+    robust = MahalanobisTransformer(covariance="min_cov_det", random_state=0).fit(X)
+    labels = np.where(is_outlier == 1, "planted outlier", "inlier")
+    display = EmbeddingDisplay.from_estimator(
+        robust, X, labels, compare_euclidean=True, name="whitened (min_cov_det)"
+    )
+    for axis in display.ax_:
+        axis.set_aspect("equal", adjustable="datalim")
 
 
 if __name__ == "__main__":

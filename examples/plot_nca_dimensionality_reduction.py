@@ -25,6 +25,7 @@ from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_metric import NCA  # noqa: E402
+from sklearn_metric.inspection import EmbeddingDisplay  # noqa: E402
 
 
 def main(argv=None):
@@ -44,16 +45,19 @@ def main(argv=None):
         "LDA": LinearDiscriminantAnalysis(n_components=2),
         "NCA": NCA(n_components=2, max_iter=20 if args.small else 50, random_state=0),
     }
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
     for ax, (name, reducer) in zip(axes, reducers.items(), strict=True):
         model = make_pipeline(StandardScaler(), reducer).fit(X_train, y_train)
         knn = KNeighborsClassifier(3).fit(model.transform(X_train), y_train)
         accuracy = knn.score(model.transform(X_test), y_test)
-        points = model.transform(X_test)
-        ax.scatter(points[:, 0], points[:, 1], c=y_test, cmap="tab10", s=10)
-        ax.set_title(f"{name}: 3-NN accuracy {accuracy:.2f}")
-        ax.set_xticks([])
-        ax.set_yticks([])
+        EmbeddingDisplay.from_estimator(
+            model,
+            X_test,
+            y_test,
+            name=f"{name}: 3-NN accuracy {accuracy:.2f}",
+            ax=ax,
+            legend=name == "NCA",
+        )
         print(f"{name}: 3-NN test accuracy in 2-D {accuracy:.3f}")
     fig.savefig(args.out, dpi=100)
     print(f"figure written to {args.out}")

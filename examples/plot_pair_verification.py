@@ -26,11 +26,12 @@ import numpy as np  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
-from sklearn.metrics import roc_auc_score, roc_curve  # noqa: E402
+from sklearn.metrics import RocCurveDisplay, roc_auc_score, roc_curve  # noqa: E402
 from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer, StandardScaler  # noqa: E402
 
 from sklearn_metric import ITML, LMNN, MMC, SDML, PairsClassifier  # noqa: E402
+from sklearn_metric.inspection import PairDistanceDisplay  # noqa: E402
 from sklearn_metric.tuples import sample_pairs  # noqa: E402
 
 
@@ -74,22 +75,25 @@ def main(argv=None):
         "LMNN (labels)": lmnn,
     }
     print(f"{'metric':>14} {'ROC AUC':>8} {'EER':>7} {'accuracy at EER threshold':>27}")
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
+    fitted = {}
     for name, learner in metrics.items():
         clf = PairsClassifier(learner, calibration="eer", preprocessor=X)
-        clf.fit(train_pairs, y_train)
+        fitted[name] = clf.fit(train_pairs, y_train)
         scores = clf.decision_function(test_pairs)
         fpr, tpr, _ = roc_curve(y_test, scores)
         eer_index = np.argmin(np.abs(fpr - (1 - tpr)))
         eer = (fpr[eer_index] + 1 - tpr[eer_index]) / 2
         auc = roc_auc_score(y_test, scores)
         print(f"{name:>14} {auc:>8.4f} {eer:>7.4f} {clf.score(test_pairs, y_test):>27.4f}")
-        line = ax.plot(fpr, tpr, label=f"{name} (AUC {auc:.3f})")[0]
-        ax.plot(fpr[eer_index], tpr[eer_index], "o", color=line.get_color())
-    ax.plot([0, 1], [1, 0], ":", color="grey", label="FPR = FNR")
-    ax.set(xlabel="false positive rate", ylabel="true positive rate", title="Test pairs")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+        roc = RocCurveDisplay.from_predictions(y_test, scores, name=name, ax=axes[0])
+        axes[0].plot(fpr[eer_index], tpr[eer_index], "o", color=roc.line_.get_color())
+    axes[0].plot([0, 1], [1, 0], ":", color="grey", label="FPR = FNR")
+    axes[0].set_title("Test pairs (dots: equal error rate)")
+    axes[0].legend(loc="lower right", fontsize=8)
+    # ITML's test distances against its calibrated (EER) threshold.
+    PairDistanceDisplay.from_estimator(fitted["ITML"], test_pairs, y_test, ax=axes[1])
+    axes[1].set_title("ITML: test pairs and the EER threshold")
     fig.savefig(args.out, dpi=110)
     print(f"figure: {args.out}")
 

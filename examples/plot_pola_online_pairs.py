@@ -25,6 +25,7 @@ from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sklearn_metric import POLA  # noqa: E402
+from sklearn_metric.inspection import PairDistanceDisplay  # noqa: E402
 
 
 def draw_pairs(X, y, n_pairs, rng):
@@ -77,11 +78,16 @@ def main(argv=None):
             f"threshold {pola.threshold_:.2f}, mistakes so far {pola.n_mistakes_}"
         )
 
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(seen, accuracy, marker="o")
-    ax.set_xlabel("training pairs seen")
-    ax.set_ylabel("held-out pair accuracy")
-    ax.set_title("POLA on digits pairs")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
+    axes[0].plot(seen, accuracy, marker="o")
+    axes[0].set_xlabel("training pairs seen")
+    axes[0].set_ylabel("held-out pair accuracy")
+    axes[0].set_title("POLA on digits pairs")
+    # POLA calls a pair similar when its squared distance is at most threshold_.
+    PairDistanceDisplay.from_estimator(
+        pola, test_pairs, test_labels, threshold=np.sqrt(pola.threshold_), ax=axes[1]
+    )
+    axes[1].set_title("held-out pairs after the last batch")
     fig.savefig(args.out, dpi=100)
     print(f"figure written to {args.out}")
 

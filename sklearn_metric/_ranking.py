@@ -103,14 +103,16 @@ def _ranked_blocks(X, y, X_ref, y_ref, leave_one_out, depth):
 
 
 def mean_over_queries(values, R):
-    """Mean of per-query values over the queries with a relevant reference."""
+    """Mean of per-query values (rows of ``values``) over the queries with a relevant
+    reference: a float, or an array for a row of values per query."""
     has = R > 0
     if not has.any():
         raise ValueError(
             "No query has a relevant reference (a reference with its label): the "
             "retrieval metric is undefined."
         )
-    return float(values[has].mean())
+    mean = values[has].mean(axis=0)
+    return float(mean) if mean.ndim == 0 else mean
 
 
 def check_index_sets(index, X, y, X_ref, y_ref):

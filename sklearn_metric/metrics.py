@@ -12,7 +12,9 @@ all the others (leave-one-out). ``R`` is a query's number of relevant references
 - :func:`r_precision`: precision at ``R``;
 - :func:`mean_average_precision_at_r`: MAP@R (Musgrave, Belongie & Lim, 2020),
   ``1/R sum_{i <= R} P(i) rel(i)``;
-- :func:`mean_reciprocal_rank`: ``1 / rank`` of the nearest relevant reference.
+- :func:`mean_reciprocal_rank`: ``1 / rank`` of the nearest relevant reference;
+- :func:`retrieval_curve`: precision@k and recall@k for every ``k`` up to a depth,
+  from one ranking.
 
 Each is the mean over the queries that have at least one relevant reference
 (queries of a label absent from the references are left out). Distances are
@@ -42,6 +44,7 @@ __all__ = [
     "precision_at_k",
     "r_precision",
     "recall_at_k",
+    "retrieval_curve",
 ]
 
 
@@ -158,6 +161,68 @@ def recall_at_k(X, y, X_ref=None, y_ref=None, *, k=1, index=None):
         lambda rel, R: rel.any(axis=1) * 1.0,
         index=index,
     )
+
+
+def retrieval_curve(X, y, X_ref=None, y_ref=None, *, k_max=10, index=None):
+    """Precision@k and recall@k for ``k = 1, ..., k_max``, from one ranking.
+
+    Equal, for each ``k``, to :func:`precision_at_k` and :func:`recall_at_k`, at the
+    cost of one search to depth ``k_max``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_queries, n_dims)
+        Query points (in the space to evaluate).
+    y : array-like of shape (n_queries,)
+        Their labels.
+    X_ref : array-like of shape (n_references, n_dims), default=None
+        Reference points; ``None`` ranks each point of ``X`` against the others.
+    y_ref : array-like of shape (n_references,), default=None
+        Their labels.
+    k_max : int, default=10
+        The deepest ``k``.
+    index : fitted neighbours estimator, default=None
+        Rank by its ``kneighbors`` instead of exact search (see
+        :func:`precision_at_k`).
+
+    Returns
+    -------
+    ks : ndarray of shape (k_max,)
+        ``1, ..., k_max``.
+    precision : ndarray of shape (k_max,)
+        Precision@k for each ``k``.
+    recall : ndarray of shape (k_max,)
+        Recall@k (the share of queries with a relevant reference among their ``k``
+        nearest) for each ``k``.
+
+    See Also
+    --------
+    sklearn_metric.metrics.precision_at_k : Precision at one ``k``.
+    sklearn_metric.inspection.RetrievalCurveDisplay : Draws these curves.
+
+    References
+    ----------
+    C. D. Manning, P. Raghavan and H. Schütze. Introduction to Information
+    Retrieval, chapter 8. Cambridge University Press, 2008.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_metric.metrics import retrieval_curve
+    >>> X, y = np.array([[0.0], [0.5], [1.0], [1.2]]), np.array([0, 1, 0, 1])
+    >>> ks, precision, recall = retrieval_curve(X, y, k_max=2)
+    >>> precision.tolist(), recall.tolist()
+    ([0.0, 0.25], [0.0, 0.5])
+    """
+    k_max = check_k(k_max, n_references(X, X_ref, y_ref))
+    ks = np.arange(1, k_max + 1)
+
+    def per_query(relevant, R):
+        hits = np.cumsum(relevant, axis=1)
+        return np.hstack([hits / ks, (hits > 0) * 1.0])
+
+    both = collect(X, y, X_ref, y_ref, lambda R: np.full(R.shape, k_max), per_query, index=index)
+    return ks, both[:k_max], both[k_max:]
 
 
 def r_precision(X, y, X_ref=None, y_ref=None, *, index=None):

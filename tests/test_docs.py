@@ -9,6 +9,7 @@ import pytest
 
 import sklearn_metric
 import sklearn_metric.dask
+import sklearn_metric.inspection
 import sklearn_metric.metrics
 import sklearn_metric.neighbors
 import sklearn_metric.tuples
@@ -20,6 +21,7 @@ def _public_names():
     names = {f"sklearn_metric.{name}" for name in sklearn_metric.__all__ if name != "__version__"}
     names |= {f"sklearn_metric.metrics.{name}" for name in sklearn_metric.metrics.__all__}
     names |= {f"sklearn_metric.dask.{name}" for name in sklearn_metric.dask.__all__}
+    names |= {f"sklearn_metric.inspection.{name}" for name in sklearn_metric.inspection.__all__}
     # the subpackages' names not re-exported at the top level
     for module in (sklearn_metric.neighbors, sklearn_metric.tuples):
         names |= {

@@ -52,7 +52,7 @@ LAYERS = [
             "_itml",
         ],
     ),
-    ("meta-estimators", ["neighbors", "tuples", "dask", "metrics", "_ranking"]),
+    ("meta-estimators", ["neighbors", "tuples", "dask", "metrics", "_ranking", "inspection"]),
     ("compatibility", ["metric_learn"]),
     ("command line", ["__main__", "__init__"]),
 ]

@@ -14,6 +14,7 @@ from sklearn_metric.metrics import (
     precision_at_k,
     r_precision,
     recall_at_k,
+    retrieval_curve,
 )
 
 
@@ -67,6 +68,37 @@ def test_agrees_with_brute_force_with_ties(seed, block_entries, set_block_entrie
     assert_allclose(_ours(X, y), _brute_scores(X, y), rtol=1e-12)
     X_ref, y_ref = rng.randint(0, 3, size=(25, 2)).astype(float), rng.randint(0, 4, size=25)
     assert_allclose(_ours(X, y, X_ref, y_ref), _brute_scores(X, y, X_ref, y_ref), rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("block_entries", [2**22, 7])
+def test_retrieval_curve_is_each_k_of_the_brute_force(seed, block_entries, set_block_entries):
+    set_block_entries(block_entries)
+    rng = np.random.RandomState(seed)
+    X = rng.randint(0, 3, size=(40, 2)).astype(float)
+    y = rng.randint(0, 4, size=40)
+    y[0] = 9
+    X_ref, y_ref = rng.randint(0, 3, size=(25, 2)).astype(float), rng.randint(0, 4, size=25)
+    for sets in [(X, y), (X, y, X_ref, y_ref)]:
+        ks, precision, recall = retrieval_curve(*sets, k_max=6)
+        assert ks.tolist() == [1, 2, 3, 4, 5, 6]
+        expected = [_brute_scores(*sets, k=k)[:2] for k in ks]
+        assert_allclose(np.column_stack([precision, recall]), expected, rtol=1e-12)
+
+
+def test_retrieval_curve_through_an_index():
+    from sklearn.neighbors import NearestNeighbors
+
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(60, 3), rng.randint(0, 3, size=60)
+    X_ref, y_ref = rng.randn(50, 3), rng.randint(0, 3, size=50)
+    index = NearestNeighbors().fit(X_ref)
+    exact = retrieval_curve(X, y, X_ref, y_ref, k_max=5)
+    searched = retrieval_curve(X, y, y_ref=y_ref, k_max=5, index=index)
+    for a, b in zip(exact, searched, strict=True):
+        assert_allclose(a, b)
+    with pytest.raises(ValueError, match="k"):
+        retrieval_curve(X, y, X_ref, y_ref, k_max=51)
 
 
 def test_hand_computed_map_at_r():

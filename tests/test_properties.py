@@ -71,6 +71,9 @@ DOCUMENTED_ERRORS = (
     "RCA needs at least one chunklet of two or more points",
     "The within-chunklet covariance is zero",  # RCA: chunklets of identical points
     "The MMC problem is unbounded",  # MMC: similar pairs without extent where dissimilar have some
+    # Any learner whose objective is lowest with every distance 0 (LMNN without a
+    # triplet to push, POLA on pairs its threshold already separates): refused.
+    "learned an all-zero metric",
 )
 # The closed forms are compared at convergence. The iterative solvers are
 # compared after a few iterations: the invariance is a property of each
