@@ -25,6 +25,25 @@ def _nystroem_then(learner, n_samples):
     )
 
 
+class _Mlpack:
+    """mlpack's ``lmnn`` or ``nca`` binding as a fit/transform estimator. The binding
+    returns ``output`` with ``transformed_data == X @ output``."""
+
+    def __init__(self, function, **kwargs):
+        self.function, self.kwargs = function, kwargs
+
+    def fit(self, X, y):
+        import mlpack
+
+        fit = getattr(mlpack, self.function)
+        labels = np.unique(y, return_inverse=True)[1]
+        self.components_ = np.asarray(fit(input_=X, labels=labels, **self.kwargs)["output"]).T
+        return self
+
+    def transform(self, X):
+        return X @ self.components_.T
+
+
 def make(method, n_neighbors, n_classes=None, n_samples=None, params=None):
     """Return (estimator, version, kind) for a method name.
 
@@ -56,6 +75,8 @@ def make(method, n_neighbors, n_classes=None, n_samples=None, params=None):
             return _nystroem_then(learner, n_samples), version, "transformer"
         if name == "LMNN":
             return sm.LMNN(n_neighbors), version, "transformer"
+        if name == "LMNN_exact":  # every impostor search exact (no faiss index)
+            return sm.LMNN(n_neighbors, impostor_search="exact"), version, "transformer"
         if name == "LMNN_iter50":  # PyLMNN's default budget: equal iterations, not convergence
             return sm.LMNN(n_neighbors, max_iter=50), version, "transformer"
         if name == "LMNN_energy":
@@ -95,6 +116,16 @@ def make(method, n_neighbors, n_classes=None, n_samples=None, params=None):
         version = getattr(pylmnn, "__version__", "1.6.4")
         kwargs = {"n_neighbors": n_neighbors, "random_state": 0, **(params or {})}
         return LargeMarginNearestNeighbor(**kwargs), version, "transformer"
+    if family == "mlpack":
+        from importlib.metadata import version
+
+        # LMNN: mlpack's default optimiser (AMSGrad) or L-BFGS; NCA: its default (SGD) or
+        # L-BFGS. seed=1: mlpack seeds from the clock when seed is 0.
+        base, _, optimizer = name.partition("_")
+        kwargs = {"k": n_neighbors} if base == "LMNN" else {}
+        if optimizer:
+            kwargs["optimizer"] = optimizer
+        return _Mlpack(base.lower(), seed=1, **kwargs), version("mlpack"), "transformer"
     if family == "euclidean":
         import sklearn
 

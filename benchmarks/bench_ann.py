@@ -127,9 +127,10 @@ def ours_calibrated(algorithm, params=None):
     calibration (the recall measured on 1000 indexed points) and the queries."""
 
     def run(X, Q, k):
-        from sklearn_metric.neighbors._ann import EuclideanIndex, n_threads, resolve_params
+        from sklearn_metric._core.ann import EuclideanIndex, resolve_params
+        from sklearn_metric._core.kernels import threads_for_n_jobs
 
-        index = EuclideanIndex(algorithm, resolve_params(algorithm, params), n_threads(-1))
+        index = EuclideanIndex(algorithm, resolve_params(algorithm, params), threads_for_n_jobs(-1))
         _, build = timed(lambda: index.build(X))
         _, calibration = timed(lambda: index.calibrate(X, k))
         (_, ind), query = timed(lambda: index.search(Q, k))

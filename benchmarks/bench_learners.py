@@ -13,7 +13,15 @@ on 2000 test pairs (half similar) drawn from the test labels.
 import argparse
 import sys
 
-from .common import HERE, add_arguments, invocation, markdown_table, run_all, write_results
+from .common import (
+    HERE,
+    add_arguments,
+    invocation,
+    markdown_table,
+    provenance,
+    run_all,
+    write_results,
+)
 
 METHODS = [
     "euclidean",
@@ -43,12 +51,12 @@ def main(argv=None):
         parser, ["digits", "letter", "isolet", "segment"], METHODS, HERE / "results_learners.md"
     )
     args = parser.parse_args(argv)
-    table = markdown_table(run_all(args.datasets, args, "results_learners.json"), RATIOS)
+    table = markdown_table(run_all(args.datasets, args, "results_learners.json", RATIOS), RATIOS)
     write_results(
         args.out,
         "NCA, RCA, MMC, POLA benchmark",
         invocation("bench_learners", sys.argv[1:] if argv is None else argv),
-        "See the script's docstring for the set-up.\n\n" + table,
+        provenance() + " See the script's docstring for the set-up.\n\n" + table,
     )
     print(table)
 

@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -21,11 +22,19 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
+HOST = socket.gethostname()
+# One invocation of a benchmark script: ratios prefer rows measured in the same one.
+RUN_ID = f"{HOST}-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.getpid()}"
 DEFAULT_DATA_DIR = Path(
     os.environ.get("SKLEARN_METRIC_DATA", HERE.parents[1] / "shared" / "datasets")
 )
 DEFAULT_PEERS_PYTHON = Path(
     os.environ.get("SKLEARN_METRIC_PEERS_PYTHON", HERE.parent / ".venv-peers" / "bin" / "python")
+)
+# mlpack's Python bindings need a newer stack than the peers' pins: their own environment
+# (``requirements-mlpack.txt``).
+MLPACK_PYTHON = Path(
+    os.environ.get("SKLEARN_METRIC_MLPACK_PYTHON", HERE.parent / ".venv-mlpack" / "bin" / "python")
 )
 # A fit during which other processes used more than this share of all cores' time shared
 # the machine with other work; its fit time is flagged in the tables.
@@ -80,6 +89,16 @@ def read_sections(path):
         if command is not None:
             sections[command] += line
     return {command: text.rstrip("\n") + "\n" for command, text in sections.items()}
+
+
+def provenance():
+    """One sentence: when (UTC), at which commit and on how many cores this run measured."""
+    return (
+        f"Written {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} at commit {git_commit()}, "
+        f"on this machine ({HOST}, {os.cpu_count()} cores); a time ratio sets two rows side "
+        "by side only when both were measured on this machine the same day (a dagger marks a "
+        "peer row of an earlier invocation)."
+    )
 
 
 def git_commit():
@@ -220,14 +239,57 @@ def _limit_memory(max_bytes):
     return apply
 
 
-def run_fit(
-    python, method, data_path, *, timeout=600, max_memory_gib=16, n_neighbors=3, params=None
-):
-    """Fit one method in a subprocess; return a dict of results or of the failure.
+def run_fit(python, method, data_path, **kwargs):
+    """Fit one method in a subprocess; return a dict of results or of the failure,
+    stamped with where and when it was measured (``measured``: this invocation, this
+    machine, the UTC date and time).
 
     ``n_neighbors`` is the k of the k-NN test (and the learner's, unless ``params``, a
     dict of constructor arguments that only PyLMNN takes, says otherwise).
     """
+    result = _run_fit(python, method, data_path, **kwargs)
+    now = time.gmtime()
+    result["measured"] = {
+        "run": RUN_ID,
+        "host": HOST,
+        "date": time.strftime("%Y-%m-%d", now),
+        "time": time.strftime("%H:%M", now),
+    }
+    return result
+
+
+def measured_here_today(result):
+    """Whether ``result`` was measured on this machine today (UTC)."""
+    measured = (result or {}).get("measured") or {}
+    return measured.get("host") == HOST and measured.get("date") == time.strftime(
+        "%Y-%m-%d", time.gmtime()
+    )
+
+
+def comparable(ours, peer):
+    """Whether the two fit times may stand in one ratio: both measured on one machine the
+    same day (rows measured elsewhere or on other days never are)."""
+    a, b = ours.get("measured") or {}, peer.get("measured") or {}
+    return bool(a) and bool(b) and a["host"] == b["host"] and a["date"] == b["date"]
+
+
+def comparable_peers(results, ours, peers):
+    """``{peer: result}`` of the ``peers`` that finished and may be set beside ``ours``."""
+    return {
+        p: results[p]
+        for p in peers
+        if (results.get(p) or {}).get("status") == "ok" and comparable(ours, results[p])
+    }
+
+
+def other_invocation(ours, peer):
+    """Whether the peer's row comes from another invocation than ours (same day, machine)."""
+    return (ours.get("measured") or {}).get("run") != (peer.get("measured") or {}).get("run")
+
+
+def _run_fit(
+    python, method, data_path, *, timeout=600, max_memory_gib=16, n_neighbors=3, params=None
+):
     cmd = [str(python), str(HERE / "_fit_one.py"), method, str(data_path), str(n_neighbors)]
     if params:
         cmd.append(json.dumps(params))
@@ -298,12 +360,12 @@ class ResultCache:
 
 
 def python_for(method, peers_python=DEFAULT_PEERS_PYTHON):
-    """Our interpreter for our methods and scikit-learn's, the peers' for theirs."""
-    return (
-        peers_python
-        if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn")
-        else sys.executable
-    )
+    """Our interpreter for our methods and scikit-learn's, the peers' for metric-learn's
+    and PyLMNN's, mlpack's own for mlpack's."""
+    family = method.split(".")[0]
+    if family == "mlpack":
+        return MLPACK_PYTHON
+    return peers_python if family in ("metric_learn", "pylmnn", "peers_sklearn") else sys.executable
 
 
 def add_arguments(parser, datasets, methods, out):
@@ -330,6 +392,8 @@ def version_key(method, peers_python):
     """What a cached result depends on: the environment and our package's version."""
     if method.split(".")[0] in ("metric_learn", "pylmnn", "peers_sklearn"):
         return f"peers@{peers_python}"
+    if method.split(".")[0] == "mlpack":
+        return f"mlpack@{MLPACK_PYTHON}"
     import hashlib
 
     import sklearn
@@ -348,8 +412,24 @@ def version_key(method, peers_python):
     )
 
 
-def run_all(datasets, args, cache_name):
-    """Fit every method on every dataset (cached); returns {dataset: {method: result}}."""
+def compared_methods(ratios):
+    """Every method that stands in a ratio of ``ratios``: ours and the references."""
+    return set(ratios) | {m for specs in ratios.values() for _, refs in specs for m in refs}
+
+
+def cached(cache, dataset, method, version, compared):
+    """A cached result worth reusing: any for a method in no ratio, else only one measured
+    on this machine today (so that a ratio never sets a fresh row beside an old one)."""
+    result = cache.get(dataset, method, version)
+    if result is not None and method in compared and not measured_here_today(result):
+        return None
+    return result
+
+
+def run_all(datasets, args, cache_name, ratios=None):
+    """Fit every method on every dataset (cached; a method of ``ratios`` reuses only a
+    result measured here today); returns {dataset: {method: result}}."""
+    compared = compared_methods(ratios or {})
     cache = ResultCache(HERE / "cache" / cache_name)
     table = {}
     for dataset in datasets:
@@ -360,7 +440,7 @@ def run_all(datasets, args, cache_name):
             for method in args.methods:
                 version = version_key(method, args.peers_python)
                 fresh = args.fresh or repeat > 1
-                result = None if fresh else cache.get(dataset, method, version)
+                result = None if fresh else cached(cache, dataset, method, version, compared)
                 if result is None:
                     result = run_fit(
                         python_for(method, args.peers_python),
@@ -415,25 +495,29 @@ def _cells(result):
 
 def markdown_table(table, ratios):
     """Rows for every (dataset, method); ``ratios`` maps our method to
-    ``(column title, [reference methods])`` pairs: fit time over the fastest reference."""
+    ``(column title, [reference methods])`` pairs: fit time over the fastest reference
+    measured on the same machine the same day (see ``comparable``); a ratio over a row of
+    an earlier invocation that day is marked with a dagger."""
     titles = []
     for specs in ratios.values():
         titles += [title for title, _ in specs if title not in titles]
     columns = ["dataset", "method", "fit s", "peak MiB", "3-NN test error %", "iterations", "notes"]
     columns += [f"fit time / {t}" for t in titles]
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    daggers = False
     for dataset, results in table.items():
         for method, result in results.items():
             cells = {t: "" for t in titles}
             if result["status"] == "ok":
                 for title, refs in ratios.get(method, []):
-                    times = [
-                        results[r]["fit_seconds"]
-                        for r in refs
-                        if results.get(r, {}).get("status") == "ok"
-                    ]
-                    if times:
-                        cells[title] = f"{result['fit_seconds'] / min(times):.2f}"
+                    peers = comparable_peers(results, result, refs)
+                    if peers:
+                        fastest = min(peers.values(), key=lambda r: r["fit_seconds"])
+                        mark = "†" if other_invocation(result, fastest) else ""
+                        daggers = daggers or bool(mark)
+                        cells[title] = f"{result['fit_seconds'] / fastest['fit_seconds']:.2f}{mark}"
             extra = "".join(f" {cell} |" for cell in cells.values())
             lines.append(f"| {dataset} | {method} | {_cells(result)} |{extra}")
+    if daggers:
+        lines += ["", "† over a row of an earlier invocation on this machine the same day."]
     return "\n".join(lines)

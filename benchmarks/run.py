@@ -40,8 +40,11 @@ from .common import (
     DEFAULT_PEERS_PYTHON,
     HERE,
     ResultCache,
+    cached,
+    comparable_peers,
     git_commit,
     markdown_table,
+    other_invocation,
     prepare,
     python_for,
     run_fit,
@@ -66,9 +69,12 @@ FILE_DATASETS = [
 ALGORITHMS = {
     "LMNN": (
         ["sklearn_metric.LMNN", "sklearn_metric.LMNN_energy", "sklearn_metric.LMNN_iter50"],
-        ["pylmnn.LMNN", "metric_learn.LMNN"],
+        ["pylmnn.LMNN", "metric_learn.LMNN", "mlpack.LMNN", "mlpack.LMNN_lbfgs"],
     ),
-    "NCA": (["sklearn_metric.NCA"], ["sklearn.NCA", "metric_learn.NCA"]),
+    "NCA": (
+        ["sklearn_metric.NCA"],
+        ["sklearn.NCA", "metric_learn.NCA", "mlpack.NCA", "mlpack.NCA_lbfgs"],
+    ),
     "RCA": (["sklearn_metric.RCA"], ["metric_learn.RCA_Supervised"]),
     "MMC": (["sklearn_metric.MMC"], ["metric_learn.MMC_Supervised"]),
     "Covariance": (["sklearn_metric.MahalanobisTransformer"], ["metric_learn.Covariance"]),
@@ -87,6 +93,9 @@ RATIOS = {
     for ours, peers in ALGORITHMS.values()
     if ours and peers
 }
+# The methods whose rows stand side by side in a ratio: reused from the cache only when
+# measured on this machine today, so that each ratio is of two fits of one day and machine.
+COMPARED = {m for ours, peers in ALGORITHMS.values() if ours and peers for m in ours + peers}
 # PyLMNN stops at its default max_iter=50: our LMNN with the same budget, like for like.
 RATIOS["sklearn_metric.LMNN_iter50"] = [("PyLMNN at the same budget", ["pylmnn.LMNN"])]
 SCALING_SIZES = [1000, 2000, 5000, 10000, 20000, 60000]
@@ -188,7 +197,7 @@ def fit_all(datasets, methods, args, cache, n_train=None, skip=None):
                 continue
             version = version_key(method, args.peers_python)
             refit = args.fresh or _refit(args, label, method)
-            result = None if refit else cache.get(label, method, version)
+            result = None if refit else cached(cache, label, method, version, COMPARED)
             if result is None:
                 python = python_for(method, args.peers_python)
                 if not Path(python).exists():
@@ -247,7 +256,7 @@ def _summary(table, ours, peers):
         n_ours += 1
         base = results.get("euclidean")
         beat_euclid += _ok(base) and _error(mine) < _error(base)
-        finished = [results[p] for p in peers if _ok(results.get(p))]
+        finished = list(comparable_peers(results, mine, peers).values())
         if finished:
             ratios.append(mine["fit_seconds"] / min(r["fit_seconds"] for r in finished))
             best_error = min(_error(r) for r in finished)
@@ -290,7 +299,7 @@ def algorithm_paragraphs(table):
             verdict = ""
             if ours and peers and _ok(results.get(ours[0])):
                 mine = results[ours[0]]
-                finished = [results[p] for p in peers if _ok(results.get(p))]
+                finished = list(comparable_peers(results, mine, peers).values())
                 if finished:
                     fastest = min(finished, key=lambda r: r["fit_seconds"])
                     best_error = min(_error(r) for r in finished)
@@ -428,12 +437,12 @@ def plot_scaling(scaling, path):
 
 
 def headline(table):
-    """Per algorithm: our time and error against the fastest finished peer's, on digits and on the
-    largest dataset where a peer finished."""
+    """Per algorithm: our time and error against the fastest finished peer's fitted on this
+    machine the same day, and their ratio, on digits and on the largest such dataset."""
     lines = [
         "| algorithm | dataset | ours: fit s, error % "
-        "| fastest peer that finished: fit s, error % |",
-        "|---|---|---|---|",
+        "| fastest peer that finished: fit s, error % | fit time, ours / peer's |",
+        "|---|---|---|---|---|",
     ]
     for algorithm, (ours, peers) in ALGORITHMS.items():
         if not ours or not peers:
@@ -441,7 +450,7 @@ def headline(table):
         candidates = [
             d
             for d in table
-            if any(_ok(table[d].get(p)) for p in peers) and _ok(table[d].get(ours[0]))
+            if _ok(table[d].get(ours[0])) and comparable_peers(table[d], table[d][ours[0]], peers)
         ]
         if not candidates:
             continue
@@ -450,11 +459,14 @@ def headline(table):
             if dataset not in candidates:
                 continue
             mine = table[dataset][ours[0]]
-            finished = {p: table[dataset][p] for p in peers if _ok(table[dataset].get(p))}
+            finished = comparable_peers(table[dataset], mine, peers)
             best = min(finished, key=lambda p: finished[p]["fit_seconds"])
+            peer = finished[best]
+            mark = "†" if other_invocation(mine, peer) else ""
             lines.append(
                 f"| {algorithm} | {dataset} | {mine['fit_seconds']:.2f}, {_error(mine):.2f} | "
-                f"{best} {finished[best]['fit_seconds']:.2f}, {_error(finished[best]):.2f} |"
+                f"{best} {peer['fit_seconds']:.2f}, {_error(peer):.2f} | "
+                f"{mine['fit_seconds'] / peer['fit_seconds']:.2f}{mark} |"
             )
     return "\n".join(lines)
 
@@ -505,6 +517,9 @@ def main(argv=None):
         "a result kept from an earlier run of the same versions may have had a longer one) "
         "or the memory "
         f"cap ({args.max_memory:g} GiB) is reported as such. "
+        "A time ratio sets our fit beside a peer's only when both were fitted on this "
+        "machine the same day (UTC); such rows are reused from the cache only on the day "
+        "they were measured, and † marks a peer row from an earlier invocation that day. "
         "A fit during which other processes used more than "
         f"{BUSY_SHARE:.0%} of the cores says so in its notes: its time is inflated and worth "
         "a rerun "

@@ -406,7 +406,7 @@ def test_default_breadth_meets_the_recall_target_on_held_out_queries(blobs, algo
 
 @pytest.mark.parametrize("algorithm", ["hnsw", "ivf", "lsh"])
 def test_calibration_keeps_the_smallest_breadth_meeting_the_target(blobs, algorithm):
-    from sklearn_metric.neighbors._ann import EuclideanIndex, resolve_params
+    from sklearn_metric._core.ann import EuclideanIndex, resolve_params
 
     X = blobs[0].astype(np.float32)
     index = EuclideanIndex(algorithm, resolve_params(algorithm, {"target_recall": 0.9}), 1)
@@ -455,7 +455,7 @@ def test_verbose_calibration_prints_each_breadth_and_keeps_the_trace(blobs, caps
 
 @pytest.mark.parametrize("algorithm", ["hnsw", "ivf", "lsh"])
 def test_calibration_searches_a_held_out_sample_then_indexes_it(blobs, algorithm):
-    from sklearn_metric.neighbors._ann import EuclideanIndex, resolve_params
+    from sklearn_metric._core.ann import EuclideanIndex, resolve_params
 
     X = blobs[0].astype(np.float32)
     n = X.shape[0]

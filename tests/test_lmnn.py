@@ -512,3 +512,57 @@ def test_fit_triplets_bad_input():
         LMNN(init="lda").fit_triplets(np.zeros((2, 3, 2)))
     with pytest.raises(ValueError, match=re.escape("LMNN: triplets must be an array of shape")):
         LMNN().fit_triplets(np.zeros((2, 2, 2)))
+
+
+# -- approximate impostor search -------------------------------------------------
+
+
+def test_approximate_impostors_at_recall_one_are_the_exact_ones():
+    from sklearn_metric._core.constraints import approximate_impostors, find_impostors
+
+    rng = np.random.RandomState(0)
+    Z, y = rng.randn(2000, 6), rng.randint(4, size=2000)
+    radii_sq = rng.uniform(0.2, 2.5, size=2000)  # some points hold more than 8 impostors
+    rows, cols, dists = approximate_impostors(Z, y, radii_sq, n_neighbors=8, target_recall=1.0)
+    exact_rows, exact_cols, _ = find_impostors(Z, y, radii_sq, dtype=np.float32)
+    found = set(zip(rows.tolist(), cols.tolist(), strict=True))
+    assert found == set(zip(exact_rows.tolist(), exact_cols.tolist(), strict=True))
+    assert_allclose(dists, ((Z[rows] - Z[cols]) ** 2).sum(axis=1), rtol=1e-5)
+    # At the default recall a few may be missed, never a pair outside a radius.
+    rows, cols, _ = approximate_impostors(Z, y, radii_sq, n_neighbors=8)
+    assert np.all(((Z[rows] - Z[cols]) ** 2).sum(axis=1) < radii_sq[rows] * (1 + 1e-5))
+    assert np.all(y[rows] != y[cols])
+    assert rows.size >= 0.9 * exact_rows.size
+
+
+def test_lmnn_with_approximate_search_reports_the_exact_objective():
+    # The solver ends with an exact search: loss_ is the paper's loss over every
+    # impostor at the returned components_.
+    rng = np.random.RandomState(0)
+    y = rng.randint(5, size=1500)
+    X = rng.randn(1500, 8) + y[:, None] * 0.4
+    lmnn = LMNN(3, impostor_search="approximate", max_iter=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        lmnn.fit(X, y)
+    targets = find_target_neighbors(X, y, 3)
+    assert lmnn.loss_ == pytest.approx(lmnn_loss(lmnn.components_, X, y, targets, 0.5), rel=1e-9)
+    exact = LMNN(3, impostor_search="exact", max_iter=40, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exact.fit(X, y)
+    assert lmnn.loss_ == pytest.approx(exact.loss_, rel=0.05)
+
+
+def test_impostor_search_choice(monkeypatch):
+    assert not _lmnn_impostors.approximate_search("auto", _lmnn_impostors.APPROXIMATE_FROM - 1)
+    assert _lmnn_impostors.approximate_search("auto", _lmnn_impostors.APPROXIMATE_FROM)
+    assert not _lmnn_impostors.approximate_search("exact", 10**7)
+
+    def no_faiss(algorithm):
+        raise ImportError("algorithm='ivf' needs the faiss-cpu package")
+
+    monkeypatch.setattr(_lmnn_impostors, "import_faiss", no_faiss)
+    assert not _lmnn_impostors.approximate_search("auto", 10**7)  # falls back to exact
+    with pytest.raises(ImportError, match="needs the faiss-cpu package"):
+        LMNN(solver="lbfgs", impostor_search="approximate").fit(*load_iris(return_X_y=True))

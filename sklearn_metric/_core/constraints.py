@@ -9,10 +9,12 @@ import numpy as np
 from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 
-from .distances import block_rows, squared_distances_rows
+from .ann import EuclideanIndex, resolve_params
+from .distances import block_rows, pair_squared_distances, squared_distances_rows
 from .warn import warn
 
 __all__ = [
+    "approximate_impostors",
     "find_impostors",
     "find_target_neighbors",
     "impostors_of_rows",
@@ -233,6 +235,61 @@ def find_impostors(Z, y, radii_sq, *, max_impostors=None, dtype=np.float64):
             backward = values >= -radii_cols[c]
             kept.add(block[r[forward]], later[c[forward]], dists[forward])
             kept.add(later[c[backward]], block[r[backward]], dists[backward])
+    return kept.result()
+
+
+def approximate_impostors(
+    Z, y, radii_sq, *, n_neighbors, max_impostors=None, threads=1, target_recall=0.95
+):
+    """:func:`find_impostors` through an approximate index: the impostors among each
+    point's ``n_neighbors`` nearest points found by a faiss inverted file (its search
+    breadth calibrated for ``target_recall``), and, for the points whose
+    ``n_neighbors``-th neighbour still lies inside their radius (they may have more
+    impostors than were looked at), an exact search of their rows.
+
+    Impostors the index misses are missed; callers check a sample exactly.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_dims)
+        Embedded points.
+    y : ndarray of shape (n_samples,)
+        Integer class labels.
+    radii_sq : ndarray of shape (n_samples,)
+        Squared search radius of each point.
+    n_neighbors : int
+        Neighbours looked at per point.
+    max_impostors : int or None, default=None
+        Keep at most this many pairs, the most violating (as :func:`find_impostors`).
+    threads : int, default=1
+        faiss threads.
+    target_recall : float, default=0.95
+        Recall of the index's neighbour lists (1 searches every cell: exact).
+
+    Returns
+    -------
+    rows, cols : ndarray of shape (n_pairs,)
+    dist_sq : ndarray of shape (n_pairs,)
+    """
+    Z = np.ascontiguousarray(Z, dtype=np.float32)
+    radii_sq = np.asarray(radii_sq, dtype=np.float64)
+    k = min(n_neighbors + 1, Z.shape[0])  # + the point itself
+    params = resolve_params("ivf", {"target_recall": target_recall})
+    index = EuclideanIndex("ivf", params, threads)
+    index.build(Z)
+    index.calibrate(Z, k)
+    dist, ind = index.search(Z, k)
+    dist_sq = dist.astype(np.float64) ** 2
+    overflow = dist_sq[:, -1] < radii_sq  # the whole list inside the radius: look further
+    inside = (dist_sq < radii_sq[:, None]) & (y[ind] != y[:, None]) & ~overflow[:, None]
+    rows, slot = np.nonzero(inside)
+    cols, dists = ind[rows, slot], dist_sq[rows, slot]
+    if np.any(overflow):
+        more_rows, more_cols = impostors_of_rows(Z, y, np.flatnonzero(overflow), radii_sq)
+        rows, cols = np.concatenate([rows, more_rows]), np.concatenate([cols, more_cols])
+        dists = np.concatenate([dists, pair_squared_distances(Z, more_rows, more_cols)])
+    kept = _KeptPairs(radii_sq, max_impostors)
+    kept.add(rows, cols, dists)
     return kept.result()
 
 

@@ -8,6 +8,7 @@ from threadpoolctl import threadpool_limits
 from .._core.optim import LBFGS, run_until_complete
 from .._core.span import ReducedComponents, wide_span
 from .._core.warn import warn
+from .impostors import approximate_search
 from .loss import LMNNObjective
 
 __all__ = ["solve_lbfgs"]
@@ -37,7 +38,7 @@ def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
         Initial components.
     params : LMNN
         The estimator, for ``mu``, ``max_iter``, ``tol``, ``max_impostors``,
-        ``verbose`` and ``callback``.
+        ``impostor_search``, ``verbose`` and ``callback``.
     iteration_offset : int, default=0
         Iterations of earlier passes (for the table and the callback).
 
@@ -60,7 +61,10 @@ def solve_lbfgs(X, y, targets, L, params, iteration_offset=0):
 
 def _solve(X, y, targets, L, params, iteration_offset, lift):
     """L-BFGS from ``L`` on ``X``; ``lift`` maps iterates to components_ for the callback."""
-    objective = LMNNObjective(X, y, targets, params.mu, L.shape[0], params.max_impostors)
+    approximate = approximate_search(params.impostor_search, X.shape[0])
+    objective = LMNNObjective(
+        X, y, targets, params.mu, L.shape[0], params.max_impostors, approximate
+    )
     candidates = objective.candidates
     shape = L.shape
 

@@ -94,6 +94,17 @@ class LMNN(MetricLearnerMixin):
         Most impostor pairs the gradient solver keeps; beyond it only the most
         violating are used (with a warning) and the loss is an approximation.
 
+    impostor_search : {"auto", "exact", "approximate"}, default="auto"
+        How the gradient solver searches impostors in the current learned space:
+        ``"exact"`` compares every pair of points (in blocks); ``"approximate"``
+        looks among each point's nearest points in a faiss inverted file (the
+        ``ann`` extra), searching exactly only the points with more of them inside
+        their margin. Either way a rotating sample of points is checked exactly
+        between searches and the solver ends with an exact search, so the
+        returned ``components_`` and ``loss_`` are those of every impostor.
+        ``"auto"`` is approximate from 200,000 points on when faiss is installed
+        (below, the exact search is faster).
+
     sdp_solver : str, default=None
         cvxpy solver of ``"sdp"``: ``None`` is Clarabel for small problems
         and SCS beyond.
@@ -170,6 +181,7 @@ class LMNN(MetricLearnerMixin):
         "tol": [Interval(Real, 0, None, closed="left")],
         "n_passes": [Interval(Integral, 1, None, closed="left")],
         "max_impostors": [Interval(Integral, 1, None, closed="left")],
+        "impostor_search": [StrOptions({"auto", "exact", "approximate"})],
         "sdp_solver": [str, None],
         "solver_options": [dict, None],
         "verbose": ["verbose"],
@@ -190,6 +202,7 @@ class LMNN(MetricLearnerMixin):
         tol=1e-5,
         n_passes=1,
         max_impostors=500_000,
+        impostor_search="auto",
         sdp_solver=None,
         solver_options=None,
         verbose=0,
@@ -206,6 +219,7 @@ class LMNN(MetricLearnerMixin):
         self.tol = tol
         self.n_passes = n_passes
         self.max_impostors = max_impostors
+        self.impostor_search = impostor_search
         self.sdp_solver = sdp_solver
         self.solver_options = solver_options
         self.verbose = verbose

@@ -108,6 +108,9 @@ class LMNNObjective:
         Rows of ``L``.
     max_impostors : int
         Most impostor candidates kept by a search.
+    approximate : bool, default=False
+        Search the candidates through an approximate index (the last search of
+        a solver run is exact).
 
     Attributes
     ----------
@@ -118,12 +121,12 @@ class LMNNObjective:
         Violated (target, impostor) triplets at the last evaluation.
     """
 
-    def __init__(self, X, y, targets, mu, n_components, max_impostors):
+    def __init__(self, X, y, targets, mu, n_components, max_impostors, approximate=False):
         self.X, self.y, self.targets, self.mu = X, y, targets, mu
         self.shape = (n_components, X.shape[1])
         self.rows, self.cols, self.valid = target_pairs(targets)
         self.scale = 1.0 / max(1, self.rows.size)
-        self.candidates = ImpostorCandidates(X, y, max_impostors)
+        self.candidates = ImpostorCandidates(X, y, max_impostors, approximate)
         self.last_active = 0
 
     def _reach(self, Z):

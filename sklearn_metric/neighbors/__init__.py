@@ -5,7 +5,8 @@
 - :class:`EnergyClassifier` (``_energy.py``), LMNN's energy rule;
 - :class:`KNNTransformer` (``_transformer.py``), the exact sparse k-NN graph in a learned metric;
 - :class:`ApproximateNeighborsTransformer` (``_graph.py``), a sparse k-NN graph;
-- ``_ann.py``: the faiss indexes behind ``algorithm='hnsw'`` and ``'ivf'``.
+- the faiss indexes behind ``algorithm='hnsw'``, ``'ivf'`` and ``'lsh'`` live in
+  ``_core/ann.py``, below the learners (LMNN searches impostors with them).
 """
 
 from ._classifier import KNNClassifier

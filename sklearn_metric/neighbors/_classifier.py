@@ -2,8 +2,8 @@
 
 from sklearn.neighbors import KNeighborsClassifier
 
+from .._core.ann import ANN_ALGORITHMS
 from .._core.compat import HasMethods, StrOptions
-from ._ann import ANN_ALGORITHMS
 from ._learned import LearnedNeighborsMixin
 
 __all__ = ["KNNClassifier"]

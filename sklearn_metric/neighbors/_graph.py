@@ -6,15 +6,15 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core.compat import Interval, StrOptions, fit_context
-from .._core.kernels import threads_for_n_jobs
-from ._ann import (
+from .._core.ann import (
     ANN_ALGORITHMS,
     EuclideanIndex,
     calibrate_for,
     import_faiss,
     resolve_params,
 )
+from .._core.compat import Interval, StrOptions, fit_context
+from .._core.kernels import threads_for_n_jobs
 from ._query import graph, query
 
 __all__ = ["ApproximateNeighborsTransformer"]

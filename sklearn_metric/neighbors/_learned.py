@@ -3,8 +3,8 @@
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from .._core.ann import ANN_ALGORITHMS
 from .._core.compat import fit_context
-from ._ann import ANN_ALGORITHMS
 from ._search import ApproximateSearch, InheritedSearch, LearnedSpaceSearch
 
 __all__ = ["LearnedNeighborsMixin"]

@@ -26,9 +26,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._core import ann
 from .._core.compat import neighbors_fit, neighbors_fit_method, set_neighbors_fit_method
 from .._core.kernels import threads_for_n_jobs
-from . import _ann, _query
+from . import _query
 
 __all__ = ["ApproximateSearch", "InheritedSearch", "LearnedSpaceSearch"]
 
@@ -142,8 +143,8 @@ class ApproximateSearch:
     @classmethod
     def fit(cls, clf, X, y):
         _query.check_euclidean(clf)
-        params = _ann.resolve_params(clf.algorithm, clf.algorithm_params)
-        _ann.import_faiss(clf.algorithm)  # before a long learner fit
+        params = ann.resolve_params(clf.algorithm, clf.algorithm_params)
+        ann.import_faiss(clf.algorithm)  # before a long learner fit
         classifier = is_classifier(clf)
         if clf.metric_learner is None:
             X, y = validate_data(
@@ -160,9 +161,9 @@ class ApproximateSearch:
         else:
             y_fit = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         fit_X = np.ascontiguousarray(Xt, dtype=np.float32)
-        index = _ann.EuclideanIndex(clf.algorithm, params, threads_for_n_jobs(clf.n_jobs))
+        index = ann.EuclideanIndex(clf.algorithm, params, threads_for_n_jobs(clf.n_jobs))
         index.build(fit_X)
-        _ann.calibrate_for(clf, index, fit_X, clf.n_neighbors)
+        ann.calibrate_for(clf, index, fit_X, clf.n_neighbors)
         if classifier:
             clf.outputs_2d_ = False
         clf.n_samples_fit_ = fit_X.shape[0]

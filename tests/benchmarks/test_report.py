@@ -1,19 +1,23 @@
 """The report of benchmarks.run, built from a hand-made table of results (no fits)."""
 
 import sys
+import time
 
 import pytest
 
 from benchmarks import run
 
+TODAY = {"run": "here-1", "host": "here", "date": "2026-12-08", "time": "10:00"}
 
-def _ok(seconds, accuracy, n_train=100):
+
+def _ok(seconds, accuracy, n_train=100, measured=TODAY):
     return {
         "status": "ok",
         "fit_seconds": seconds,
         "accuracy": accuracy,
         "peak_mib": 150.0,
         "n_train": n_train,
+        "measured": dict(measured),
     }
 
 
@@ -41,8 +45,8 @@ def table():
 
 def test_headline_compares_with_the_best_peer_on_digits_and_the_largest_set(table):
     lines = run.headline(table).splitlines()
-    assert lines[2] == "| LMNN | digits | 0.80, 1.50 | pylmnn.LMNN 1.00, 1.50 |"
-    assert lines[3] == "| LMNN | letter | 6.00, 4.20 | pylmnn.LMNN 12.00, 4.00 |"
+    assert lines[2] == "| LMNN | digits | 0.80, 1.50 | pylmnn.LMNN 1.00, 1.50 | 0.80 |"
+    assert lines[3] == "| LMNN | letter | 6.00, 4.20 | pylmnn.LMNN 12.00, 4.00 | 0.50 |"
     assert not any("RCA" in line for line in lines)  # no peer finished
 
 
@@ -144,3 +148,45 @@ def test_timeout_for_patterns_override_the_time_limit():
     assert run._timeout(args, "letter", "pylmnn.LMNN") == 300
     with pytest.raises(SystemExit):
         run.parse(["--timeout-for", "mnist:LMNN"])
+
+
+def test_ratios_only_between_rows_of_one_machine_and_day(table):
+    other_day = {**TODAY, "run": "here-0", "date": "2026-12-01"}
+    other_host = {**TODAY, "run": "there-1", "host": "there"}
+    earlier = {**TODAY, "run": "here-0", "time": "08:00"}
+    table["digits"]["pylmnn.LMNN"] = _ok(1.0, 0.985, measured=other_day)
+    table["letter"]["pylmnn.LMNN"] = _ok(12.0, 0.96, 16000, measured=earlier)
+    table["digits"]["metric_learn.LMNN"] = _ok(2.0, 0.985, measured=other_host)
+    rows = run.markdown_table(table, run.RATIOS).splitlines()
+    digits = next(r for r in rows if r.startswith("| digits | sklearn_metric.LMNN |"))
+    letter = next(r for r in rows if r.startswith("| letter | sklearn_metric.LMNN |"))
+    assert digits.endswith("|  |  |")  # no peer of this machine and day: no ratio
+    assert letter.endswith("| 0.50† |  |")
+    assert rows[-1] == "† over a row of an earlier invocation on this machine the same day."
+    lines = run.headline(table).splitlines()
+    assert lines[2:] == ["| LMNN | letter | 6.00, 4.20 | pylmnn.LMNN 12.00, 4.00 | 0.50† |"]
+
+
+def test_compared_rows_are_reused_only_on_the_day_they_were_measured(tmp_path, monkeypatch):
+    from benchmarks import common
+
+    cache = common.ResultCache(tmp_path / "cache.json")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    fresh = {"status": "ok", "measured": {"run": "r", "host": common.HOST, "date": today}}
+    stale = {"status": "ok", "measured": {"run": "r", "host": common.HOST, "date": "2000-01-01"}}
+    cache.put("digits", "pylmnn.LMNN", "v", fresh)
+    cache.put("digits", "metric_learn.LMNN", "v", stale)
+    cache.put("digits", "euclidean", "v", stale)
+    compared = {"pylmnn.LMNN", "metric_learn.LMNN"}
+    assert common.cached(cache, "digits", "pylmnn.LMNN", "v", compared) == fresh
+    assert common.cached(cache, "digits", "metric_learn.LMNN", "v", compared) is None
+    assert common.cached(cache, "digits", "euclidean", "v", compared) == stale  # in no ratio
+
+
+def test_every_fit_is_stamped_with_its_machine_and_day(tmp_path):
+    from benchmarks import common
+
+    result = common.run_fit(tmp_path / "no-python", "euclidean", tmp_path / "x.npz")
+    assert result["status"] == "failed"
+    assert result["measured"]["run"] == common.RUN_ID
+    assert common.measured_here_today(result)

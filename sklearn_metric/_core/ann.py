@@ -2,7 +2,9 @@
 
 :class:`KNNClassifier` and :class:`ApproximateNeighborsTransformer` transform
 their points by the learned metric first, so a plain Euclidean index serves
-every learner. Two index families, both from faiss (the ``ann`` extra):
+every learner; LMNN searches impostors with one in the current learned space.
+This module imports nothing from the rest of the package. Three index families,
+both from faiss (the ``ann`` extra):
 
 * ``"hnsw"``: a hierarchical navigable small-world graph (``IndexHNSWFlat``).
   No training; memory about ``n * (4 * d + 8 * M)`` bytes.
